@@ -1,0 +1,40 @@
+//===- LineaInterfaces.td - Interfaces of the linea dialect -*- tablegen -*-===//
+//
+// What every linea op shares: an output, an optional initial and final state,
+// an evaluation form and a chunk size. Passes that choose or lower forms work
+// on this interface rather than on each op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_DIALECT_LINEA_IR_LINEAINTERFACES_TD
+#define LINEA_DIALECT_LINEA_IR_LINEAINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Linea_RecurrenceOpInterface : OpInterface<"RecurrenceOpInterface"> {
+  let cppNamespace = "::mlir::linea";
+  let description = [{
+    An op that evaluates a linear recurrence over a sequence and can be
+    computed in several equivalent forms.
+  }];
+  let methods = [
+    InterfaceMethod<"The main output of the op.", "::mlir::Value", "getOutput",
+      (ins), [{ return $_op->getResult(0); }]>,
+    InterfaceMethod<"The returned final state, or null.", "::mlir::Value",
+      "getFinalStateValue", (ins), [{
+        return $_op->getNumResults() > 1 ? $_op->getResult(1) : ::mlir::Value();
+      }]>,
+    InterfaceMethod<"The initial state operand, or null.", "::mlir::Value",
+      "getInitialStateValue", (ins), [{ return $_op.getInitialState(); }]>,
+    InterfaceMethod<"The evaluation form.", "::mlir::linea::Form",
+      "getEvaluationForm", (ins), [{ return $_op.getForm(); }]>,
+    InterfaceMethod<"Set the evaluation form.", "void", "setEvaluationForm",
+      (ins "::mlir::linea::Form":$form), [{ $_op.setForm(form); }]>,
+    InterfaceMethod<"The chunk size, if one is set.", "std::optional<int64_t>",
+      "getChunkSizeValue", (ins), [{ return $_op.getChunkSize(); }]>,
+    StaticInterfaceMethod<"Whether the op has this form.", "bool",
+      "supportsForm", (ins "::mlir::linea::Form":$form)>,
+  ];
+}
+
+#endif // LINEA_DIALECT_LINEA_IR_LINEAINTERFACES_TD

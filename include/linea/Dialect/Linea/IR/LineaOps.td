@@ -1,0 +1,342 @@
+//===- LineaOps.td - Operations of the linea dialect -------*- tablegen -*-===//
+//
+// Linear attention, selective scan and WKV (RWKV-4/6/7). The semantics are the
+// contract of docs/Rationale.md and DESIGN.md section 2; each op lists its
+// constraints as C1, C2, ... and the verifier tags its diagnostics with them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_DIALECT_LINEA_IR_LINEAOPS_TD
+#define LINEA_DIALECT_LINEA_IR_LINEAOPS_TD
+
+include "linea/Dialect/Linea/IR/LineaDialect.td"
+include "linea/Dialect/Linea/IR/LineaEnums.td"
+include "linea/Dialect/Linea/IR/LineaInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Linea_RecurrenceOp<string mnemonic, list<Trait> traits = []>
+    : Linea_Op<mnemonic, traits # [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>,
+        DeclareOpInterfaceMethods<Linea_RecurrenceOpInterface,
+                                  ["supportsForm"]>]> {
+  // The state is returned as a second result exactly when `with_final_state`
+  // is set; the result types follow from the operands.
+  let results = (outs AnyRankedTensor:$output,
+                     Optional<AnyRankedTensor>:$final_state);
+}
+
+//===----------------------------------------------------------------------===//
+// LinearAttentionOp
+//===----------------------------------------------------------------------===//
+
+def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
+    [AttrSizedOperandSegments]> {
+  let summary = "Linear attention, with optional decay, gates and grouped heads";
+  let description = [{
+    With `q^_t = scale * phi(q_t)`, `k^_t = phi(k_t)` and
+    `a_t = exp(gate_t + decay)` (1 where both are absent), the causal op
+    computes, per batch and head,
+
+        S_0 = initial_state (or 0)
+        S_t = diag(a_t) S_{t-1} + k^_t^T v_t        (K x V, key-major)
+        o_t = q^_t S_t                               (current token included)
+
+    With `normalize`, `z_t = a_t * z_{t-1} + k^_t` and
+    `o_t = q^_t S_t / (q^_t . z_t + 1e-6)`. Without `causal`,
+    `O = q^ (k^^T V)` (plus `q^ S_0`), normalized by `q^ (k^^T 1)`.
+
+    Head `h` reads the query/key head `h / (H / Hk)`, so `Hk < H` shares
+    queries and keys across a group of heads (GQA, Mamba-2 groups). A gate of
+    shape `[B, T, H]` is one log-decay per head and token (RetNet, Mamba-2);
+    `[B, T, H, K]` is one per key channel (GLA). `scale` defaults to
+    `K^-1/2`; `decay` is an optional constant log-decay per head.
+
+    Constraints:
+    * (C1) `q` has rank 4: `[B, T, Hk, K]`.
+    * (C2) `k` has the shape of `q`.
+    * (C3) `v` has shape `[B, T, H, V]` with `H % Hk == 0`.
+    * (C4) `gate`, if present, has shape `[B, T, H]` or `[B, T, H, K]`.
+    * (C5) `initial_state`, if present, has shape `[B, H, K, V]` and element
+      type f32.
+    * (C6) `q`, `k`, `v` and `gate` share one element type: f32, f16 or bf16.
+    * (C7) `gate` and `decay` require `causal`.
+    * (C8) `normalize` excludes `initial_state` and `with_final_state`.
+    * (C9) `decay`, if present, has `H` finite entries.
+    * (C10) `scale`, if present, is finite and positive.
+    * (C11) `form` is `auto`, `quadratic`, `chunked` or `recurrent`.
+    * (C12) `chunk_size`, if present, is positive and goes with `form` `auto`
+      or `chunked`.
+
+    Results: `output : [B, T, H, V]` with the element type of `v`; with
+    `with_final_state`, `final_state : [B, H, K, V]` in f32.
+
+    Example:
+
+    ```mlir
+    %o, %s = linea.linear_attention %q, %k, %v
+        gate(%g : tensor<2x64x8x16xf32>)
+        initial_state(%s0 : tensor<2x8x16x32xf32>) final_state
+        {causal, form = #linea.form<chunked>, chunk_size = 32 : i64}
+        : tensor<2x64x4x16xf32>, tensor<2x64x4x16xf32>, tensor<2x64x8x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$q, AnyRankedTensor:$k, AnyRankedTensor:$v,
+    Optional<AnyRankedTensor>:$gate,
+    Optional<AnyRankedTensor>:$initial_state,
+    UnitAttr:$causal,
+    UnitAttr:$normalize,
+    DefaultValuedAttr<Linea_FeatureMapAttr, "FeatureMap::identity">:$feature_map,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<DenseF32ArrayAttr>:$decay,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v
+    (`gate` `(` $gate^ `:` type($gate) `)`)?
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($q) `,` type($k) `,` type($v)
+  }];
+  let extraClassDeclaration = [{
+    /// The query scale: the `scale` attribute, or K^-1/2.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// SelectiveScanOp
+//===----------------------------------------------------------------------===//
+
+def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
+    [AttrSizedOperandSegments]> {
+  let summary = "Mamba-1 selective scan";
+  let description = [{
+    The semantics of mamba_ssm's `selective_scan_fn`, plus an initial state.
+    Channel `d` uses group `g(d) = d / (D / G)`:
+
+        dt_t    = softplus(delta_t + delta_bias)   (if delta_softplus)
+                  delta_t + delta_bias             (otherwise)
+        x_t[d,n] = exp(dt_t[d] A[d,n]) x_{t-1}[d,n] + dt_t[d] Bm_t[g(d),n] u_t[d]
+        y_t[d]   = sum_n Cm_t[g(d),n] x_t[d,n] + D_skip[d] u_t[d]
+        y_t[d]  *= silu(z_t[d])                    (if z is present)
+
+    with `softplus(x) = x` for `x > 20` and `log1p(exp(x))` otherwise.
+
+    Constraints:
+    * (C1) `u` has rank 3: `[B, D, L]`.
+    * (C2) `delta` has the shape of `u`.
+    * (C3) `A` has shape `[D, N]` and element type f32.
+    * (C4) `Bm` and `Cm` have shape `[B, G, N, L]` with `D % G == 0`.
+    * (C5) `D_skip` and `delta_bias`, if present, have shape `[D]` and
+      element type f32.
+    * (C6) `z`, if present, has the shape of `u`.
+    * (C7) `initial_state`, if present, has shape `[B, D, N]` and element
+      type f32.
+    * (C8) `u`, `delta`, `Bm`, `Cm` and `z` share one element type: f32, f16
+      or bf16.
+    * (C9) `form` is `auto`, `recurrent`, `scan` or `chunked`.
+    * (C10) `chunk_size`, if present, is positive and goes with `form` `auto`,
+      `scan` or `chunked`.
+
+    Results: `output : [B, D, L]` with the element type of `u`; with
+    `with_final_state`, `final_state : [B, D, N]` in f32.
+
+    Example:
+
+    ```mlir
+    %y = linea.selective_scan %u, %dt, %A, %Bm, %Cm
+        D_skip(%D : tensor<64xf32>) z(%z : tensor<1x64x128xf32>)
+        delta_bias(%db : tensor<64xf32>) {delta_softplus}
+        : tensor<1x64x128xf32>, tensor<1x64x128xf32>, tensor<64x16xf32>,
+          tensor<1x1x16x128xf32>, tensor<1x1x16x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$u, AnyRankedTensor:$delta, AnyRankedTensor:$A,
+    AnyRankedTensor:$Bm, AnyRankedTensor:$Cm,
+    Optional<AnyRankedTensor>:$D_skip,
+    Optional<AnyRankedTensor>:$z,
+    Optional<AnyRankedTensor>:$delta_bias,
+    Optional<AnyRankedTensor>:$initial_state,
+    UnitAttr:$delta_softplus,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $u `,` $delta `,` $A `,` $Bm `,` $Cm
+    (`D_skip` `(` $D_skip^ `:` type($D_skip) `)`)?
+    (`z` `(` $z^ `:` type($z) `)`)?
+    (`delta_bias` `(` $delta_bias^ `:` type($delta_bias) `)`)?
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($u) `,` type($delta) `,` type($A) `,` type($Bm) `,`
+    type($Cm)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv4Op
+//===----------------------------------------------------------------------===//
+
+def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4"> {
+  let summary = "RWKV-4 WKV, in the numerically stable running-max form";
+  let description = [{
+    Per channel `c`, with the per-step log-decay `-exp(w)`:
+
+        y_t = (sum_{i<t} e^{-(t-1-i) exp(w) + k_i} v_i + e^{u + k_t} v_t)
+            / (sum_{i<t} e^{-(t-1-i) exp(w) + k_i}     + e^{u + k_t})
+
+    The state `[B, 3, C]` holds `(aa, bb, pp)`: numerator and denominator,
+    both scaled by `e^{-pp}`, and the running maximum exponent `pp`. The
+    empty state is `(0, 0, -1e38)`. Every exponent is taken relative to the
+    running maximum, so the output is finite for `k` in the hundreds.
+
+    Constraints:
+    * (C1) `k` has rank 3: `[B, T, C]`.
+    * (C2) `v` has the shape of `k`.
+    * (C3) `w` and `u` have shape `[C]` and element type f32.
+    * (C4) `initial_state`, if present, has shape `[B, 3, C]` and element
+      type f32.
+    * (C5) `k` and `v` share one element type: f32, f16 or bf16.
+    * (C6) `form` is `auto`, `recurrent` or `scan`.
+    * (C7) `chunk_size`, if present, is positive and goes with `form` `auto`
+      or `scan`.
+
+    Results: `output : [B, T, C]` with the element type of `v`; with
+    `with_final_state`, `final_state : [B, 3, C]` in f32.
+
+    Example:
+
+    ```mlir
+    %y, %s = linea.wkv4 %w, %u, %k, %v final_state
+        : tensor<512xf32>, tensor<512xf32>, tensor<1x32x512xf32>,
+          tensor<1x32x512xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$w, AnyRankedTensor:$u,
+    AnyRankedTensor:$k, AnyRankedTensor:$v,
+    Optional<AnyRankedTensor>:$initial_state,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $w `,` $u `,` $k `,` $v
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($w) `,` type($u) `,` type($k) `,` type($v)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv6Op
+//===----------------------------------------------------------------------===//
+
+def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
+  let summary = "RWKV-5/6 WKV with data-dependent decay and a bonus";
+  let description = [{
+    Per batch and head, with a key-major state `S : [S, S]`:
+
+        o_t[j]   = scale * sum_i r_t[i] (S_{t-1}[i,j] + u[i] k_t[i] v_t[j])
+        S_t[i,j] = exp(w_t[i]) S_{t-1}[i,j] + k_t[i] v_t[j]
+
+    `w` is the log-decay per token and key channel. RWKV-5 is this op with a
+    decay that does not depend on `t`.
+
+    Constraints:
+    * (C1) `r` has rank 4: `[B, T, H, S]`.
+    * (C2) `k`, `v` and `w` have the shape of `r`.
+    * (C3) `u` has shape `[H, S]` and element type f32.
+    * (C4) `initial_state`, if present, has shape `[B, H, S, S]` and element
+      type f32.
+    * (C5) `r`, `k`, `v` and `w` share one element type: f32, f16 or bf16.
+    * (C6) `scale`, if present, is finite.
+    * (C7) `form` is `auto`, `recurrent` or `chunked`.
+    * (C8) `chunk_size`, if present, is positive and goes with `form` `auto`
+      or `chunked`.
+
+    Results: `output : [B, T, H, S]` with the element type of `v`; with
+    `with_final_state`, `final_state : [B, H, S, S]` in f32.
+
+    Example:
+
+    ```mlir
+    %o = linea.wkv6 %r, %k, %v, %w, %u
+        : tensor<1x64x4x64xbf16>, tensor<1x64x4x64xbf16>,
+          tensor<1x64x4x64xbf16>, tensor<1x64x4x64xbf16>, tensor<4x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$r, AnyRankedTensor:$k, AnyRankedTensor:$v,
+    AnyRankedTensor:$w, AnyRankedTensor:$u,
+    Optional<AnyRankedTensor>:$initial_state,
+    OptionalAttr<F32Attr>:$scale,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $r `,` $k `,` $v `,` $w `,` $u
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($r) `,` type($k) `,` type($v) `,` type($w) `,` type($u)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv7Op
+//===----------------------------------------------------------------------===//
+
+def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
+  let summary = "RWKV-7 WKV: a diagonal-plus-rank-one state transition";
+  let description = [{
+    Per batch and head, in key-major orientation:
+
+        S_t = (diag(exp(w_t)) + b_t a_t^T) S_{t-1} + k_t v_t^T
+        o_t = r_t^T S_t
+
+    RWKV-7's reference keeps the value-major transpose
+    (`S <- S diag(w) + (S a) b^T + v k^T`, `y = S r`); in RWKV-7 models
+    `a = -kk` and `b = kk * a_gate`.
+
+    Constraints:
+    * (C1) `r` has rank 4: `[B, T, H, S]`.
+    * (C2) `w`, `k`, `v`, `a` and `b` have the shape of `r`.
+    * (C3) `initial_state`, if present, has shape `[B, H, S, S]` and element
+      type f32.
+    * (C4) `r`, `w`, `k`, `v`, `a` and `b` share one element type: f32, f16
+      or bf16.
+    * (C5) `form` is `auto`, `recurrent` or `chunked`.
+    * (C6) `chunk_size`, if present, is positive and goes with `form` `auto`
+      or `chunked`.
+
+    Results: `output : [B, T, H, S]` with the element type of `v`; with
+    `with_final_state`, `final_state : [B, H, S, S]` in f32.
+
+    Example:
+
+    ```mlir
+    %o, %s = linea.wkv7 %r, %w, %k, %v, %a, %b final_state
+        : tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>,
+          tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$r, AnyRankedTensor:$w, AnyRankedTensor:$k,
+    AnyRankedTensor:$v, AnyRankedTensor:$a, AnyRankedTensor:$b,
+    Optional<AnyRankedTensor>:$initial_state,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $r `,` $w `,` $k `,` $v `,` $a `,` $b
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($r) `,` type($w) `,` type($k) `,` type($v) `,` type($a)
+    `,` type($b)
+  }];
+}
+
+#endif // LINEA_DIALECT_LINEA_IR_LINEAOPS_TD

@@ -1,0 +1,474 @@
+//===- LineaOps.cpp - Verification and type inference of linea ops -*- C++ -*-===//
+//
+// Every constraint of every op (C1, C2, ... in LineaOps.td) is checked here,
+// once, during result type inference: the same code runs when an op is
+// parsed, built or verified, and each diagnostic carries its constraint tag,
+// the operand's name and the expected shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Dialect/Linea/IR/LineaOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::linea;
+
+namespace {
+
+/// Checks operand types against symbolic shapes such as `[B, T, H, V]`. The
+/// first operand that mentions a dimension binds it; later operands must
+/// agree. Dynamic sizes agree with anything.
+class ShapeChecker {
+public:
+  explicit ShapeChecker(std::optional<Location> loc) : loc(loc) {}
+
+  LogicalResult fail(StringRef tag, const Twine &message) {
+    return emitOptionalError(loc, tag, ": ", message);
+  }
+
+  /// Binds a dimension to a constant (for example the 3 of wkv4's state).
+  void bind(StringRef name, int64_t size) { dims.push_back({name, size}); }
+
+  int64_t get(StringRef name) const {
+    for (auto &[n, size] : dims)
+      if (n == name)
+        return size;
+    return ShapedType::kDynamic;
+  }
+
+  /// Checks that `value` is a ranked tensor of shape `names`.
+  LogicalResult shape(StringRef tag, StringRef operand, Value value,
+                      ArrayRef<StringRef> names) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || type.getRank() != static_cast<int64_t>(names.size()))
+      return mismatch(tag, operand, value, names);
+    for (auto [name, size] : llvm::zip(names, type.getShape())) {
+      int64_t bound = get(name);
+      if (bound == ShapedType::kDynamic) {
+        if (!ShapedType::isDynamic(size))
+          bindOrUpdate(name, size);
+        continue;
+      }
+      if (!ShapedType::isDynamic(size) && size != bound)
+        return mismatch(tag, operand, value, names);
+    }
+    return success();
+  }
+
+  /// Checks that `a % b == 0` for two bound dimensions.
+  LogicalResult divides(StringRef tag, StringRef operand, StringRef big,
+                        StringRef small) {
+    int64_t a = get(big), b = get(small);
+    if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
+      return success();
+    if (b > 0 && a % b == 0)
+      return success();
+    return fail(tag, Twine("'") + operand + "' needs " + big + " (" +
+                         Twine(a) + ") divisible by " + small + " (" +
+                         Twine(b) + ")");
+  }
+
+  /// Checks that the operands share one activation type: f32, f16 or bf16.
+  LogicalResult activations(StringRef tag,
+                            ArrayRef<std::pair<StringRef, Value>> operands) {
+    Type first;
+    StringRef firstName;
+    for (auto [name, value] : operands) {
+      if (!value)
+        continue;
+      Type elt = cast<ShapedType>(value.getType()).getElementType();
+      if (!elt.isF32() && !elt.isF16() && !elt.isBF16())
+        return fail(tag, Twine("'") + name +
+                             "' must have element type f32, f16 or bf16, got " +
+                             toString(elt));
+      if (!first) {
+        first = elt;
+        firstName = name;
+      } else if (elt != first) {
+        return fail(tag, Twine("'") + name + "' must have the element type of '" +
+                             firstName + "' (" + toString(first) + "), got " +
+                             toString(elt));
+      }
+    }
+    return success();
+  }
+
+  /// Checks that `value` has element type f32 (states and parameters).
+  LogicalResult f32(StringRef tag, StringRef operand, Value value) {
+    Type elt = cast<ShapedType>(value.getType()).getElementType();
+    if (elt.isF32())
+      return success();
+    return fail(tag, Twine("'") + operand + "' must have element type f32, got " +
+                         toString(elt));
+  }
+
+  /// The tensor type `[names...] x f32` from the bound dimensions.
+  RankedTensorType stateType(MLIRContext *ctx, ArrayRef<StringRef> names) {
+    SmallVector<int64_t> shape;
+    for (StringRef name : names)
+      shape.push_back(get(name));
+    return RankedTensorType::get(shape, Float32Type::get(ctx));
+  }
+
+private:
+  void bindOrUpdate(StringRef name, int64_t size) {
+    for (auto &[n, s] : dims)
+      if (n == name) {
+        s = size;
+        return;
+      }
+    dims.push_back({name, size});
+  }
+
+  static std::string toString(Type type) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    type.print(os);
+    return s;
+  }
+
+  LogicalResult mismatch(StringRef tag, StringRef operand, Value value,
+                         ArrayRef<StringRef> names) {
+    SmallVector<std::string> expected;
+    for (StringRef name : names) {
+      int64_t size = get(name);
+      expected.push_back(ShapedType::isDynamic(size) ? "?"
+                                                     : std::to_string(size));
+    }
+    return fail(tag, Twine("'") + operand + "' must have shape [" +
+                         llvm::join(names, ", ") + "] = [" +
+                         llvm::join(expected, ", ") + "], got " +
+                         toString(value.getType()));
+  }
+
+  std::optional<Location> loc;
+  SmallVector<std::pair<StringRef, int64_t>> dims;
+};
+
+std::string formNames(bool (*supports)(Form)) {
+  SmallVector<std::string> names;
+  for (Form form : {Form::auto_, Form::quadratic, Form::chunked,
+                    Form::recurrent, Form::scan})
+    if (supports(form))
+      names.push_back(stringifyForm(form).str());
+  return llvm::join(names, ", ");
+}
+
+/// Checks `form` (tag `formTag`) and `chunk_size` (tag `chunkTag`): a chunk
+/// size is positive and only goes with a form that has chunks.
+LogicalResult checkForm(ShapeChecker &check, StringRef formTag,
+                        StringRef chunkTag, Form form,
+                        std::optional<uint64_t> chunkSize,
+                        bool (*supports)(Form)) {
+  if (!supports(form))
+    return check.fail(formTag, "'form' must be one of " + formNames(supports) +
+                                   ", got " + stringifyForm(form));
+  if (!chunkSize)
+    return success();
+  if (static_cast<int64_t>(*chunkSize) <= 0)
+    return check.fail(chunkTag, "'chunk_size' must be positive, got " +
+                                    Twine(static_cast<int64_t>(*chunkSize)));
+  if (form != Form::auto_ && form != Form::chunked && form != Form::scan)
+    return check.fail(chunkTag, "'chunk_size' goes with form auto, chunked or "
+                                "scan, got " +
+                                    stringifyForm(form));
+  return success();
+}
+
+/// Appends the result types: the output, then the state if it is returned.
+LogicalResult results(SmallVectorImpl<Type> &types, Value like, bool withState,
+                      Type state) {
+  types.push_back(like.getType());
+  if (withState)
+    types.push_back(state);
+  return success();
+}
+
+/// Runs `infer` on an adaptor whose properties also hold the inherent
+/// attributes of `attrs`: while an op is parsed, those still sit in the
+/// attribute dictionary and not yet in its properties.
+template <typename OpTy, typename InferFn>
+LogicalResult inferWithMergedAttrs(MLIRContext *ctx, std::optional<Location> loc,
+                                   ValueRange operands, DictionaryAttr attrs,
+                                   OpaqueProperties props, RegionRange regions,
+                                   SmallVectorImpl<Type> &types,
+                                   InferFn infer) {
+  typename OpTy::Properties merged;
+  if (props)
+    merged = *props.as<typename OpTy::Properties *>();
+  if (attrs && failed(OpTy::setPropertiesFromAttr(merged, attrs, [&] {
+        return emitError(loc ? *loc : UnknownLoc::get(ctx));
+      })))
+    return failure();
+  OpTy::populateDefaultProperties(OperationName(OpTy::getOperationName(), ctx),
+                                  merged);
+  typename OpTy::Adaptor adaptor(operands, attrs, merged, regions);
+  return infer(ctx, loc, adaptor, types);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// LinearAttentionOp
+//===----------------------------------------------------------------------===//
+
+bool LinearAttentionOp::supportsForm(Form form) { return form != Form::scan; }
+
+float LinearAttentionOp::getScaleOrDefault() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToFloat();
+  int64_t k = getQ().getType().getDimSize(3);
+  return 1.0f / std::sqrt(static_cast<float>(k));
+}
+
+static LogicalResult inferLinearAttention(MLIRContext *ctx, std::optional<Location> loc,
+                                  LinearAttentionOp::Adaptor op,
+                                  SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "q", op.getQ(), {"B", "T", "Hk", "K"})) ||
+      failed(check.shape("C2", "k", op.getK(), {"B", "T", "Hk", "K"})) ||
+      failed(check.shape("C3", "v", op.getV(), {"B", "T", "H", "V"})) ||
+      failed(check.divides("C3", "v", "H", "Hk")))
+    return failure();
+  if (Value gate = op.getGate()) {
+    auto type = dyn_cast<RankedTensorType>(gate.getType());
+    bool perKey = type && type.getRank() == 4;
+    if (failed(check.shape("C4", "gate", gate,
+                           perKey ? ArrayRef<StringRef>{"B", "T", "H", "K"}
+                                  : ArrayRef<StringRef>{"B", "T", "H"})))
+      return failure();
+  }
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C5", "initial_state", init, {"B", "H", "K", "V"})) ||
+        failed(check.f32("C5", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C6", {{"q", op.getQ()},
+                                      {"k", op.getK()},
+                                      {"v", op.getV()},
+                                      {"gate", op.getGate()}})))
+    return failure();
+  if (!op.getCausal() && op.getGate())
+    return check.fail("C7", "'gate' requires 'causal'");
+  if (!op.getCausal() && op.getDecay())
+    return check.fail("C7", "'decay' requires 'causal'");
+  if (op.getNormalize() && op.getInitialState())
+    return check.fail("C8", "'normalize' excludes 'initial_state'");
+  if (op.getNormalize() && op.getWithFinalState())
+    return check.fail("C8", "'normalize' excludes 'with_final_state'");
+  if (std::optional<ArrayRef<float>> decay = op.getDecay()) {
+    int64_t h = check.get("H");
+    if (!ShapedType::isDynamic(h) && static_cast<int64_t>(decay->size()) != h)
+      return check.fail("C9", "'decay' must have H = " + Twine(h) +
+                                  " entries, got " + Twine(decay->size()));
+    if (llvm::any_of(*decay, [](float d) { return !std::isfinite(d); }))
+      return check.fail("C9", "'decay' entries must be finite");
+  }
+  if (std::optional<APFloat> scale = op.getScale()) {
+    float s = scale->convertToFloat();
+    if (!std::isfinite(s) || s <= 0.0f)
+      return check.fail("C10", "'scale' must be finite and positive, got " +
+                                   std::to_string(s));
+  }
+  if (failed(checkForm(check, "C11", "C12", op.getForm(), op.getChunkSize(),
+                       &LinearAttentionOp::supportsForm)))
+    return failure();
+  return results(types, op.getV(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "H", "K", "V"}));
+}
+
+//===----------------------------------------------------------------------===//
+// SelectiveScanOp
+//===----------------------------------------------------------------------===//
+
+bool SelectiveScanOp::supportsForm(Form form) {
+  return form != Form::quadratic;
+}
+
+static LogicalResult inferSelectiveScan(MLIRContext *ctx, std::optional<Location> loc,
+                                  SelectiveScanOp::Adaptor op,
+                                  SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "u", op.getU(), {"B", "D", "L"})) ||
+      failed(check.shape("C2", "delta", op.getDelta(), {"B", "D", "L"})) ||
+      failed(check.shape("C3", "A", op.getA(), {"D", "N"})) ||
+      failed(check.f32("C3", "A", op.getA())) ||
+      failed(check.shape("C4", "Bm", op.getBm(), {"B", "G", "N", "L"})) ||
+      failed(check.shape("C4", "Cm", op.getCm(), {"B", "G", "N", "L"})) ||
+      failed(check.divides("C4", "Bm", "D", "G")))
+    return failure();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"D_skip", op.getDSkip()},
+                             {"delta_bias", op.getDeltaBias()}})
+    if (value && (failed(check.shape("C5", name, value, {"D"})) ||
+                  failed(check.f32("C5", name, value))))
+      return failure();
+  if (Value z = op.getZ())
+    if (failed(check.shape("C6", "z", z, {"B", "D", "L"})))
+      return failure();
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C7", "initial_state", init, {"B", "D", "N"})) ||
+        failed(check.f32("C7", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C8", {{"u", op.getU()},
+                                      {"delta", op.getDelta()},
+                                      {"Bm", op.getBm()},
+                                      {"Cm", op.getCm()},
+                                      {"z", op.getZ()}})) ||
+      failed(checkForm(check, "C9", "C10", op.getForm(), op.getChunkSize(),
+                       &SelectiveScanOp::supportsForm)))
+    return failure();
+  return results(types, op.getU(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "D", "N"}));
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv4Op
+//===----------------------------------------------------------------------===//
+
+bool Wkv4Op::supportsForm(Form form) {
+  return form == Form::auto_ || form == Form::recurrent || form == Form::scan;
+}
+
+static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
+                                  Wkv4Op::Adaptor op,
+                                  SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  check.bind("3", 3);
+  if (failed(check.shape("C1", "k", op.getK(), {"B", "T", "C"})) ||
+      failed(check.shape("C2", "v", op.getV(), {"B", "T", "C"})) ||
+      failed(check.shape("C3", "w", op.getW(), {"C"})) ||
+      failed(check.f32("C3", "w", op.getW())) ||
+      failed(check.shape("C3", "u", op.getU(), {"C"})) ||
+      failed(check.f32("C3", "u", op.getU())))
+    return failure();
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C4", "initial_state", init, {"B", "3", "C"})) ||
+        failed(check.f32("C4", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C5", {{"k", op.getK()}, {"v", op.getV()}})) ||
+      failed(checkForm(check, "C6", "C7", op.getForm(), op.getChunkSize(),
+                       &Wkv4Op::supportsForm)))
+    return failure();
+  return results(types, op.getV(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "3", "C"}));
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv6Op
+//===----------------------------------------------------------------------===//
+
+bool Wkv6Op::supportsForm(Form form) {
+  return form == Form::auto_ || form == Form::recurrent ||
+         form == Form::chunked;
+}
+
+static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
+                                  Wkv6Op::Adaptor op,
+                                  SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})) ||
+      failed(check.shape("C2", "k", op.getK(), {"B", "T", "H", "S"})) ||
+      failed(check.shape("C2", "v", op.getV(), {"B", "T", "H", "S"})) ||
+      failed(check.shape("C2", "w", op.getW(), {"B", "T", "H", "S"})) ||
+      failed(check.shape("C3", "u", op.getU(), {"H", "S"})) ||
+      failed(check.f32("C3", "u", op.getU())))
+    return failure();
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C4", "initial_state", init, {"B", "H", "S", "S"})) ||
+        failed(check.f32("C4", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C5", {{"r", op.getR()},
+                                      {"k", op.getK()},
+                                      {"v", op.getV()},
+                                      {"w", op.getW()}})))
+    return failure();
+  if (std::optional<APFloat> scale = op.getScale())
+    if (!std::isfinite(scale->convertToFloat()))
+      return check.fail("C6", "'scale' must be finite");
+  if (failed(checkForm(check, "C7", "C8", op.getForm(), op.getChunkSize(),
+                       &Wkv6Op::supportsForm)))
+    return failure();
+  return results(types, op.getV(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "H", "S", "S"}));
+}
+
+//===----------------------------------------------------------------------===//
+// Wkv7Op
+//===----------------------------------------------------------------------===//
+
+bool Wkv7Op::supportsForm(Form form) { return Wkv6Op::supportsForm(form); }
+
+static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
+                                  Wkv7Op::Adaptor op,
+                                  SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})))
+    return failure();
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"w", op.getW()}, {"k", op.getK()},
+        {"v", op.getV()}, {"a", op.getA()}, {"b", op.getB()}})
+    if (failed(check.shape("C2", name, value, {"B", "T", "H", "S"})))
+      return failure();
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C3", "initial_state", init, {"B", "H", "S", "S"})) ||
+        failed(check.f32("C3", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C4", {{"r", op.getR()},
+                                      {"w", op.getW()},
+                                      {"k", op.getK()},
+                                      {"v", op.getV()},
+                                      {"a", op.getA()},
+                                      {"b", op.getB()}})) ||
+      failed(checkForm(check, "C5", "C6", op.getForm(), op.getChunkSize(),
+                       &Wkv7Op::supportsForm)))
+    return failure();
+  return results(types, op.getV(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "H", "S", "S"}));
+}
+
+LogicalResult LinearAttentionOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &types) {
+  return inferWithMergedAttrs<LinearAttentionOp>(ctx, loc, operands, attrs, props, regions,
+                                  types, inferLinearAttention);
+}
+
+LogicalResult SelectiveScanOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &types) {
+  return inferWithMergedAttrs<SelectiveScanOp>(ctx, loc, operands, attrs, props, regions,
+                                  types, inferSelectiveScan);
+}
+
+LogicalResult Wkv4Op::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &types) {
+  return inferWithMergedAttrs<Wkv4Op>(ctx, loc, operands, attrs, props, regions,
+                                  types, inferWkv4);
+}
+
+LogicalResult Wkv6Op::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &types) {
+  return inferWithMergedAttrs<Wkv6Op>(ctx, loc, operands, attrs, props, regions,
+                                  types, inferWkv6);
+}
+
+LogicalResult Wkv7Op::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &types) {
+  return inferWithMergedAttrs<Wkv7Op>(ctx, loc, operands, attrs, props, regions,
+                                  types, inferWkv7);
+}
+
+#define GET_OP_CLASSES
+#include "linea/Dialect/Linea/IR/LineaOps.cpp.inc"
+
+#include "linea/Dialect/Linea/IR/LineaInterfaces.cpp.inc"

@@ -1,0 +1,23 @@
+//===- InitAll.cpp - Register everything a Linea tool needs ------*- C++ -*-===//
+//
+// Upstream registration plus Linea's dialect, passes and pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/InitAll.h"
+#include "linea/Dialect/Linea/IR/LineaDialect.h"
+#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+void mlir::linea::registerEverything(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<LineaDialect>();
+  registerAllPasses();
+  registerLineaPasses();
+}

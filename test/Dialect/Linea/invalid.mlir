@@ -1,0 +1,457 @@
+// RUN: linea-opt %s -split-input-file -verify-diagnostics
+
+// One case per numbered constraint (C1, C2, ...) of each op, named after it.
+
+func.func @linear_attention_C1(%q: tensor<1x8x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C1: 'q' must have shape [B, T, Hk, K] = [?, ?, ?, ?], got tensor<1x8x4xf32>}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C2(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x5xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C2: 'k' must have shape [B, T, Hk, K] = [1, 8, 2, 4], got tensor<1x8x2x5xf32>}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x2x4xf32>, tensor<1x8x2x5xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C3_shape(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x7x2x4xf32>) {
+  // expected-error @+1 {{C3: 'v' must have shape [B, T, H, V] = [1, 8, ?, ?], got tensor<1x7x2x4xf32>}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x7x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C3_groups(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x3x4xf32>) {
+  // expected-error @+1 {{C3: 'v' needs H (3) divisible by Hk (2)}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C4(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %g: tensor<1x8x3xf32>) {
+  // expected-error @+1 {{C4: 'gate' must have shape [B, T, H] = [1, 8, 2], got tensor<1x8x3xf32>}}
+  %o = linea.linear_attention %q, %k, %v gate(%g : tensor<1x8x3xf32>) {causal} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C4_per_key(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %g: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{C4: 'gate' must have shape [B, T, H, K] = [1, 8, 2, 4], got tensor<1x8x2x3xf32>}}
+  %o = linea.linear_attention %q, %k, %v gate(%g : tensor<1x8x2x3xf32>) {causal} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C5_shape(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %s: tensor<1x2x4x5xf32>) {
+  // expected-error @+1 {{C5: 'initial_state' must have shape [B, H, K, V] = [1, 2, 4, 4], got tensor<1x2x4x5xf32>}}
+  %o = linea.linear_attention %q, %k, %v initial_state(%s : tensor<1x2x4x5xf32>) {causal} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C5_type(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %s: tensor<1x2x4x4xf16>) {
+  // expected-error @+1 {{C5: 'initial_state' must have element type f32, got f16}}
+  %o = linea.linear_attention %q, %k, %v initial_state(%s : tensor<1x2x4x4xf16>) {causal} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C6_mixed(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xbf16>) {
+  // expected-error @+1 {{C6: 'v' must have the element type of 'q' (f32), got bf16}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xbf16>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C6_type(%q: tensor<1x8x2x4xf64>, %k: tensor<1x8x2x4xf64>, %v: tensor<1x8x2x4xf64>) {
+  // expected-error @+1 {{C6: 'q' must have element type f32, f16 or bf16, got f64}}
+  %o = linea.linear_attention %q, %k, %v : tensor<1x8x2x4xf64>, tensor<1x8x2x4xf64>, tensor<1x8x2x4xf64>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C7_gate(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %g: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{C7: 'gate' requires 'causal'}}
+  %o = linea.linear_attention %q, %k, %v gate(%g : tensor<1x8x2xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C7_decay(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C7: 'decay' requires 'causal'}}
+  %o = linea.linear_attention %q, %k, %v {decay = array<f32: -0.5, -0.5>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C8_initial(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %s: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{C8: 'normalize' excludes 'initial_state'}}
+  %o = linea.linear_attention %q, %k, %v initial_state(%s : tensor<1x2x4x4xf32>) {causal, normalize} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C8_final(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C8: 'normalize' excludes 'with_final_state'}}
+  %o, %s = linea.linear_attention %q, %k, %v final_state {causal, normalize} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C9_size(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C9: 'decay' must have H = 2 entries, got 3}}
+  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.5, -0.5>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C9_finite(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C9: 'decay' entries must be finite}}
+  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, 0x7F800000>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C10(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C10: 'scale' must be finite and positive}}
+  %o = linea.linear_attention %q, %k, %v {scale = -1.0 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C11(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C11: 'form' must be one of auto, quadratic, chunked, recurrent, got scan}}
+  %o = linea.linear_attention %q, %k, %v {form = #linea.form<scan>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C12_positive(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C12: 'chunk_size' must be positive, got 0}}
+  %o = linea.linear_attention %q, %k, %v {form = #linea.form<chunked>, chunk_size = 0 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C12_form(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C12: 'chunk_size' goes with form auto, chunked or scan, got recurrent}}
+  %o = linea.linear_attention %q, %k, %v {form = #linea.form<recurrent>, chunk_size = 16 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C1(%u: tensor<8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C1: 'u' must have shape [B, D, L] = [?, ?, ?], got tensor<8x16xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C2(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x15xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C2: 'delta' must have shape [B, D, L] = [1, 8, 16], got tensor<1x8x15xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<1x8x16xf32>, tensor<1x8x15xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C3_shape(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<7x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C3: 'A' must have shape [D, N] = [8, ?], got tensor<7x4xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<7x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C3_type(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf16>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C3: 'A' must have element type f32, got f16}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf16>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C4_shape(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x5x16xf32>) {
+  // expected-error @+1 {{C4: 'Cm' must have shape [B, G, N, L] = [1, 2, 4, 16], got tensor<1x2x5x16xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x5x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C4_groups(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x3x4x16xf32>, %C: tensor<1x3x4x16xf32>) {
+  // expected-error @+1 {{C4: 'Bm' needs D (8) divisible by G (3)}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x3x4x16xf32>, tensor<1x3x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C5_D_skip(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %D: tensor<4xf32>) {
+  // expected-error @+1 {{C5: 'D_skip' must have shape [D] = [8], got tensor<4xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C D_skip(%D : tensor<4xf32>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C5_delta_bias(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %db: tensor<8xbf16>) {
+  // expected-error @+1 {{C5: 'delta_bias' must have element type f32, got bf16}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C delta_bias(%db : tensor<8xbf16>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C6(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %z: tensor<1x8x17xf32>) {
+  // expected-error @+1 {{C6: 'z' must have shape [B, D, L] = [1, 8, 16], got tensor<1x8x17xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C z(%z : tensor<1x8x17xf32>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C7_shape(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %s: tensor<1x8x5xf32>) {
+  // expected-error @+1 {{C7: 'initial_state' must have shape [B, D, N] = [1, 8, 4], got tensor<1x8x5xf32>}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C initial_state(%s : tensor<1x8x5xf32>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C7_type(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %s: tensor<1x8x4xbf16>) {
+  // expected-error @+1 {{C7: 'initial_state' must have element type f32, got bf16}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C initial_state(%s : tensor<1x8x4xbf16>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C8(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>, %z: tensor<1x8x16xf16>) {
+  // expected-error @+1 {{C8: 'z' must have the element type of 'u' (f32), got f16}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C z(%z : tensor<1x8x16xf16>) : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C9(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C9: 'form' must be one of auto, chunked, recurrent, scan, got quadratic}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C {form = #linea.form<quadratic>} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C10(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C10: 'chunk_size' must be positive, got -4}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C {form = #linea.form<scan>, chunk_size = -4 : i64} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C1(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<8x16xf32>, %v: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{C1: 'k' must have shape [B, T, C] = [?, ?, ?], got tensor<8x16xf32>}}
+  %y = linea.wkv4 %w, %u, %k, %v : tensor<16xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C2(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x15xf32>) {
+  // expected-error @+1 {{C2: 'v' must have shape [B, T, C] = [1, 8, 16], got tensor<1x8x15xf32>}}
+  %y = linea.wkv4 %w, %u, %k, %v : tensor<16xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x15xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C3_shape(%w: tensor<15xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{C3: 'w' must have shape [C] = [16], got tensor<15xf32>}}
+  %y = linea.wkv4 %w, %u, %k, %v : tensor<15xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C3_type(%w: tensor<16xf32>, %u: tensor<16xf16>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{C3: 'u' must have element type f32, got f16}}
+  %y = linea.wkv4 %w, %u, %k, %v : tensor<16xf32>, tensor<16xf16>, tensor<1x8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>, %s: tensor<1x2x16xf32>) {
+  // expected-error @+1 {{C4: 'initial_state' must have shape [B, 3, C] = [1, 3, 16], got tensor<1x2x16xf32>}}
+  %y = linea.wkv4 %w, %u, %k, %v initial_state(%s : tensor<1x2x16xf32>) : tensor<16xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C5(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xbf16>) {
+  // expected-error @+1 {{C5: 'v' must have the element type of 'k' (f32), got bf16}}
+  %y = linea.wkv4 %w, %u, %k, %v : tensor<16xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xbf16>
+  return
+}
+
+// -----
+
+func.func @wkv4_C6(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{C6: 'form' must be one of auto, recurrent, scan, got chunked}}
+  %y = linea.wkv4 %w, %u, %k, %v {form = #linea.form<chunked>} : tensor<16xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C7(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>) {
+  // expected-error @+1 {{C7: 'chunk_size' goes with form auto, chunked or scan, got recurrent}}
+  %y = linea.wkv4 %w, %u, %k, %v {form = #linea.form<recurrent>, chunk_size = 8 : i64} : tensor<16xf32>, tensor<16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C1(%r: tensor<8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C1: 'r' must have shape [B, T, H, S] = [?, ?, ?, ?], got tensor<8x2x4xf32>}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u : tensor<8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C2(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x3xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C2: 'w' must have shape [B, T, H, S] = [1, 8, 2, 4], got tensor<1x8x2x3xf32>}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x3xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C3_shape(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{C3: 'u' must have shape [H, S] = [2, 4], got tensor<4x2xf32>}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C3_type(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xbf16>) {
+  // expected-error @+1 {{C3: 'u' must have element type f32, got bf16}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xbf16>
+  return
+}
+
+// -----
+
+func.func @wkv6_C4(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>, %s: tensor<1x2x4x3xf32>) {
+  // expected-error @+1 {{C4: 'initial_state' must have shape [B, H, S, S] = [1, 2, 4, 4], got tensor<1x2x4x3xf32>}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u initial_state(%s : tensor<1x2x4x3xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C5(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf16>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C5: 'w' must have the element type of 'r' (f32), got f16}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf16>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C6(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C6: 'scale' must be finite}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u {scale = 0x7FC00000 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C7(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C7: 'form' must be one of auto, chunked, recurrent, got quadratic}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u {form = #linea.form<quadratic>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C8(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{C8: 'chunk_size' must be positive, got 0}}
+  %o = linea.wkv6 %r, %k, %v, %w, %u {chunk_size = 0 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C1(%r: tensor<1x8x2xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C1: 'r' must have shape [B, T, H, S] = [?, ?, ?, ?], got tensor<1x8x2xf32>}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b : tensor<1x8x2xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C2(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x1x4xf32>) {
+  // expected-error @+1 {{C2: 'b' must have shape [B, T, H, S] = [1, 8, 2, 4], got tensor<1x8x1x4xf32>}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x1x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C3(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>, %s: tensor<1x2x4x4xf16>) {
+  // expected-error @+1 {{C3: 'initial_state' must have element type f32, got f16}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b initial_state(%s : tensor<1x2x4x4xf16>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C4(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xbf16>, %b: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C4: 'a' must have the element type of 'r' (f32), got bf16}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xbf16>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C5(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C5: 'form' must be one of auto, chunked, recurrent, got scan}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b {form = #linea.form<scan>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C6: 'chunk_size' goes with form auto, chunked or scan, got recurrent}}
+  %o = linea.wkv7 %r, %w, %k, %v, %a, %b {form = #linea.form<recurrent>, chunk_size = 8 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
