@@ -5,8 +5,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "linea/InitAll.h"
+#include "linea/Conversion/Passes.h"
 #include "linea/Dialect/Linea/IR/LineaDialect.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Pipelines/Pipelines.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -20,4 +22,6 @@ void mlir::linea::registerEverything(DialectRegistry &registry) {
   registry.insert<LineaDialect>();
   registerAllPasses();
   registerLineaPasses();
+  registerLineaConversionPasses();
+  registerPipelines();
 }

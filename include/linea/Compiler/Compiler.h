@@ -1,0 +1,70 @@
+//===- Compiler.h - The steps of linea-compile -------------------*- C++ -*-===//
+//
+// Model IR in, binaries out. The tool only parses flags; tests and the
+// Python frontend call these steps directly.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_COMPILER_COMPILER_H
+#define LINEA_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir {
+class MLIRContext;
+namespace linea {
+
+enum class EmitKind { MLIR, LLVM, Asm, Obj, Shared };
+
+struct CompileOptions {
+  std::string inputPath = "-";
+  std::string outputPath;
+  /// Where the C header goes; empty: next to the output (`.h`), written for
+  /// `obj` and `shared` only.
+  std::string headerPath;
+  EmitKind emit = EmitKind::Shared;
+  unsigned optLevel = 2;
+  /// Empty: the host CPU and its features.
+  std::string cpu, features;
+  bool openmp = true;
+};
+
+/// Parses and verifies `path` ("-": stdin). Errors go to the context's
+/// diagnostic handler, located where possible.
+OwningOpRef<ModuleOp> parseInput(StringRef path, MLIRContext &context);
+
+/// The C header declaring the `_mlir_ciface_` entry point of every public
+/// function of `module` (still on tensors) and the memref descriptors they
+/// take. Fails (with a diagnostic at the function) on a type C cannot take.
+FailureOr<std::string> generateHeader(ModuleOp module, StringRef guardName);
+
+/// Runs the CPU pipeline: `module` ends in the LLVM dialect.
+LogicalResult lowerToLLVMDialect(ModuleOp module, const CompileOptions &options);
+
+/// The target machine for `options` (host CPU unless set).
+FailureOr<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CompileOptions &options, MLIRContext &context);
+
+/// Translates an LLVM-dialect module and optimizes it at `options.optLevel`.
+std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
+                                                   llvm::LLVMContext &llvmContext,
+                                                   llvm::TargetMachine &machine,
+                                                   const CompileOptions &options);
+
+/// Every step, from `options.inputPath` to `options.outputPath` (and the
+/// header). On failure no output file is left behind.
+LogicalResult compile(const CompileOptions &options, MLIRContext &context);
+
+} // namespace linea
+} // namespace mlir
+
+#endif // LINEA_COMPILER_COMPILER_H

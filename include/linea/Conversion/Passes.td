@@ -1,0 +1,37 @@
+//===- Passes.td - Conversions out of the linea dialect ----*- tablegen -*-===//
+//
+// Lowerings of linea ops to upstream dialects.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_CONVERSION_PASSES_TD
+#define LINEA_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
+  let summary = "Lower linea ops to scf loops over buffers (CPU)";
+  let description = [{
+    Lowers every linea op to `scf.parallel` over its independent slices
+    ((batch, head) or (batch, channel)) with the token loop inside, on
+    buffers taken from the op's tensors (`bufferization.to_buffer`) and
+    handed back as tensors (`bufferization.to_tensor`), so that one-shot
+    bufferization of the surrounding IR applies unchanged.
+
+    Implemented forms: `recurrent` for every op, `quadratic` for
+    `linear_attention`; `auto` is lowered as `recurrent` (run
+    `linea-select-form` first to choose). Activations of any element type
+    are read and written in their type; the state and all arithmetic are f32.
+    An op in a form without a CPU lowering, or with dynamic shapes, is an
+    error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+#endif // LINEA_CONVERSION_PASSES_TD

@@ -1,0 +1,307 @@
+//===- Compiler.cpp - The steps of linea-compile ----------------*- C++ -*-===//
+//
+// Parse, lower, translate, optimize, emit and link; every output is written
+// to a temporary file and moved into place only when everything succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Compiler/Compiler.h"
+#include "linea/Pipelines/Pipelines.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#ifndef LINEA_CLANG
+#define LINEA_CLANG "clang"
+#endif
+#ifndef LINEA_LLVM_LIBDIR
+#define LINEA_LLVM_LIBDIR ""
+#endif
+
+using namespace mlir;
+using namespace mlir::linea;
+
+namespace {
+
+Location fileLoc(MLIRContext &context, StringRef path) {
+  return FileLineColLoc::get(&context, path, 0, 0);
+}
+
+/// An output file that disappears unless `commit` is reached.
+class AtomicOutput {
+public:
+  AtomicOutput(StringRef path) : path(path.str()) {}
+  ~AtomicOutput() {
+    if (!tempPath.empty())
+      llvm::sys::fs::remove(tempPath);
+  }
+
+  /// Creates the temporary file next to the final path.
+  LogicalResult open(MLIRContext &context) {
+    if (path == "-")
+      return success();
+    SmallString<128> model(path);
+    model += ".tmp-%%%%%%";
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tempPath)) {
+      emitError(fileLoc(context, path))
+          << "cannot open output file: " << ec.message();
+      return failure();
+    }
+    stream = std::make_unique<llvm::raw_fd_ostream>(fd, /*shouldClose=*/true);
+    return success();
+  }
+
+  llvm::raw_pwrite_stream &os() {
+    return stream ? static_cast<llvm::raw_pwrite_stream &>(*stream)
+                  : llvm::outs();
+  }
+  StringRef temp() const { return tempPath; }
+
+  LogicalResult commit(MLIRContext &context) {
+    if (path == "-")
+      return success();
+    stream->close();
+    if (stream->has_error() ||
+        llvm::sys::fs::rename(tempPath, path)) {
+      emitError(fileLoc(context, path)) << "cannot write output file";
+      return failure();
+    }
+    tempPath.clear();
+    return success();
+  }
+
+private:
+  std::string path;
+  SmallString<128> tempPath;
+  std::unique_ptr<llvm::raw_fd_ostream> stream;
+};
+
+std::string headerGuard(StringRef path) {
+  std::string guard = "LINEA_";
+  for (char c : llvm::sys::path::filename(path))
+    guard += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
+  return guard;
+}
+
+/// Links `objectPath` into the shared library `outputPath`, with libomp.
+LogicalResult linkShared(StringRef objectPath, StringRef outputPath,
+                         MLIRContext &context) {
+  std::string clang = LINEA_CLANG;
+  if (!llvm::sys::fs::can_execute(clang)) {
+    auto found = llvm::sys::findProgramByName("clang-22");
+    if (!found)
+      return emitError(UnknownLoc::get(&context))
+             << "cannot find the linker driver (" << clang << " or clang-22)";
+    clang = *found;
+  }
+  std::string libdir = LINEA_LLVM_LIBDIR;
+  std::string rpath = "-Wl,-rpath," + libdir;
+  std::string libflag = "-L" + libdir;
+  SmallVector<StringRef> args{clang,     "-shared", "-fuse-ld=lld", "-o",
+                              outputPath, objectPath, libflag,       rpath,
+                              "-lomp",   "-lm"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0)
+    return emitError(UnknownLoc::get(&context))
+           << "linking " << outputPath << " failed"
+           << (message.empty() ? "" : ": ") << message;
+  return success();
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
+                                              MLIRContext &context) {
+  std::string error;
+  auto file = mlir::openInputFile(path, &error);
+  if (!file) {
+    emitError(fileLoc(context, path)) << "cannot open input file: " << error;
+    return nullptr;
+  }
+  if (file->getBufferSize() == 0) {
+    emitError(fileLoc(context, path)) << "input file is empty";
+    return nullptr;
+  }
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return nullptr;
+  if (module->getOps<func::FuncOp>().empty()) {
+    emitError(module->getLoc()) << "input defines no function to compile";
+    return nullptr;
+  }
+  return module;
+}
+
+LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
+                                              const CompileOptions &options) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  CPUPipelineOptions pipeline;
+  pipeline.openmp = options.openmp;
+  buildCPUPipeline(pm, pipeline);
+  return pm.run(module);
+}
+
+FailureOr<std::unique_ptr<llvm::TargetMachine>>
+mlir::linea::createTargetMachine(const CompileOptions &options,
+                                 MLIRContext &context) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(UnknownLoc::get(&context)) << error, failure();
+  std::string cpu = options.cpu.empty() || options.cpu == "native"
+                        ? llvm::sys::getHostCPUName().str()
+                        : options.cpu;
+  std::string features = options.features;
+  if (options.cpu.empty() || options.cpu == "native") {
+    SmallVector<std::string> host;
+    for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      host.push_back((enabled ? "+" : "-") + name.str());
+    if (!features.empty())
+      host.push_back(features);
+    features = llvm::join(host, ",");
+  }
+  if (!target->hasMCAsmBackend() ||
+      !llvm::TargetRegistry::lookupTarget(triple, error))
+    return emitError(UnknownLoc::get(&context)) << error, failure();
+  auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!machine)
+    return emitError(UnknownLoc::get(&context))
+               << "cannot create a target machine for " << cpu,
+           failure();
+  return machine;
+}
+
+std::unique_ptr<llvm::Module>
+mlir::linea::translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                                  llvm::TargetMachine &machine,
+                                  const CompileOptions &options) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  auto optimize = makeOptimizingTransformer(options.optLevel, 0, &machine);
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    emitError(module.getLoc()) << "LLVM optimization failed: "
+                               << llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+LogicalResult mlir::linea::compile(const CompileOptions &options,
+                                   MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = parseInput(options.inputPath, context);
+  if (!module)
+    return failure();
+  bool wantsHeader = !options.headerPath.empty() ||
+                     options.emit == EmitKind::Obj ||
+                     options.emit == EmitKind::Shared;
+  std::string headerPath = options.headerPath;
+  if (wantsHeader && headerPath.empty()) {
+    SmallString<128> p(options.outputPath);
+    llvm::sys::path::replace_extension(p, "h");
+    headerPath = p.str().str();
+  }
+  std::string header;
+  if (wantsHeader) {
+    FailureOr<std::string> text = generateHeader(*module, headerGuard(headerPath));
+    if (failed(text))
+      return failure();
+    header = std::move(*text);
+  }
+  if (failed(lowerToLLVMDialect(*module, options)))
+    return failure();
+
+  AtomicOutput output(options.outputPath);
+  if (failed(output.open(context)))
+    return failure();
+  if (options.emit == EmitKind::MLIR) {
+    module->print(output.os());
+    return output.commit(context);
+  }
+
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(options, context);
+  if (failed(machine))
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmContext, **machine, options);
+  if (!llvmModule)
+    return failure();
+
+  if (options.emit == EmitKind::LLVM) {
+    llvmModule->print(output.os(), nullptr);
+    return output.commit(context);
+  }
+
+  // Object code (or assembly) goes to the output, or for a shared library to
+  // an intermediate object next to it.
+  std::unique_ptr<AtomicOutput> object;
+  llvm::raw_pwrite_stream *codeStream = &output.os();
+  if (options.emit == EmitKind::Shared) {
+    object = std::make_unique<AtomicOutput>(options.outputPath + ".o");
+    if (failed(object->open(context)))
+      return failure();
+    codeStream = &object->os();
+  }
+  llvm::legacy::PassManager codegen;
+  auto fileType = options.emit == EmitKind::Asm
+                      ? llvm::CodeGenFileType::AssemblyFile
+                      : llvm::CodeGenFileType::ObjectFile;
+  if ((*machine)->addPassesToEmitFile(codegen, *codeStream, nullptr, fileType))
+    return emitError(module->getLoc()) << "the target cannot emit this file",
+           failure();
+  codegen.run(*llvmModule);
+  codeStream->flush();
+
+  if (options.emit == EmitKind::Shared) {
+    // The object stays a temporary; the library is linked into the output's
+    // temporary file and moved into place with the header.
+    if (failed(linkShared(object->temp(), output.temp(), context)))
+      return failure();
+  }
+  if (wantsHeader) {
+    AtomicOutput headerOut(headerPath);
+    if (failed(headerOut.open(context)))
+      return failure();
+    headerOut.os() << header;
+    if (failed(output.commit(context)))
+      return failure();
+    return headerOut.commit(context);
+  }
+  return output.commit(context);
+}

@@ -1,0 +1,139 @@
+//===- LoopEmitter.cpp - Scalar f32 loop code for the CPU lowerings -------===//
+//
+// See LoopEmitter.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoopEmitter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::linea::detail;
+
+Value LoopEmitter::index(int64_t value) {
+  return arith::ConstantIndexOp::create(b, value);
+}
+
+Value LoopEmitter::f32(double value) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(value));
+}
+
+Value LoopEmitter::add(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+Value LoopEmitter::sub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+Value LoopEmitter::mul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value LoopEmitter::div(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value LoopEmitter::neg(Value x) { return arith::NegFOp::create(b, x); }
+Value LoopEmitter::max(Value x, Value y) {
+  return arith::MaximumFOp::create(b, x, y);
+}
+Value LoopEmitter::exp(Value x) { return math::ExpOp::create(b, x); }
+Value LoopEmitter::log1p(Value x) { return math::Log1pOp::create(b, x); }
+Value LoopEmitter::select(Value cond, Value x, Value y) {
+  return arith::SelectOp::create(b, cond, x, y);
+}
+Value LoopEmitter::greater(Value x, Value y) {
+  return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, y);
+}
+Value LoopEmitter::indexDiv(Value x, int64_t y) {
+  if (y == 1)
+    return x;
+  return arith::DivUIOp::create(b, x, index(y));
+}
+
+Value LoopEmitter::load(Value memref, ValueRange indices) {
+  Value value = memref::LoadOp::create(b, memref, indices);
+  if (!value.getType().isF32())
+    value = arith::ExtFOp::create(b, b.getF32Type(), value);
+  return value;
+}
+
+void LoopEmitter::store(Value value, Value memref, ValueRange indices) {
+  Type elt = cast<MemRefType>(memref.getType()).getElementType();
+  if (elt != value.getType())
+    value = arith::TruncFOp::create(b, elt, value);
+  memref::StoreOp::create(b, value, memref, indices);
+}
+
+SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,
+                                     LoopBody body) {
+  auto forOp = scf::ForOp::create(
+      b, lb, ub, index(1), init,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        LoopEmitter inner(nb);
+        SmallVector<Value> yields = body(inner, iv, args);
+        scf::YieldOp::create(nb, yields);
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+SmallVector<Value> LoopEmitter::loop(int64_t n, ValueRange init,
+                                     LoopBody body) {
+  return loop(index(0), index(n), init, body);
+}
+
+void LoopEmitter::loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body) {
+  loop(n, {}, [&](LoopEmitter &e, Value iv, ValueRange) {
+    body(e, iv);
+    return SmallVector<Value>();
+  });
+}
+
+void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
+  SmallVector<Value> lbs, upper, steps;
+  for (int64_t ub : ubs) {
+    lbs.push_back(index(0));
+    upper.push_back(index(ub));
+    steps.push_back(index(1));
+  }
+  scf::ParallelOp::create(
+      b, lbs, upper, steps,
+      [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+        ImplicitLocOpBuilder nb(loc, nested);
+        LoopEmitter inner(nb);
+        body(inner, ivs);
+      });
+}
+
+Value LoopEmitter::alloc(ArrayRef<int64_t> shape, Type elementType) {
+  return memref::AllocOp::create(b, MemRefType::get(shape, elementType));
+}
+
+Value LoopEmitter::alloca(ArrayRef<int64_t> shape) {
+  return memref::AllocaOp::create(b, MemRefType::get(shape, b.getF32Type()));
+}
+
+void LoopEmitter::fill(Value memref, ArrayRef<int64_t> shape, Value value) {
+  std::function<void(LoopEmitter &, SmallVector<Value> &, size_t)> nest =
+      [&](LoopEmitter &e, SmallVector<Value> &ivs, size_t dim) {
+        if (dim == shape.size()) {
+          e.store(value, memref, ivs);
+          return;
+        }
+        e.loop(shape[dim], [&](LoopEmitter &inner, Value iv) {
+          ivs.push_back(iv);
+          nest(inner, ivs, dim + 1);
+          ivs.pop_back();
+        });
+      };
+  SmallVector<Value> ivs;
+  nest(*this, ivs, 0);
+}
+
+Value LoopEmitter::toBuffer(Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      /*read_only=*/true);
+}
+
+Value LoopEmitter::toTensor(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  return bufferization::ToTensorOp::create(
+      b, RankedTensorType::get(type.getShape(), type.getElementType()), memref,
+      /*restrict=*/true, /*writable=*/true);
+}

@@ -1,0 +1,46 @@
+//===- Lowerings.cpp - Shared pieces of the linea CPU lowerings -----------===//
+//
+// See Lowerings.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowerings.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::linea;
+using namespace mlir::linea::detail;
+
+ArrayRef<int64_t> mlir::linea::detail::shapeOf(Value tensor) {
+  return cast<RankedTensorType>(tensor.getType()).getShape();
+}
+
+FailureOr<Form>
+mlir::linea::detail::loweredForm(RecurrenceOpInterface op,
+                                 PatternRewriter &rewriter,
+                                 ArrayRef<Form> implemented) {
+  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                      op->getResultTypes()))
+    if (!cast<RankedTensorType>(type).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered");
+  Form form = op.getEvaluationForm();
+  if (form == Form::auto_)
+    form = Form::recurrent;
+  if (!llvm::is_contained(implemented, form))
+    return rewriter.notifyMatchFailure(op, "form not lowered");
+  return form;
+}
+
+void mlir::linea::detail::replaceWithBuffers(RecurrenceOpInterface op,
+                                             PatternRewriter &rewriter,
+                                             LoopEmitter &e, Value output,
+                                             Value state) {
+  SmallVector<Value> results{e.toTensor(output)};
+  if (op.getFinalStateValue())
+    results.push_back(e.toTensor(state));
+  rewriter.replaceOp(op, results);
+}
+
+Value mlir::linea::detail::bufferOrNull(LoopEmitter &e, Value tensor) {
+  return tensor ? e.toBuffer(tensor) : Value();
+}

@@ -1,0 +1,36 @@
+//===- Lowerings.h - Shared pieces of the linea CPU lowerings ----*- C++ -*-===//
+//
+// What every op's lowering does alike: check that it can be lowered, pick
+// the effective form, and hand back its results as tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H
+#define LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H
+
+#include "LoopEmitter.h"
+#include "linea/Dialect/Linea/IR/LineaOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+namespace mlir::linea::detail {
+
+/// The static shape of a tensor value.
+ArrayRef<int64_t> shapeOf(Value tensor);
+
+/// The form a lowering implements for `op`, or failure (with a match-failure
+/// note) where it is dynamic-shaped or asks for a form not in `implemented`.
+/// `auto` means the recurrent form: the cost model is `linea-select-form`.
+FailureOr<Form> loweredForm(RecurrenceOpInterface op, PatternRewriter &rewriter,
+                            ArrayRef<Form> implemented);
+
+/// Replaces `op` by the tensors of `output` and, if it returns one, `state`.
+void replaceWithBuffers(RecurrenceOpInterface op, PatternRewriter &rewriter,
+                        LoopEmitter &e, Value output, Value state);
+
+/// The tensor operand's buffer, or null for an absent operand.
+Value bufferOrNull(LoopEmitter &e, Value tensor);
+
+} // namespace mlir::linea::detail
+
+#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H

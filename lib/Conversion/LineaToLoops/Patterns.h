@@ -1,0 +1,20 @@
+//===- Patterns.h - Per-op pattern sets of convert-linea-to-loops -*- C++ -*-===//
+//
+// Private to the conversion: the public entry point is
+// populateLineaToLoopsPatterns in linea/Conversion/LineaToLoops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_PATTERNS_H
+#define LINEA_LIB_CONVERSION_LINEATOLOOPS_PATTERNS_H
+
+namespace mlir {
+class RewritePatternSet;
+namespace linea {
+void populateLinearAttentionToLoopsPatterns(RewritePatternSet &patterns);
+void populateSelectiveScanToLoopsPatterns(RewritePatternSet &patterns);
+void populateWkvToLoopsPatterns(RewritePatternSet &patterns);
+} // namespace linea
+} // namespace mlir
+
+#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_PATTERNS_H

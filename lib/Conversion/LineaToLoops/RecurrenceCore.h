@@ -1,0 +1,59 @@
+//===- RecurrenceCore.h - The one recurrence behind every linea op -*- C++ -*-===//
+//
+// Linear attention, GLA, Mamba-1, RWKV-6 and RWKV-7 are all
+//
+//     S_t = (diag(exp(g_t)) + b_t a_t^T) S_{t-1} + k_t v_t^T,  o_t = q_t S_t
+//
+// over a key-major f32 state S : [K, V]. The named ops only say how their
+// operands map onto q, k, v, g (and a, b, the bonus, the output); this file
+// emits the evaluation itself, once, for every op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
+#define LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
+
+#include "LoopEmitter.h"
+#include <functional>
+
+namespace mlir::linea::detail {
+
+/// Reads entry `i` (a key index) or `j` (a value index) of one token.
+using TokenRead = std::function<Value(LoopEmitter &, Value t, Value index)>;
+
+/// One slice (a batch and head, or a batch and channel) of a recurrence.
+struct RecurrenceSlice {
+  int64_t tokens = 0, keyDim = 0, valueDim = 0;
+  /// o_t reads S_t (causal), or the state after the last token (not causal).
+  bool causal = true;
+  /// o_t = q_t S_t / (q_t . z_t + eps), z_t = exp(g_t) z_{t-1} + k_t.
+  bool normalize = false;
+  float normalizeEps = 1e-6f;
+
+  /// Runs first at every token, for values the reads below share.
+  std::function<void(LoopEmitter &, Value t)> beginToken;
+  TokenRead query, key, value;
+  /// Log-decay per key entry; with `decayPerKey` false it is read once per
+  /// token with index 0. Null: no decay.
+  TokenRead logDecay;
+  bool decayPerKey = true;
+  /// Rank-one transition term b_t (a_t^T S_{t-1}) (RWKV-7). Null: none.
+  TokenRead rankOneA, rankOneB;
+  /// Bonus u (RWKV-6): o_t = q_t (S_{t-1} + diag(u) k_t v_t^T). Null: o_t
+  /// reads S_t as usual.
+  std::function<Value(LoopEmitter &, Value i)> bonus;
+  /// Receives o_t[j] in f32.
+  std::function<void(LoopEmitter &, Value t, Value j, Value o)> storeOutput;
+
+  /// The f32 state buffer, the initial state buffer (null: zeros) and where
+  /// entry (i, j) of this slice's state sits in both.
+  Value state, initialState;
+  std::function<SmallVector<Value>(Value i, Value j)> stateIndex;
+};
+
+/// Emits the recurrent (token by token) evaluation of one slice.
+void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
+
+} // namespace mlir::linea::detail
+
+#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H

@@ -1,0 +1,58 @@
+//===- CPUPipeline.cpp - linea-cpu-pipeline ---------------------*- C++ -*-===//
+//
+// From model IR on tensors down to the LLVM dialect, for the host CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Conversion/Passes.h"
+#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Pipelines/Pipelines.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::linea::buildCPUPipeline(OpPassManager &pm,
+                                   const CPUPipelineOptions &options) {
+  // Drop unread final states before lowering, so they are never computed.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(linea::createConvertLineaToLoopsPass());
+  pm.addPass(linea::createEmitCInterfacePass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  // Before scf-to-cf: OpenMP regions hold memref.alloca_scope ops that must
+  // keep a single block until memrefs are lowered.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  if (options.openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::linea::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "linea-cpu-pipeline",
+      "Lower model IR with linea ops to the LLVM dialect for the host CPU",
+      buildCPUPipeline);
+}

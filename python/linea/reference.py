@@ -1,0 +1,171 @@
+"""float64 reference implementations of every linea op, from DESIGN.md's
+equations, token by token. They share no code with the compiler.
+
+Shapes follow the ops: linear attention q, k [B, T, Hk, K], v [B, T, H, V];
+states are key-major [.., K, V].
+"""
+
+import numpy as np
+
+
+def _phi(x, feature_map):
+    if feature_map == "identity":
+        return x
+    if feature_map == "relu":
+        return np.maximum(x, 0.0)
+    if feature_map == "elu_plus_one":
+        return np.where(x > 0, x + 1.0, np.exp(np.minimum(x, 0.0)))
+    raise ValueError(feature_map)
+
+
+def linear_attention(q, k, v, gate=None, initial_state=None, causal=True,
+                     normalize=False, feature_map="identity", scale=None,
+                     decay=None, eps=1e-6):
+    """Returns (o [B, T, H, V], final_state [B, H, K, V])."""
+    q, k, v = (np.asarray(a, np.float64) for a in (q, k, v))
+    B, T, Hk, K = q.shape
+    H, V = v.shape[2], v.shape[3]
+    if scale is None:
+        scale = K ** -0.5
+    group = H // Hk
+    qh = scale * _phi(np.repeat(q, group, axis=2), feature_map)  # [B,T,H,K]
+    kh = _phi(np.repeat(k, group, axis=2), feature_map)
+    logd = np.zeros((B, T, H, K))
+    if gate is not None:
+        g = np.asarray(gate, np.float64)
+        logd += g[..., None] if g.ndim == 3 else g
+    if decay is not None:
+        logd += np.asarray(decay, np.float64)[None, None, :, None]
+    S = np.zeros((B, H, K, V)) if initial_state is None else \
+        np.array(initial_state, np.float64)
+    z = np.zeros((B, H, K))
+    o = np.zeros((B, T, H, V))
+    for t in range(T):
+        a = np.exp(logd[:, t])                                   # [B,H,K]
+        S = a[..., None] * S + kh[:, t, :, :, None] * v[:, t, :, None, :]
+        z = a * z + kh[:, t]
+        if causal:
+            o[:, t] = np.einsum("bhk,bhkv->bhv", qh[:, t], S)
+            if normalize:
+                o[:, t] /= (np.einsum("bhk,bhk->bh", qh[:, t], z) + eps)[..., None]
+    if not causal:
+        o = np.einsum("bthk,bhkv->bthv", qh, S)
+        if normalize:
+            o /= (np.einsum("bthk,bhk->bth", qh, z) + eps)[..., None]
+    return o, S
+
+
+def _softplus(x):
+    return np.where(x > 20.0, x, np.log1p(np.exp(np.minimum(x, 20.0))))
+
+
+def selective_scan(u, delta, A, Bm, Cm, D_skip=None, z=None, delta_bias=None,
+                   initial_state=None, delta_softplus=False):
+    """mamba_ssm's selective_scan_fn. Returns (y [B, D, L], state [B, D, N])."""
+    u, delta, A, Bm, Cm = (np.asarray(a, np.float64) for a in (u, delta, A, Bm, Cm))
+    Bsz, D, L = u.shape
+    G, N = Bm.shape[1], Bm.shape[2]
+    Bd = np.repeat(Bm, D // G, axis=1)  # [B, D, N, L]
+    Cd = np.repeat(Cm, D // G, axis=1)
+    dt = delta + (0.0 if delta_bias is None else np.asarray(delta_bias, np.float64)[None, :, None])
+    if delta_softplus:
+        dt = _softplus(dt)
+    x = np.zeros((Bsz, D, N)) if initial_state is None else \
+        np.array(initial_state, np.float64)
+    y = np.zeros((Bsz, D, L))
+    for t in range(L):
+        x = np.exp(dt[:, :, t, None] * A[None]) * x + \
+            (dt[:, :, t] * u[:, :, t])[..., None] * Bd[:, :, :, t]
+        y[:, :, t] = np.einsum("bdn,bdn->bd", Cd[:, :, :, t], x)
+    if D_skip is not None:
+        y += np.asarray(D_skip, np.float64)[None, :, None] * u
+    if z is not None:
+        z = np.asarray(z, np.float64)
+        y *= z / (1.0 + np.exp(-z))
+    return y, x
+
+
+def wkv4(w, u, k, v, initial_state=None):
+    """RWKV-4 in float64, with the sums kept relative to a running maximum
+    exponent (the state layout of the op: aa, bb, pp). Returns
+    (y [B, T, C], state [B, 3, C]); `wkv4_direct` checks it from the sum."""
+    w, u, k, v = (np.asarray(a, np.float64) for a in (w, u, k, v))
+    Bsz, T, C = k.shape
+    decay = -np.exp(w)
+    if initial_state is None:
+        aa = np.zeros((Bsz, C)); bb = np.zeros((Bsz, C)); pp = np.full((Bsz, C), -1e38)
+    else:
+        s = np.asarray(initial_state, np.float64)
+        aa, bb, pp = s[:, 0].copy(), s[:, 1].copy(), s[:, 2].copy()
+    y = np.zeros((Bsz, T, C))
+    for t in range(T):
+        kk, vv = k[:, t], v[:, t]
+        # y_t = (e^pp aa + e^(u+k) v) / (e^pp bb + e^(u+k))
+        m = np.maximum(pp, u + kk)
+        num = np.exp(pp - m) * aa + np.exp(u + kk - m) * vv
+        den = np.exp(pp - m) * bb + np.exp(u + kk - m)
+        y[:, t] = num / den
+        # state_t = e^decay state_{t-1} + e^k (v, 1)
+        m = np.maximum(pp + decay, kk)
+        aa = np.exp(pp + decay - m) * aa + np.exp(kk - m) * vv
+        bb = np.exp(pp + decay - m) * bb + np.exp(kk - m)
+        pp = m
+    return y, np.stack([aa, bb, pp], axis=1)
+
+
+def wkv4_direct(w, u, k, v):
+    """RWKV-4 straight from the sum in DESIGN.md (float64, no state), for
+    inputs whose exponentials stay finite in float64."""
+    w, u, k, v = (np.asarray(a, np.float64) for a in (w, u, k, v))
+    Bsz, T, C = k.shape
+    y = np.zeros((Bsz, T, C))
+    for t in range(T):
+        i = np.arange(t)
+        ex = -(t - 1 - i)[None, :, None] * np.exp(w)[None, None, :] + k[:, :t]
+        num = np.sum(np.exp(ex) * v[:, :t], axis=1) + np.exp(u + k[:, t]) * v[:, t]
+        den = np.sum(np.exp(ex), axis=1) + np.exp(u + k[:, t])
+        y[:, t] = num / den
+    return y
+
+
+def wkv6(r, k, v, w, u, initial_state=None, scale=1.0):
+    """Returns (o [B, T, H, S], state [B, H, S, S])."""
+    r, k, v, w, u = (np.asarray(a, np.float64) for a in (r, k, v, w, u))
+    Bsz, T, H, S = r.shape
+    St = np.zeros((Bsz, H, S, S)) if initial_state is None else \
+        np.array(initial_state, np.float64)
+    o = np.zeros((Bsz, T, H, S))
+    for t in range(T):
+        kv = k[:, t, :, :, None] * v[:, t, :, None, :]           # [B,H,S,S]
+        o[:, t] = scale * np.einsum("bhi,bhij->bhj", r[:, t], St + u[None, :, :, None] * kv)
+        St = np.exp(w[:, t])[..., None] * St + kv
+    return o, St
+
+
+def wkv7(r, w, k, v, a, b, initial_state=None):
+    """Key-major RWKV-7. Returns (o [B, T, H, S], state [B, H, S, S])."""
+    r, w, k, v, a, b = (np.asarray(x, np.float64) for x in (r, w, k, v, a, b))
+    Bsz, T, H, S = r.shape
+    St = np.zeros((Bsz, H, S, S)) if initial_state is None else \
+        np.array(initial_state, np.float64)
+    o = np.zeros((Bsz, T, H, S))
+    for t in range(T):
+        G = np.exp(w[:, t])[..., None] * np.eye(S) + b[:, t, :, :, None] * a[:, t, :, None, :]
+        St = np.einsum("bhij,bhjv->bhiv", G, St) + k[:, t, :, :, None] * v[:, t, :, None, :]
+        o[:, t] = np.einsum("bhi,bhij->bhj", r[:, t], St)
+    return o, St
+
+
+def wkv7_value_major(r, w, k, v, a, b):
+    """RWKV-7's own (value-major) formulation: S <- S diag(exp w) + (S a) b^T
+    + v k^T, y = S r. Used to check that the key-major op is its transpose."""
+    r, w, k, v, a, b = (np.asarray(x, np.float64) for x in (r, w, k, v, a, b))
+    Bsz, T, H, S = r.shape
+    St = np.zeros((Bsz, H, S, S))
+    o = np.zeros((Bsz, T, H, S))
+    for t in range(T):
+        Sa = np.einsum("bhvk,bhk->bhv", St, a[:, t])
+        St = St * np.exp(w[:, t])[:, :, None, :] + Sa[..., None] * b[:, t, :, None, :] + \
+            v[:, t, :, :, None] * k[:, t, :, None, :]
+        o[:, t] = np.einsum("bhvk,bhk->bhv", St, r[:, t])
+    return o

@@ -1,0 +1,161 @@
+"""Calling compiled Linea libraries on numpy arrays.
+
+Entry points follow the MLIR C interface (`_mlir_ciface_<name>`): memrefs go
+in and out as pointers to descriptors {allocated, aligned, offset, sizes,
+strides}; results come first and are allocated by the callee with malloc.
+"""
+
+import ctypes
+import re
+
+import numpy as np
+
+from . import dtypes
+
+_libc = ctypes.CDLL(None)
+_libc.free.argtypes = [ctypes.c_void_p]
+_descriptor_cache = {}
+
+
+def descriptor_type(rank):
+    """The ctypes struct of a rank-`rank` memref descriptor."""
+    if rank not in _descriptor_cache:
+        fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                  ("offset", ctypes.c_int64)]
+        if rank > 0:
+            fields += [("sizes", ctypes.c_int64 * rank),
+                       ("strides", ctypes.c_int64 * rank)]
+        _descriptor_cache[rank] = type("MemRef%dD" % rank, (ctypes.Structure,),
+                                       {"_fields_": fields})
+    return _descriptor_cache[rank]
+
+
+class TensorType:
+    """A static tensor type: shape and element type name (f32, f16, bf16...)."""
+
+    _pattern = re.compile(r"tensor<((?:\d+x)*)([a-z]+\d+)>")
+
+    def __init__(self, shape, element):
+        self.shape = tuple(shape)
+        self.element = element
+
+    @classmethod
+    def parse(cls, text):
+        m = cls._pattern.fullmatch(text.strip())
+        if not m:
+            raise ValueError("unsupported argument type %r (static tensors only)" % text)
+        dims = [int(d) for d in m.group(1).split("x") if d]
+        return cls(dims, m.group(2))
+
+    def __repr__(self):
+        return "tensor<%s>" % "x".join([str(d) for d in self.shape] + [self.element])
+
+
+_func_pattern = re.compile(
+    r"func\.func\s+@([A-Za-z_][\w$.]*)\s*\(([^)]*)\)\s*(?:->\s*(\([^)]*\)|[^{\s]+))?\s*(?:attributes\s*\{[^}]*\}\s*)?\{")
+
+
+def _split_types(text):
+    text = text.strip()
+    if text.startswith("("):
+        text = text[1:-1]
+    return [t for t in (p.strip() for p in text.split(",")) if t]
+
+
+def signatures(module_text):
+    """{name: (argument types, result types)} of the public functions."""
+    sigs = {}
+    for m in _func_pattern.finditer(module_text):
+        name, args, results = m.group(1), m.group(2), m.group(3) or ""
+        arg_types = [TensorType.parse(a.split(":", 1)[1]) for a in _split_types(args)]
+        sigs[name] = (arg_types, [TensorType.parse(r) for r in _split_types(results)])
+    return sigs
+
+
+class Function:
+    """A compiled entry point, called on numpy arrays."""
+
+    def __init__(self, lib, name, arg_types, result_types):
+        self.name = name
+        self.arg_types = arg_types
+        self.result_types = result_types
+        self._fn = getattr(lib, "_mlir_ciface_" + name)
+        self._fn.restype = None
+        rtypes = [descriptor_type(len(t.shape)) for t in result_types]
+        if len(rtypes) == 1:
+            self._result_struct = rtypes[0]
+        else:
+            self._result_struct = type(
+                "Results_" + name, (ctypes.Structure,),
+                {"_fields_": [("r%d" % i, t) for i, t in enumerate(rtypes)]})
+
+    def _descriptor(self, index, array):
+        expected = self.arg_types[index]
+        dtype = dtypes.numpy_dtype(expected.element)
+        if not isinstance(array, np.ndarray):
+            raise TypeError("%s: argument %d must be a numpy array" % (self.name, index))
+        if array.dtype != dtype:
+            raise TypeError("%s: argument %d has dtype %s, expected %s (%s)" %
+                            (self.name, index, array.dtype, np.dtype(dtype), expected))
+        if array.shape != expected.shape:
+            raise ValueError("%s: argument %d has shape %s, expected %s" %
+                             (self.name, index, array.shape, expected.shape))
+        if not array.flags["C_CONTIGUOUS"]:
+            raise ValueError("%s: argument %d must be C-contiguous" % (self.name, index))
+        desc = descriptor_type(array.ndim)()
+        desc.allocated = desc.aligned = array.ctypes.data
+        desc.offset = 0
+        if array.ndim:
+            desc.sizes[:] = array.shape
+            desc.strides[:] = [s // array.itemsize for s in array.strides]
+        return desc
+
+    def _take(self, desc, ttype):
+        """Copies a callee-allocated result into numpy and frees it."""
+        dtype = np.dtype(dtypes.numpy_dtype(ttype.element))
+        count = int(np.prod(ttype.shape)) if ttype.shape else 1
+        if ttype.shape:
+            sizes, strides = list(desc.sizes), list(desc.strides)
+        else:
+            sizes, strides = [], []
+        base = desc.aligned + desc.offset * dtype.itemsize
+        raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(base) if count else b""
+        array = np.frombuffer(raw, dtype=dtype, count=count).copy()
+        expected = [int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
+        if sizes != list(ttype.shape) or strides != expected:
+            raise RuntimeError("%s: unexpected result layout" % self.name)
+        _libc.free(desc.allocated)
+        return array.reshape(ttype.shape)
+
+    def __call__(self, *arrays):
+        if len(arrays) != len(self.arg_types):
+            raise TypeError("%s takes %d arguments, got %d" %
+                            (self.name, len(self.arg_types), len(arrays)))
+        descs = [self._descriptor(i, a) for i, a in enumerate(arrays)]
+        result = self._result_struct()
+        args = [ctypes.byref(result)] if self.result_types else []
+        args += [ctypes.byref(d) for d in descs]
+        self._fn(*args)
+        if len(self.result_types) == 1:
+            return self._take(result, self.result_types[0])
+        return tuple(self._take(getattr(result, "r%d" % i), t)
+                     for i, t in enumerate(self.result_types))
+
+
+class Library:
+    """A loaded shared library with the signatures of its module."""
+
+    def __init__(self, path, module_text):
+        self.path = path
+        self._lib = ctypes.CDLL(path)
+        self.functions = {name: Function(self._lib, name, *sig)
+                          for name, sig in signatures(module_text).items()}
+
+    def __getattr__(self, name):
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name):
+        return self.functions[name]

@@ -1,0 +1,84 @@
+//===- linea-compile.cpp - Model IR to binaries ------------------*- C++ -*-===//
+//
+// Parses flags and hands them to the driver library (linea/Compiler).
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Compiler/Compiler.h"
+#include "linea/InitAll.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace llvm;
+using namespace mlir::linea;
+
+namespace {
+enum class Target { CPU };
+
+cl::OptionCategory category("linea-compile options");
+cl::opt<std::string> input(cl::Positional, cl::desc("<input .mlir>"),
+                           cl::init("-"), cl::cat(category));
+cl::opt<std::string> output("o", cl::desc("Output file"),
+                            cl::value_desc("path"), cl::Required,
+                            cl::cat(category));
+cl::opt<std::string> header("header",
+                            cl::desc("C header path (default: output with .h)"),
+                            cl::value_desc("path"), cl::cat(category));
+cl::opt<EmitKind> emit(
+    "emit", cl::desc("What to emit"), cl::init(EmitKind::Shared),
+    cl::values(clEnumValN(EmitKind::MLIR, "mlir", "LLVM-dialect MLIR"),
+               clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
+               clEnumValN(EmitKind::Asm, "asm", "assembly"),
+               clEnumValN(EmitKind::Obj, "obj", "object file"),
+               clEnumValN(EmitKind::Shared, "shared", "shared library")),
+    cl::cat(category));
+cl::opt<Target> target("target", cl::desc("Target"), cl::init(Target::CPU),
+                       cl::values(clEnumValN(Target::CPU, "cpu", "host CPU")),
+                       cl::cat(category));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level (0-3)"),
+                           cl::Prefix, cl::init(2), cl::cat(category));
+cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: host)"),
+                          cl::cat(category));
+cl::opt<std::string> mattr("mattr",
+                           cl::desc("Target features, e.g. +avx512f,-fma"),
+                           cl::cat(category));
+cl::opt<bool> noOpenMP("no-openmp",
+                       cl::desc("Run every slice on the calling thread"),
+                       cl::cat(category));
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "Linea compiler: model IR to binaries\n");
+  if (optLevel > 3) {
+    errs() << "linea-compile: error: -O" << optLevel
+           << " is not an optimization level (use -O0 to -O3)\n";
+    return 1;
+  }
+  if (emit == EmitKind::Shared && output == "-") {
+    errs() << "linea-compile: error: a shared library needs an output path\n";
+    return 1;
+  }
+
+  mlir::DialectRegistry registry;
+  registerEverything(registry);
+  mlir::MLIRContext context(registry);
+  SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+
+  CompileOptions options;
+  options.inputPath = input;
+  options.outputPath = output;
+  options.headerPath = header;
+  options.emit = emit;
+  options.optLevel = optLevel;
+  options.cpu = mcpu;
+  options.features = mattr;
+  options.openmp = !noOpenMP;
+  return mlir::failed(compile(options, context)) ? 1 : 0;
+}
