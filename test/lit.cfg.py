@@ -27,4 +27,5 @@ tool_dirs = [config.linea_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("linea-opt", unresolved="fatal"),
      ToolSubst("linea-compile", unresolved="ignore")], tool_dirs)
-llvm_config.with_environment("PATH", config.linea_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.linea_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -278,14 +278,18 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
       return failure();
     codeStream = &object->os();
   }
-  llvm::legacy::PassManager codegen;
-  auto fileType = options.emit == EmitKind::Asm
-                      ? llvm::CodeGenFileType::AssemblyFile
-                      : llvm::CodeGenFileType::ObjectFile;
-  if ((*machine)->addPassesToEmitFile(codegen, *codeStream, nullptr, fileType))
-    return emitError(module->getLoc()) << "the target cannot emit this file",
-           failure();
-  codegen.run(*llvmModule);
+  {
+    // Scoped: the code generator's stream wrappers flush when it dies, which
+    // must happen before the file is closed.
+    llvm::legacy::PassManager codegen;
+    auto fileType = options.emit == EmitKind::Asm
+                        ? llvm::CodeGenFileType::AssemblyFile
+                        : llvm::CodeGenFileType::ObjectFile;
+    if ((*machine)->addPassesToEmitFile(codegen, *codeStream, nullptr, fileType))
+      return emitError(module->getLoc()) << "the target cannot emit this file",
+             failure();
+    codegen.run(*llvmModule);
+  }
   codeStream->flush();
 
   if (options.emit == EmitKind::Shared) {

@@ -1,0 +1,61 @@
+// RUN: linea-opt %s -convert-linea-to-loops -split-input-file | FileCheck %s
+
+// Recurrent form: one parallel slice per (batch, head), the token loop inside,
+// the state in an f32 buffer, one exp of the scalar gate per token.
+// CHECK-LABEL: func @recurrent_scalar_gate
+// CHECK-DAG:     %[[Q:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x5x1x4xbf16> to memref<2x5x1x4xbf16>
+// CHECK-DAG:     %[[OUT:.+]] = memref.alloc() : memref<2x5x2x3xbf16>
+// CHECK-DAG:     %[[STATE:.+]] = memref.alloc() : memref<2x2x4x3xf32>
+// CHECK:         scf.parallel (%[[B:.+]], %[[H:.+]]) =
+// CHECK:           scf.for %[[T:.+]] =
+// CHECK:             memref.load %{{.+}}[%[[B]], %[[T]], %[[H]]] : memref<2x5x2xbf16>
+// CHECK:             math.exp
+// CHECK:             scf.for
+// CHECK:               memref.load %[[Q]]
+// CHECK:               arith.extf %{{.+}} : bf16 to f32
+// CHECK:               scf.for
+// CHECK:                 memref.store %{{.+}}, %[[STATE]]
+// CHECK:             arith.truncf %{{.+}} : f32 to bf16
+// CHECK:             memref.store %{{.+}}, %[[OUT]]
+// CHECK:       %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK:       %[[S:.+]] = bufferization.to_tensor %[[STATE]] restrict writable
+// CHECK:       return %[[O]], %[[S]]
+func.func @recurrent_scalar_gate(%q: tensor<2x5x1x4xbf16>, %k: tensor<2x5x1x4xbf16>, %v: tensor<2x5x2x3xbf16>, %g: tensor<2x5x2xbf16>) -> (tensor<2x5x2x3xbf16>, tensor<2x2x4x3xf32>) {
+  %o, %s = linea.linear_attention %q, %k, %v gate(%g : tensor<2x5x2xbf16>) final_state {causal} : tensor<2x5x1x4xbf16>, tensor<2x5x1x4xbf16>, tensor<2x5x2x3xbf16>
+  return %o, %s : tensor<2x5x2x3xbf16>, tensor<2x2x4x3xf32>
+}
+
+// -----
+
+// Quadratic form: cumulative log-decays, then a loop over s <= t per query.
+// CHECK-LABEL: func @quadratic
+// CHECK:         %[[CUM:.+]] = memref.alloc() : memref<1x2x6x1xf32>
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:             scf.for {{.+}} iter_args
+// CHECK:               memref.store %{{.+}}, %[[CUM]]
+// CHECK:           scf.for %[[T:.+]] =
+// CHECK:             %[[LIMIT:.+]] = arith.addi %[[T]]
+// CHECK:             scf.for %{{.+}} = %{{.+}} to %[[LIMIT]]
+// CHECK:               arith.subf
+// CHECK:               math.exp
+func.func @quadratic(%q: tensor<1x6x2x4xf32>, %k: tensor<1x6x2x4xf32>, %v: tensor<1x6x2x4xf32>) -> tensor<1x6x2x4xf32> {
+  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.1>, form = #linea.form<quadratic>} : tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>
+  return %o : tensor<1x6x2x4xf32>
+}
+
+// -----
+
+// Non-causal: the whole sequence goes into the state first, then every token
+// reads it.
+// CHECK-LABEL: func @non_causal
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK-NOT:         memref.store %{{.+}}, %{{.+}} : memref<1x6x2x4xf32>
+// CHECK:           }
+// CHECK:           scf.for
+// CHECK:             memref.store %{{.+}}, %{{.+}} : memref<1x6x2x4xf32>
+func.func @non_causal(%q: tensor<1x6x2x4xf32>, %k: tensor<1x6x2x4xf32>, %v: tensor<1x6x2x4xf32>) -> tensor<1x6x2x4xf32> {
+  %o = linea.linear_attention %q, %k, %v : tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>
+  return %o : tensor<1x6x2x4xf32>
+}
