@@ -103,7 +103,8 @@ std::string headerGuard(StringRef path) {
   return guard;
 }
 
-/// Links `objectPath` into the shared library `outputPath`, with libomp.
+/// Links `objectPath` into the shared library `outputPath`, with libomp and
+/// MLIR's C runner utils (memrefCopy for strided copies).
 LogicalResult linkShared(StringRef objectPath, StringRef outputPath,
                          MLIRContext &context) {
   std::string clang = LINEA_CLANG;
@@ -119,7 +120,7 @@ LogicalResult linkShared(StringRef objectPath, StringRef outputPath,
   std::string libflag = "-L" + libdir;
   SmallVector<StringRef> args{clang,     "-shared", "-fuse-ld=lld", "-o",
                               outputPath, objectPath, libflag,       rpath,
-                              "-lomp",   "-lm"};
+                              "-lomp",   "-lmlir_c_runner_utils", "-lm"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
                                      &message);

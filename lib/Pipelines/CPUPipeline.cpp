@@ -24,7 +24,7 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   // Drop unread final states before lowering, so they are never computed.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(linea::createConvertLineaToLoopsPass());
-  pm.addPass(linea::createEmitCInterfacePass());
+  pm.addPass(linea::createExportFunctionsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -32,6 +32,8 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // The deallocation pipeline clones buffers whose ownership it cannot prove.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (options.openmp)

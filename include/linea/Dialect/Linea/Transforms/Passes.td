@@ -10,14 +10,17 @@
 
 include "mlir/Pass/PassBase.td"
 
-def EmitCInterfacePass : Pass<"linea-emit-c-interface", "ModuleOp"> {
-  let summary = "Mark public functions with llvm.emit_c_interface";
+def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
+  let summary = "Prepare public functions to be called from C";
   let description = [{
     Compiled models are called from C, C++ and Python through the MLIR C
-    interface (`_mlir_ciface_<name>`, memref descriptors by pointer). This
-    pass sets `llvm.emit_c_interface` on every public function definition, so
-    that the LLVM lowering emits that wrapper.
+    interface (`_mlir_ciface_<name>`, memref descriptors by pointer). On every
+    public function definition, this pass sets `llvm.emit_c_interface`, so
+    that the LLVM lowering emits that wrapper, and marks every tensor
+    argument `bufferization.writable = false`: the caller owns its inputs,
+    and bufferization must copy rather than write into them.
   }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_TD
