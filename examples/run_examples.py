@@ -19,56 +19,18 @@ from linea import reference  # noqa: E402
 from linea.testing import rel_rms  # noqa: E402
 
 
-def silu(x):
-    return x / (1.0 + np.exp(-x))
+def layer_example(cls):
+    """Inputs and float64 model of an example written as the ready layer
+    `cls` (same weights, same order), at B = 1, T = 256."""
+    def inputs(rng):
+        weights = cls.random_weights(rng)
+        x = rng.standard_normal((256, cls(weights).d_model))
+        return [x] + [weights[n] for n in cls.WEIGHTS]
 
-
-def mamba_inputs(rng):
-    s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
-    return [rng.standard_normal((256, 64)), s(64, 256), rng.standard_normal((128, 4)) * 0.5,
-            rng.standard_normal(128) * 0.1, s(128, 36), s(4, 128), rng.standard_normal(128) * 0.5 - 2.0,
-            np.log(np.tile(np.arange(1, 17, dtype=np.float64), (128, 1))),
-            rng.standard_normal(128), s(128, 64)]
-
-
-def mamba_reference(x, w_in, conv_w, conv_b, w_x, w_dt, dt_bias, a_log, d_skip, w_out):
-    xz = x @ w_in
-    xin, z = xz[:, :128], xz[:, 128:]
-    pad = np.concatenate([np.zeros((3, 128)), xin])
-    conv = conv_b + sum(pad[j:j + 256] * conv_w[:, j] for j in range(4))
-    xc = silu(conv)
-    dbl = xc @ w_x
-    dt = dbl[:, :4] @ w_dt
-    bm, cm = dbl[:, 4:20], dbl[:, 20:36]
-    y, _ = reference.selective_scan(xc.T[None], dt.T[None], -np.exp(a_log), bm.T[None, None],
-                                    cm.T[None, None], D_skip=d_skip, z=z.T[None],
-                                    delta_bias=dt_bias, delta_softplus=True)
-    return y[0].T @ w_out
-
-
-def rwkv_inputs(rng):
-    s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
-    mu = lambda: rng.random(128)
-    return [rng.standard_normal((256, 128)), mu(), mu(), mu(), mu(), mu(),
-            s(128, 128), s(128, 128), s(128, 128), s(128, 128),
-            rng.standard_normal(128) * 0.5 - 1.0, s(128, 32) * 0.1, s(32, 128) * 0.1,
-            rng.standard_normal((2, 64)) * 0.5, 1.0 + 0.1 * rng.standard_normal(128),
-            0.1 * rng.standard_normal(128), s(128, 128)]
-
-
-def rwkv_reference(x, mu_r, mu_k, mu_v, mu_w, mu_g, w_r, w_k, w_v, w_g, w0, w_a, w_b, u,
-                   gn_w, gn_b, w_o):
-    x_prev = np.concatenate([np.zeros((1, 128)), x[:-1]])
-    xx = x_prev - x
-    r, k, v, g = ((x + xx * mu) @ w for mu, w in ((mu_r, w_r), (mu_k, w_k), (mu_v, w_v), (mu_g, w_g)))
-    logw = -np.exp(w0 + np.tanh((x + xx * mu_w) @ w_a) @ w_b)
-    heads = lambda a: a.reshape(1, 256, 2, 64)
-    o, _ = reference.wkv6(heads(r), heads(k), heads(v), heads(logw), u)
-    o = o.reshape(256, 2, 64)
-    mean = o.mean(axis=-1, keepdims=True)
-    var = o.var(axis=-1, keepdims=True)
-    gn = ((o - mean) / np.sqrt(var + 64e-5)).reshape(256, 128) * gn_w + gn_b
-    return (gn * silu(g)) @ w_o
+    def model(x, *weights):
+        layer = cls(dict(zip(cls.WEIGHTS, weights)))
+        return layer.reference(x[None])[0][0]
+    return inputs, model
 
 
 def layer_inputs(rng):
@@ -87,8 +49,8 @@ def layer_reference(x, w_q, w_k, w_v, w_o, gamma, w_1, w_2):
 
 
 EXAMPLES = [
-    ("mamba_block", mamba_inputs, mamba_reference),
-    ("rwkv6_time_mix", rwkv_inputs, rwkv_reference),
+    ("mamba_block",) + layer_example(linea.MambaBlock),
+    ("rwkv6_time_mix",) + layer_example(linea.RWKV6TimeMix),
     ("linear_attention_layer", layer_inputs, layer_reference),
 ]
 

@@ -1,7 +1,11 @@
 """Linea's Python frontend: build, compile and run models on numpy arrays."""
 
-from .compiler import CompileError, compile_text
-from .runtime import Library
 from . import dtypes, reference
+from .builder import Function, Module, ShapeError
+from .compiler import CompileError, compile, compile_text
+from .layers import LinearAttentionLayer, MambaBlock, RWKV6TimeMix
+from .runtime import Library
 
-__all__ = ["CompileError", "Library", "compile_text", "dtypes", "reference"]
+__all__ = ["CompileError", "Function", "Library", "LinearAttentionLayer", "MambaBlock",
+           "Module", "RWKV6TimeMix", "ShapeError", "compile", "compile_text", "dtypes",
+           "reference"]

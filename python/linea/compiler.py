@@ -61,3 +61,19 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=()):
                 raise CompileError(proc.stderr.strip())
             os.replace(out, lib)
     return Library(lib, module_text)
+
+
+def compile(fn_or_module, target="cpu", opt_level=2, openmp=True):
+    """Compiles a builder Function (returns its callable), a builder Module
+    or MLIR text (returns the Library)."""
+    from .builder import Function, Module
+    if target != "cpu":
+        raise ValueError("compile: target %r is not supported (use 'cpu')" % target)
+    if isinstance(fn_or_module, Function):
+        return compile_text(fn_or_module.text(), opt_level, openmp)[fn_or_module.name]
+    if isinstance(fn_or_module, Module):
+        return compile_text(fn_or_module.text(), opt_level, openmp)
+    if isinstance(fn_or_module, str):
+        return compile_text(fn_or_module, opt_level, openmp)
+    raise TypeError("compile: expected a Function, a Module or MLIR text, got %s" %
+                    type(fn_or_module).__name__)

@@ -1,0 +1,268 @@
+"""Ready layers: a Mamba-1 block, an RWKV-6 time-mix block and a
+linear-attention transformer layer. Weights come from numpy arrays or an
+.npz file; a call takes x [B, T, C] and an optional state and returns the
+output and the state after the last token, so a sequence can be fed in pieces
+(T = 1 is incremental decoding). Each layer also has a float64 numpy
+`reference` of itself, independent of the compiler.
+"""
+
+import numpy as np
+
+from . import reference
+from .builder import Function, ShapeError
+from .compiler import compile as _compile
+
+
+def _load(weights):
+    if isinstance(weights, (str, bytes)) or hasattr(weights, "__fspath__"):
+        with np.load(weights) as npz:
+            return {k: np.asarray(npz[k]) for k in npz.files}
+    return {k: np.asarray(v) for k, v in weights.items()}
+
+
+def _silu(x):
+    return x / (1.0 + np.exp(-x))
+
+
+class Layer:
+    """Shared plumbing: weights, compiled functions per (B, T), calls."""
+
+    WEIGHTS = ()
+
+    def __init__(self, weights):
+        w = _load(weights)
+        missing = [n for n in self.WEIGHTS if n not in w]
+        if missing:
+            raise KeyError("%s: missing weights %s" % (type(self).__name__, ", ".join(missing)))
+        self.weights = {n: np.ascontiguousarray(w[n], dtype=np.float32) for n in self.WEIGHTS}
+        self._compiled = {}
+
+    def _function(self, B, T):
+        key = (B, T)
+        if key not in self._compiled:
+            fn = Function(type(self).__name__.lower())
+            x = fn.arg("x", (B, T, self.d_model))
+            params = {n: fn.arg(n, self.weights[n].shape) for n in self.WEIGHTS}
+            state = {n: fn.arg(n, shape) for n, shape in self.state_shapes(B).items()}
+            outputs = self.build(fn, x, params, state)
+            fn.ret(*outputs)
+            self._compiled[key] = _compile(fn)
+        return self._compiled[key]
+
+    def init_state(self, B):
+        return {n: np.zeros(s, dtype=np.float32) for n, s in self.state_shapes(B).items()}
+
+    def __call__(self, x, state=None):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 3 or x.shape[2] != self.d_model:
+            raise ValueError("%s: x must have shape (B, T, %d), got %s" %
+                             (type(self).__name__, self.d_model, x.shape))
+        B, T = x.shape[:2]
+        state = self.init_state(B) if state is None else state
+        names = list(self.state_shapes(B))
+        outs = self._function(B, T)(x, *[self.weights[n] for n in self.WEIGHTS],
+                                    *[np.ascontiguousarray(state[n], dtype=np.float32)
+                                      for n in names])
+        return outs[0], dict(zip(names, outs[1:]))
+
+
+class MambaBlock(Layer):
+    """Mamba-1: in_proj, causal depthwise conv1d, SiLU, x/dt projections,
+    selective scan with D and the z gate, out_proj. State: the last d_conv-1
+    conv inputs and the SSM state."""
+
+    WEIGHTS = ("in_proj", "conv_w", "conv_b", "x_proj", "dt_proj", "dt_bias", "A_log", "D",
+               "out_proj")
+
+    def __init__(self, weights):
+        super().__init__(weights)
+        w = self.weights
+        self.d_model, two_inner = w["in_proj"].shape
+        self.d_inner = two_inner // 2
+        self.d_conv = w["conv_w"].shape[1]
+        self.d_state = w["A_log"].shape[1]
+        self.dt_rank = w["dt_proj"].shape[0]
+        if w["x_proj"].shape != (self.d_inner, self.dt_rank + 2 * self.d_state):
+            raise ShapeError("MambaBlock: x_proj must have shape (%d, %d), got %s" % (
+                self.d_inner, self.dt_rank + 2 * self.d_state, w["x_proj"].shape))
+
+    def state_shapes(self, B):
+        return {"conv_state": (B, self.d_conv - 1, self.d_inner),
+                "ssm_state": (B, self.d_inner, self.d_state)}
+
+    def build(self, f, x, p, state):
+        B, T, _ = x.shape
+        Di, N, R, K = self.d_inner, self.d_state, self.dt_rank, self.d_conv
+        xz = f.linear(x, p["in_proj"])
+        xin = f.slice(xz, (0, 0, 0), (B, T, Di))
+        z = f.slice(xz, (0, 0, Di), (B, T, Di))
+        xc = f.silu(f.causal_conv1d(xin, p["conv_w"], p["conv_b"], prev=state["conv_state"]))
+        conv_state = f.slice(f.concat([state["conv_state"], xin], axis=1), (0, T, 0), (B, K - 1, Di))
+        dbl = f.linear(xc, p["x_proj"])
+        dt = f.linear(f.slice(dbl, (0, 0, 0), (B, T, R)), p["dt_proj"])
+        bm = f.reshape(f.transpose(f.slice(dbl, (0, 0, R), (B, T, N)), (0, 2, 1)), (B, 1, N, T))
+        cm = f.reshape(f.transpose(f.slice(dbl, (0, 0, R + N), (B, T, N)), (0, 2, 1)), (B, 1, N, T))
+        A = f.neg(f.exp(p["A_log"]))
+        y, ssm_state = f.selective_scan(
+            f.transpose(xc, (0, 2, 1)), f.transpose(dt, (0, 2, 1)), A, bm, cm, D_skip=p["D"],
+            z=f.transpose(z, (0, 2, 1)), delta_bias=p["dt_bias"],
+            initial_state=state["ssm_state"], delta_softplus=True, return_state=True)
+        out = f.linear(f.transpose(y, (0, 2, 1)), p["out_proj"])
+        return out, conv_state, ssm_state
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, _ = x.shape
+        Di, N, R, K = self.d_inner, self.d_state, self.dt_rank, self.d_conv
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        xz = x @ w["in_proj"]
+        xin, z = xz[..., :Di], xz[..., Di:]
+        pad = np.concatenate([np.asarray(state["conv_state"], np.float64), xin], axis=1)
+        conv = w["conv_b"] + sum(pad[:, j:j + T] * w["conv_w"][:, j] for j in range(K))
+        xc = _silu(conv)
+        dbl = xc @ w["x_proj"]
+        dt = dbl[..., :R] @ w["dt_proj"]
+        bm = dbl[..., R:R + N].transpose(0, 2, 1)[:, None]
+        cm = dbl[..., R + N:].transpose(0, 2, 1)[:, None]
+        y, s = reference.selective_scan(
+            xc.transpose(0, 2, 1), dt.transpose(0, 2, 1), -np.exp(w["A_log"]), bm, cm,
+            D_skip=w["D"], z=z.transpose(0, 2, 1), delta_bias=w["dt_bias"],
+            initial_state=state["ssm_state"], delta_softplus=True)
+        return y.transpose(0, 2, 1) @ w["out_proj"], {"conv_state": pad[:, T:], "ssm_state": s}
+
+    @staticmethod
+    def random_weights(rng, d_model=64, d_inner=128, d_state=16, dt_rank=4, d_conv=4):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        return {"in_proj": s(d_model, 2 * d_inner), "conv_w": rng.standard_normal((d_inner, d_conv)) * 0.5,
+                "conv_b": rng.standard_normal(d_inner) * 0.1, "x_proj": s(d_inner, dt_rank + 2 * d_state),
+                "dt_proj": s(dt_rank, d_inner), "dt_bias": rng.standard_normal(d_inner) * 0.5 - 2.0,
+                "A_log": np.log(np.tile(np.arange(1, d_state + 1, dtype=np.float64), (d_inner, 1))),
+                "D": rng.standard_normal(d_inner), "out_proj": s(d_inner, d_model)}
+
+
+class RWKV6TimeMix(Layer):
+    """RWKV-6 time mixing: token shift, r/k/v/w/g projections (the decay
+    through a tanh LoRA), wkv6, per-head group norm, gated output. State: the
+    last token and the wkv state."""
+
+    WEIGHTS = ("mu_r", "mu_k", "mu_v", "mu_w", "mu_g", "w_r", "w_k", "w_v", "w_g", "w0",
+               "w_a", "w_b", "u", "gn_w", "gn_b", "w_o")
+
+    def __init__(self, weights):
+        super().__init__(weights)
+        self.d_model = self.weights["w_r"].shape[0]
+        self.n_heads, self.head_size = self.weights["u"].shape
+        if self.n_heads * self.head_size != self.d_model:
+            raise ShapeError("RWKV6TimeMix: u must have shape (H, S) with H*S = %d, got %s" %
+                             (self.d_model, self.weights["u"].shape))
+
+    def state_shapes(self, B):
+        return {"shift_state": (B, self.d_model),
+                "wkv_state": (B, self.n_heads, self.head_size, self.head_size)}
+
+    def build(self, f, x, p, state):
+        B, T, C = x.shape
+        H, S = self.n_heads, self.head_size
+        prev = f.token_shift(x, state["shift_state"])
+        xx = f.sub(prev, x)
+        mix = {n: f.add(x, f.mul(xx, p["mu_" + n])) for n in "rkvwg"}
+        r, k, v = (f.linear(mix[n], p["w_" + n]) for n in "rkv")
+        g = f.silu(f.linear(mix["g"], p["w_g"]))
+        logw = f.neg(f.exp(f.add(f.linear(f.tanh(f.linear(mix["w"], p["w_a"])), p["w_b"]), p["w0"])))
+        heads = lambda a: f.reshape(a, (B, T, H, S))
+        o, wkv_state = f.wkv6(heads(r), heads(k), heads(v), heads(logw), p["u"],
+                              initial_state=state["wkv_state"], return_state=True)
+        o = f.group_norm(f.reshape(o, (B, T, C)), H, p["gn_w"], p["gn_b"], eps=64e-5)
+        out = f.linear(f.mul(o, g), p["w_o"])
+        shift_state = f.reshape(f.slice(x, (0, T - 1, 0), (B, 1, C)), (B, C))
+        return out, shift_state, wkv_state
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, C = x.shape
+        H, S = self.n_heads, self.head_size
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        prev = np.concatenate([np.asarray(state["shift_state"], np.float64)[:, None], x[:, :-1]], axis=1)
+        xx = prev - x
+        mix = {n: x + xx * w["mu_" + n] for n in "rkvwg"}
+        r, k, v = (mix[n] @ w["w_" + n] for n in "rkv")
+        g = _silu(mix["g"] @ w["w_g"])
+        logw = -np.exp(np.tanh(mix["w"] @ w["w_a"]) @ w["w_b"] + w["w0"])
+        heads = lambda a: a.reshape(B, T, H, S)
+        o, s = reference.wkv6(heads(r), heads(k), heads(v), heads(logw), w["u"],
+                              initial_state=state["wkv_state"])
+        mean = o.mean(axis=-1, keepdims=True)
+        var = o.var(axis=-1, keepdims=True)
+        gn = ((o - mean) / np.sqrt(var + 64e-5)).reshape(B, T, C) * w["gn_w"] + w["gn_b"]
+        return (gn * g) @ w["w_o"], {"shift_state": x[:, -1], "wkv_state": s}
+
+    @staticmethod
+    def random_weights(rng, d_model=128, n_heads=2, lora=32):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        w = {"mu_" + n: rng.random(d_model) for n in "rkvwg"}
+        w.update({"w_" + n: s(d_model, d_model) for n in "rkvgo"})
+        w.update({"w0": rng.standard_normal(d_model) * 0.5 - 1.0, "w_a": s(d_model, lora) * 0.1,
+                  "w_b": s(lora, d_model) * 0.1,
+                  "u": rng.standard_normal((n_heads, d_model // n_heads)) * 0.5,
+                  "gn_w": 1.0 + 0.1 * rng.standard_normal(d_model),
+                  "gn_b": 0.1 * rng.standard_normal(d_model)})
+        return w
+
+
+class LinearAttentionLayer(Layer):
+    """A linear-attention transformer layer: q/k/v projections, causal
+    linear attention with the elu+1 feature map, a per-head group norm of its
+    output, output projection and residual, RMSNorm, ReLU MLP and residual.
+    State: the attention state [B, H, K, V]."""
+
+    WEIGHTS = ("w_q", "w_k", "w_v", "w_o", "gamma", "w_1", "w_2")
+
+    def __init__(self, weights, n_heads):
+        super().__init__(weights)
+        self.d_model = self.weights["w_q"].shape[0]
+        self.n_heads = n_heads
+        if self.d_model % n_heads:
+            raise ShapeError("LinearAttentionLayer: %d heads do not divide d_model = %d" %
+                             (n_heads, self.d_model))
+        self.head_size = self.d_model // n_heads
+
+    def state_shapes(self, B):
+        H, D = self.n_heads, self.head_size
+        return {"attn_state": (B, H, D, D)}
+
+    def build(self, f, x, p, state):
+        B, T, C = x.shape
+        H, D = self.n_heads, self.head_size
+        heads = lambda a: f.reshape(a, (B, T, H, D))
+        a, attn_state = f.linear_attention(
+            heads(f.linear(x, p["w_q"])), heads(f.linear(x, p["w_k"])), heads(f.linear(x, p["w_v"])),
+            initial_state=state["attn_state"], causal=True, feature_map="elu_plus_one",
+            return_state=True)
+        a = f.group_norm(f.reshape(a, (B, T, C)), H)
+        h = f.add(x, f.linear(a, p["w_o"]))
+        mlp = f.linear(f.relu(f.linear(f.rms_norm(h, p["gamma"]), p["w_1"])), p["w_2"])
+        return f.add(h, mlp), attn_state
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, C = x.shape
+        H, D = self.n_heads, self.head_size
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        heads = lambda a: a.reshape(B, T, H, D)
+        a, s = reference.linear_attention(heads(x @ w["w_q"]), heads(x @ w["w_k"]),
+                                          heads(x @ w["w_v"]), initial_state=state["attn_state"],
+                                          causal=True, feature_map="elu_plus_one")
+        a = (a - a.mean(-1, keepdims=True)) / np.sqrt(a.var(-1, keepdims=True) + 1e-5)
+        h = x + a.reshape(B, T, C) @ w["w_o"]
+        n = h / np.sqrt(np.mean(h * h, axis=-1, keepdims=True) + 1e-6) * w["gamma"]
+        return h + np.maximum(n @ w["w_1"], 0.0) @ w["w_2"], {"attn_state": s}
+
+    @staticmethod
+    def random_weights(rng, d_model=128, d_ff=512):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        return {"w_q": s(d_model, d_model), "w_k": s(d_model, d_model), "w_v": s(d_model, d_model),
+                "w_o": s(d_model, d_model), "gamma": 1.0 + 0.1 * rng.standard_normal(d_model),
+                "w_1": s(d_model, d_ff), "w_2": s(d_ff, d_model)}
