@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -44,6 +45,11 @@ namespace {
 
 Location fileLoc(MLIRContext &context, StringRef path) {
   return FileLineColLoc::get(&context, path, 0, 0);
+}
+
+/// Where errors in command-line options are reported.
+Location optionLoc(MLIRContext &context) {
+  return fileLoc(context, "<command line>");
 }
 
 /// An output file that disappears unless `commit` is reached.
@@ -138,7 +144,7 @@ OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
   std::string error;
   auto file = mlir::openInputFile(path, &error);
   if (!file) {
-    emitError(fileLoc(context, path)) << "cannot open input file: " << error;
+    emitError(fileLoc(context, path)) << error;
     return nullptr;
   }
   if (file->getBufferSize() == 0) {
@@ -176,7 +182,7 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
   std::string error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return emitError(UnknownLoc::get(&context)) << error, failure();
+    return emitError(optionLoc(context)) << error, failure();
   std::string cpu = options.cpu.empty() || options.cpu == "native"
                         ? llvm::sys::getHostCPUName().str()
                         : options.cpu;
@@ -189,15 +195,34 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
       host.push_back(features);
     features = llvm::join(host, ",");
   }
-  if (!target->hasMCAsmBackend() ||
-      !llvm::TargetRegistry::lookupTarget(triple, error))
-    return emitError(UnknownLoc::get(&context)) << error, failure();
+  // An unknown CPU or feature is an error here, not a warning (or a crash)
+  // deep inside code generation.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu))
+    return emitError(optionLoc(context))
+               << "unknown CPU '" << cpu << "' for " << triple.str(),
+           failure();
+  for (StringRef feature : llvm::split(options.features, ',')) {
+    if (feature.empty())
+      continue;
+    StringRef name = feature.drop_front();
+    if ((!feature.starts_with("+") && !feature.starts_with("-")) ||
+        llvm::none_of(subtarget->getAllProcessorFeatures(),
+                      [&](const llvm::SubtargetFeatureKV &kv) {
+                        return name == kv.Key;
+                      }))
+      return emitError(optionLoc(context))
+                 << "unknown target feature '" << feature
+                 << "' (expected +name or -name)",
+             failure();
+  }
   auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
       std::nullopt, level));
   if (!machine)
-    return emitError(UnknownLoc::get(&context))
+    return emitError(optionLoc(context))
                << "cannot create a target machine for " << cpu,
            failure();
   return machine;
@@ -243,6 +268,11 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
       return failure();
     header = std::move(*text);
   }
+  // Checked first: a bad --mcpu or --mattr fails before any work or output.
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(options, context);
+  if (failed(machine))
+    return failure();
   if (failed(lowerToLLVMDialect(*module, options)))
     return failure();
 
@@ -253,11 +283,6 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     module->print(output.os());
     return output.commit(context);
   }
-
-  FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
-      createTargetMachine(options, context);
-  if (failed(machine))
-    return failure();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateAndOptimize(*module, llvmContext, **machine, options);

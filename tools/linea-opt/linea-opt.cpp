@@ -1,16 +1,47 @@
 //===- linea-opt.cpp - The opt-style driver of Linea -------------*- C++ -*-===//
 //
 // mlir-opt with every upstream dialect, pass, extension and LLVM IR
-// translation, plus the linea dialect, its passes and its pipelines.
+// translation, plus the linea dialect, its passes and its pipelines. Unlike
+// mlir-opt, an empty input file is an error, and a failed run leaves no
+// output file behind.
 //
 //===----------------------------------------------------------------------===//
 
 #include "linea/InitAll.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::linea::registerEverything(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "Linea optimizer driver\n", registry));
+  auto [input, output] = mlir::registerAndParseCLIOptions(
+      argc, argv, "Linea optimizer driver\n", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  if (config.shouldShowDialects() || config.shouldListPasses())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, input, output, registry));
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(input, &error);
+  if (!file) {
+    llvm::errs() << input << ":0:0: error: " << error << "\n";
+    return 1;
+  }
+  if (file->getBufferSize() == 0) {
+    llvm::errs() << input << ":0:0: error: input file is empty\n";
+    return 1;
+  }
+  std::unique_ptr<llvm::ToolOutputFile> out = mlir::openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << output << ":0:0: error: " << error << "\n";
+    return 1;
+  }
+  if (mlir::failed(mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
+    return 1; // `out` is deleted unless kept.
+  out->keep();
+  return 0;
 }
