@@ -122,66 +122,68 @@ void emitRecurrent(LoopEmitter &e, const LinearAttention &la) {
   });
 }
 
-/// The quadratic form, per slice: cumulative log-decays G_t (relative to
-/// the sequence start), then o_t = sum_{s<=t} (q_t . (k_s * exp(G_t - G_s)))
-/// v_s + (q_t * exp(G_t)) S_0. Every exp argument is <= 0 for decays <= 0.
+/// The quadratic form, per slice: o_t = sum_{s<=t} (q_t . (k_s * D(s, t)))
+/// v_s + (q_t * D(-1, t)) S_0, with the decay D(s, t) = exp(sum_{s<r<=t}
+/// log a_r). The sum is kept running while s walks down from t, so it is
+/// exact however large the gates: a cumulative sum from the sequence start
+/// would subtract two huge numbers and lose the small difference.
 void emitQuadratic(LoopEmitter &e, const LinearAttention &la) {
   bool causal = la.op.getCausal(), normalize = la.op.getNormalize();
+  bool decayed = la.decayed();
   int64_t kg = la.perKeyGate ? la.K : 1;
-  Value cum = la.decayed() ? e.alloc({la.B, la.H, la.T, kg},
-                                     e.builder().getF32Type())
-                           : Value();
   e.parallel({la.B, la.H}, [&](LoopEmitter &pe, ValueRange ivs) {
     Value b = ivs[0], h = ivs[1];
     Value hk = pe.indexDiv(h, la.H / la.Hk);
-    // G[t, i] = sum_{s<=t} log a_s[i].
-    if (cum)
-      pe.loop(kg, [&](LoopEmitter &ei, Value i) {
-        ei.loop(la.T, {ei.f32(0.0)},
-                [&](LoopEmitter &et, Value t, ValueRange run) -> SmallVector<Value> {
-                  Value g = et.add(run[0], la.logDecay(et, b, h, t, i));
-                  et.store(g, cum, {b, h, t, i});
-                  return {g};
-                });
-      });
-    auto decayBetween = [&](LoopEmitter &x, Value t, Value s, Value i) {
-      Value gi = la.perKeyGate ? i : x.index(0);
-      return x.exp(x.sub(x.load(cum, {b, h, t, gi}), x.load(cum, {b, h, s, gi})));
-    };
     Value acc = pe.alloca({la.V});
+    Value logDecay = pe.alloca({kg});
+    auto decayOf = [&](LoopEmitter &x, Value i) {
+      return x.exp(x.load(logDecay, {la.perKeyGate ? i : x.index(0)}));
+    };
+    // Moves the decay window past token s: log D += log a_s.
+    auto extend = [&](LoopEmitter &x, Value s) {
+      x.loop(kg, [&](LoopEmitter &xi, Value i) {
+        Value sum = xi.add(xi.load(logDecay, {i}), la.logDecay(xi, b, h, s, i));
+        xi.store(sum, logDecay, {i});
+      });
+    };
     pe.loop(la.T, [&](LoopEmitter &et, Value t) {
       et.fill(acc, {la.V}, et.f32(0.0));
-      Value limit = causal ? arith::AddIOp::create(et.builder(), t, et.index(1))
+      et.fill(logDecay, {kg}, et.f32(0.0));
+      Value count = causal ? arith::AddIOp::create(et.builder(), t, et.index(1))
                                  .getResult()
                            : et.index(la.T);
       SmallVector<Value> den = et.loop(
-          et.index(0), limit, {et.f32(0.0)},
-          [&](LoopEmitter &es, Value s, ValueRange carried) -> SmallVector<Value> {
+          et.index(0), count, {et.f32(0.0)},
+          [&](LoopEmitter &es, Value r, ValueRange carried) -> SmallVector<Value> {
+            Value s = causal ? arith::SubIOp::create(es.builder(), t, r).getResult()
+                             : r;
             SmallVector<Value> dot = es.loop(
                 la.K, {es.f32(0.0)},
                 [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
                   Value term = ei.mul(la.query(ei, b, hk, t, i),
                                       la.key(ei, b, hk, s, i));
-                  if (cum && la.perKeyGate)
-                    term = ei.mul(term, decayBetween(ei, t, s, i));
+                  if (decayed && la.perKeyGate)
+                    term = ei.mul(term, decayOf(ei, i));
                   return {ei.add(d[0], term)};
                 });
             Value score = dot[0];
-            if (cum && !la.perKeyGate)
-              score = es.mul(score, decayBetween(es, t, s, Value()));
+            if (decayed && !la.perKeyGate)
+              score = es.mul(score, decayOf(es, Value()));
             es.loop(la.V, [&](LoopEmitter &ej, Value j) {
               Value a = ej.load(acc, {j});
               ej.store(ej.add(a, ej.mul(score, la.value(ej, b, h, s, j))), acc,
                        {j});
             });
+            if (decayed)
+              extend(es, s);
             return {es.add(carried[0], score)};
           });
+      // The window now covers tokens 0..t: the initial state's decay.
       if (la.init)
         et.loop(la.K, [&](LoopEmitter &ei, Value i) {
           Value w = la.query(ei, b, hk, t, i);
-          if (cum)
-            w = ei.mul(w, ei.exp(ei.load(
-                              cum, {b, h, t, la.perKeyGate ? i : ei.index(0)})));
+          if (decayed)
+            w = ei.mul(w, decayOf(ei, i));
           ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
             Value s0 = ej.load(la.init, {b, h, i, j});
             ej.store(ej.add(ej.load(acc, {j}), ej.mul(w, s0)), acc, {j});
@@ -195,30 +197,37 @@ void emitQuadratic(LoopEmitter &e, const LinearAttention &la) {
     });
     if (!la.op.getWithFinalState())
       return;
-    // S_T[i, j] = exp(G_T[i]) S_0[i, j] + sum_s exp(G_T[i] - G_s[i]) k_s[i] v_s[j].
-    Value last = pe.index(la.T - 1);
+    // S_T = sum_s D(s, T-1) k_s v_s^T + D(-1, T-1) S_0, s from T-1 down.
+    pe.fill(logDecay, {kg}, pe.f32(0.0));
     pe.loop(la.K, [&](LoopEmitter &ei, Value i) {
       ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
-        Value init = ej.f32(0.0);
-        if (la.init) {
-          init = ej.load(la.init, {b, h, i, j});
-          if (cum)
-            init = ej.mul(init, ej.exp(ej.load(
-                                    cum, {b, h, last,
-                                          la.perKeyGate ? i : ej.index(0)})));
-        }
-        SmallVector<Value> sum = ej.loop(
-            la.T, {init},
-            [&](LoopEmitter &es, Value s, ValueRange carried) -> SmallVector<Value> {
-              Value term = es.mul(la.key(es, b, hk, s, i),
-                                  la.value(es, b, h, s, j));
-              if (cum)
-                term = es.mul(term, decayBetween(es, last, s, i));
-              return {es.add(carried[0], term)};
-            });
-        ej.store(sum[0], la.state, {b, h, i, j});
+        ej.store(ej.f32(0.0), la.state, {b, h, i, j});
       });
     });
+    pe.loop(la.T, [&](LoopEmitter &er, Value r) {
+      Value s = arith::SubIOp::create(er.builder(), er.index(la.T - 1), r);
+      er.loop(la.K, [&](LoopEmitter &ei, Value i) {
+        Value ki = la.key(ei, b, hk, s, i);
+        if (decayed)
+          ki = ei.mul(ki, decayOf(ei, i));
+        ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
+          Value sij = ej.load(la.state, {b, h, i, j});
+          ej.store(ej.add(sij, ej.mul(ki, la.value(ej, b, h, s, j))), la.state,
+                   {b, h, i, j});
+        });
+      });
+      if (decayed)
+        extend(er, s);
+    });
+    if (la.init)
+      pe.loop(la.K, [&](LoopEmitter &ei, Value i) {
+        Value d = decayed ? decayOf(ei, i) : ei.f32(1.0);
+        ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
+          Value sij = ej.load(la.state, {b, h, i, j});
+          Value s0 = ej.load(la.init, {b, h, i, j});
+          ej.store(ej.add(sij, ej.mul(d, s0)), la.state, {b, h, i, j});
+        });
+      });
   });
 }
 
