@@ -109,10 +109,11 @@ std::string headerGuard(StringRef path) {
   return guard;
 }
 
-/// Links `objectPath` into the shared library `outputPath`, with libomp and
-/// MLIR's C runner utils (memrefCopy for strided copies).
-LogicalResult linkShared(StringRef objectPath, StringRef outputPath,
-                         MLIRContext &context) {
+/// Links `objectPath` and the checked entry points (C source in
+/// `wrappersPath`) into `outputPath`: a shared library (with libomp and MLIR's
+/// C runner utils, for memrefCopy), or a relocatable object.
+LogicalResult link(StringRef objectPath, StringRef wrappersPath,
+                   StringRef outputPath, bool shared, MLIRContext &context) {
   std::string clang = LINEA_CLANG;
   if (!llvm::sys::fs::can_execute(clang)) {
     auto found = llvm::sys::findProgramByName("clang-22");
@@ -124,9 +125,13 @@ LogicalResult linkShared(StringRef objectPath, StringRef outputPath,
   std::string libdir = LINEA_LLVM_LIBDIR;
   std::string rpath = "-Wl,-rpath," + libdir;
   std::string libflag = "-L" + libdir;
-  SmallVector<StringRef> args{clang,     "-shared", "-fuse-ld=lld", "-o",
-                              outputPath, objectPath, libflag,       rpath,
-                              "-lomp",   "-lmlir_c_runner_utils", "-lm"};
+  SmallVector<StringRef> args{clang, "-fuse-ld=lld", "-O2", "-fPIC", "-o",
+                              outputPath, objectPath, "-x", "c", wrappersPath};
+  if (shared)
+    args.append({"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils",
+                 "-lm"});
+  else
+    args.append({"-r", "-nostdlib"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
                                      &message);
@@ -261,13 +266,10 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     llvm::sys::path::replace_extension(p, "h");
     headerPath = p.str().str();
   }
-  std::string header;
-  if (wantsHeader) {
-    FailureOr<std::string> text = generateHeader(*module, headerGuard(headerPath));
-    if (failed(text))
-      return failure();
-    header = std::move(*text);
-  }
+  FailureOr<CInterface> cInterface =
+      generateCInterface(*module, headerGuard(headerPath));
+  if (failed(cInterface))
+    return failure();
   // Checked first: a bad --mcpu or --mattr fails before any work or output.
   FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
       createTargetMachine(options, context);
@@ -294,14 +296,18 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     return output.commit(context);
   }
 
-  // Object code (or assembly) goes to the output, or for a shared library to
-  // an intermediate object next to it.
-  std::unique_ptr<AtomicOutput> object;
+  // Assembly goes to the output. Object code goes to an intermediate object
+  // next to it, linked with the checked entry points into the output.
+  bool linked = options.emit != EmitKind::Asm;
+  std::unique_ptr<AtomicOutput> object, wrappers;
   llvm::raw_pwrite_stream *codeStream = &output.os();
-  if (options.emit == EmitKind::Shared) {
+  if (linked) {
     object = std::make_unique<AtomicOutput>(options.outputPath + ".o");
-    if (failed(object->open(context)))
+    wrappers = std::make_unique<AtomicOutput>(options.outputPath + ".c");
+    if (failed(object->open(context)) || failed(wrappers->open(context)))
       return failure();
+    wrappers->os() << cInterface->wrappers;
+    wrappers->os().flush();
     codeStream = &object->os();
   }
   {
@@ -317,18 +323,14 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     codegen.run(*llvmModule);
   }
   codeStream->flush();
-
-  if (options.emit == EmitKind::Shared) {
-    // The object stays a temporary; the library is linked into the output's
-    // temporary file and moved into place with the header.
-    if (failed(linkShared(object->temp(), output.temp(), context)))
-      return failure();
-  }
+  if (linked && failed(link(object->temp(), wrappers->temp(), output.temp(),
+                            options.emit == EmitKind::Shared, context)))
+    return failure();
   if (wantsHeader) {
     AtomicOutput headerOut(headerPath);
     if (failed(headerOut.open(context)))
       return failure();
-    headerOut.os() << header;
+    headerOut.os() << cInterface->header;
     if (failed(output.commit(context)))
       return failure();
     return headerOut.commit(context);

@@ -79,8 +79,9 @@ class Function:
         self.name = name
         self.arg_types = arg_types
         self.result_types = result_types
-        self._fn = getattr(lib, "_mlir_ciface_" + name)
-        self._fn.restype = None
+        # The checked entry point validates every descriptor again in C.
+        self._fn = getattr(lib, "linea_" + name)
+        self._fn.restype = ctypes.c_int32
         rtypes = [descriptor_type(len(t.shape)) for t in result_types]
         if len(rtypes) == 1:
             self._result_struct = rtypes[0]
@@ -135,7 +136,19 @@ class Function:
         result = self._result_struct()
         args = [ctypes.byref(result)] if self.result_types else []
         args += [ctypes.byref(d) for d in descs]
-        self._fn(*args)
+        self.call_descriptors(*args)
+        return self._results(result)
+
+    def call_descriptors(self, *args):
+        """Calls the checked entry point on raw ctypes arguments (results
+        first); raises ValueError with its message if it rejects them."""
+        error = ctypes.create_string_buffer(512)
+        rc = self._fn(error, ctypes.c_int64(len(error)), *args)
+        if rc != 0:
+            raise ValueError(error.value.decode() or "%s: rejected argument %d" % (self.name, rc))
+        return rc
+
+    def _results(self, result):
         if len(self.result_types) == 1:
             return self._take(result, self.result_types[0])
         return tuple(self._take(getattr(result, "r%d" % i), t)

@@ -42,10 +42,18 @@ struct CompileOptions {
 /// diagnostic handler, located where possible.
 OwningOpRef<ModuleOp> parseInput(StringRef path, MLIRContext &context);
 
-/// The C header declaring the `_mlir_ciface_` entry point of every public
-/// function of `module` (still on tensors) and the memref descriptors they
-/// take. Fails (with a diagnostic at the function) on a type C cannot take.
-FailureOr<std::string> generateHeader(ModuleOp module, StringRef guardName);
+/// The C side of a compiled module.
+struct CInterface {
+  /// Declares the memref descriptors, and per public function its
+  /// `_mlir_ciface_` entry point and the checked entry point `linea_<name>`.
+  std::string header;
+  /// C source of the checked entry points (compiled into the library).
+  std::string wrappers;
+};
+
+/// The C interface of every public function of `module` (still on tensors).
+/// Fails (with a diagnostic at the function) on a type C cannot take.
+FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName);
 
 /// Runs the CPU pipeline: `module` ends in the LLVM dialect.
 LogicalResult lowerToLLVMDialect(ModuleOp module, const CompileOptions &options);

@@ -1,0 +1,238 @@
+//===- CInterface.cpp - C declarations and checked entry points -*- C++ -*-===//
+//
+// Callers of a compiled model need the `_mlir_ciface_` signatures and the
+// memref descriptor layout; this writes them from the functions' types, and
+// the checked entry points `linea_<name>` that validate every descriptor
+// before the kernel trusts it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Compiler/Compiler.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace {
+
+/// The C spelling of a scalar or element type; empty if C cannot take it.
+std::string cType(Type type) {
+  if (type.isF32())
+    return "float";
+  if (type.isF64())
+    return "double";
+  if (type.isF16() || type.isBF16())
+    return "uint16_t";
+  if (type.isIndex() || type.isInteger(64))
+    return "int64_t";
+  if (type.isInteger(32))
+    return "int32_t";
+  if (type.isInteger(16))
+    return "int16_t";
+  if (type.isInteger(8))
+    return "int8_t";
+  return "";
+}
+
+std::string typeSuffix(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  type.print(os);
+  return s;
+}
+
+/// The descriptor struct name of a shaped type, e.g. linea_memref_f32_4d.
+std::string descriptorName(ShapedType type) {
+  return "linea_memref_" + typeSuffix(type.getElementType()) + "_" +
+         std::to_string(type.getRank()) + "d";
+}
+
+/// C helpers of the checked entry points.
+const char *kCheckHelpers = R"c(
+#include <stdarg.h>
+#include <stdio.h>
+
+static void linea_report(char *error, int64_t size, const char *format, ...) {
+  if (!error || size <= 0)
+    return;
+  va_list args;
+  va_start(args, format);
+  vsnprintf(error, (size_t)size, format, args);
+  va_end(args);
+}
+
+/* 0 if the descriptor describes a dense row-major buffer of `shape`. */
+static int linea_check_descriptor(char *error, int64_t size, const char *fn,
+                                  int index, const void *data, int64_t offset,
+                                  const int64_t *sizes, const int64_t *strides,
+                                  const int64_t *shape, int rank,
+                                  int64_t elements) {
+  int64_t stride = 1;
+  if (!data && elements > 0) {
+    linea_report(error, size, "%s: argument %d has no data", fn, index);
+    return 1;
+  }
+  if (offset != 0) {
+    linea_report(error, size, "%s: argument %d has offset %lld, expected 0", fn,
+                 index, (long long)offset);
+    return 1;
+  }
+  for (int d = rank - 1; d >= 0; --d) {
+    if (sizes[d] != shape[d]) {
+      linea_report(error, size,
+                   "%s: argument %d has size %lld in dimension %d, expected %lld",
+                   fn, index, (long long)sizes[d], d, (long long)shape[d]);
+      return 1;
+    }
+    if (shape[d] > 1 && strides[d] != stride) {
+      linea_report(error, size,
+                   "%s: argument %d has stride %lld in dimension %d, expected "
+                   "%lld (dense row-major)",
+                   fn, index, (long long)strides[d], d, (long long)stride);
+      return 1;
+    }
+    stride *= shape[d];
+  }
+  return 0;
+}
+
+)c";
+
+} // namespace
+
+FailureOr<linea::CInterface> mlir::linea::generateCInterface(ModuleOp module,
+                                                     StringRef guardName) {
+  // One descriptor struct per element type and rank.
+  llvm::MapVector<StringRef, ShapedType, llvm::StringMap<unsigned>> descriptors;
+  llvm::StringSet<> names;
+  std::string decls, checked;
+  llvm::raw_string_ostream os(decls), cs(checked);
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func.isPublic() || func.isExternal())
+      continue;
+    FunctionType type = func.getFunctionType();
+    auto describe = [&](Type t) -> std::string {
+      if (auto shaped = dyn_cast<ShapedType>(t)) {
+        if (!isa<RankedTensorType, MemRefType>(t) ||
+            cType(shaped.getElementType()).empty())
+          return "";
+        std::string name = descriptorName(shaped);
+        descriptors.insert({names.insert(name).first->getKey(), shaped});
+        return name;
+      }
+      return cType(t);
+    };
+    SmallVector<std::string> params, args;
+    std::string resultStruct;
+    if (type.getNumResults() == 1) {
+      std::string r = describe(type.getResult(0));
+      if (r.empty() || !isa<ShapedType>(type.getResult(0)))
+        return func.emitError("result type ")
+               << type.getResult(0) << " has no C-interface declaration",
+               failure();
+      params.push_back(r + " *result");
+      args.push_back("result");
+    } else if (type.getNumResults() > 1) {
+      resultStruct = func.getName().str() + "_results";
+      os << "typedef struct {\n";
+      for (auto [i, t] : llvm::enumerate(type.getResults())) {
+        std::string r = describe(t);
+        if (r.empty() || !isa<ShapedType>(t))
+          return func.emitError("result type ")
+                 << t << " has no C-interface declaration",
+                 failure();
+        os << "  " << r << " r" << i << ";\n";
+      }
+      os << "} " << resultStruct << ";\n";
+      params.push_back(resultStruct + " *results");
+      args.push_back("results");
+    }
+    SmallVector<std::string> checks;
+    for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+      std::string a = describe(t);
+      if (a.empty())
+        return func.emitError("argument type ")
+               << t << " has no C-interface declaration",
+               failure();
+      std::string name = "arg" + std::to_string(i);
+      params.push_back(isa<ShapedType>(t) ? a + " *" + name : a + " " + name);
+      args.push_back(name);
+      auto shaped = dyn_cast<ShapedType>(t);
+      if (!shaped)
+        continue;
+      std::string check;
+      llvm::raw_string_ostream c(check);
+      std::string fn = func.getName().str();
+      c << "  {\n    static const int64_t shape[] = {";
+      if (shaped.getRank() == 0)
+        c << "0";
+      llvm::interleaveComma(shaped.getShape(), c);
+      c << "};\n    if (!" << name << ") {\n      linea_report(error, error_size, \""
+        << fn << ": argument " << i << " is null\");\n      return " << i + 1
+        << ";\n    }\n    if (linea_check_descriptor(error, error_size, \"" << fn
+        << "\", " << i << ", " << name << "->aligned, " << name << "->offset, ";
+      if (shaped.getRank() > 0)
+        c << name << "->sizes, " << name << "->strides";
+      else
+        c << "0, 0";
+      c << ", shape, " << shaped.getRank() << ", " << shaped.getNumElements()
+        << "))\n      return " << i + 1 << ";\n  }\n";
+      checks.push_back(check);
+    }
+    os << "void _mlir_ciface_" << func.getName() << "("
+       << llvm::join(params, ", ") << ");\n";
+    // The checked entry point: same arguments after an error buffer.
+    os << "int32_t linea_" << func.getName()
+       << "(char *error, int64_t error_size, " << llvm::join(params, ", ")
+       << ");\n\n";
+    cs << "int32_t linea_" << func.getName()
+       << "(char *error, int64_t error_size, " << llvm::join(params, ", ")
+       << ") {\n";
+    if (type.getNumResults() > 0)
+      cs << "  if (!" << args.front() << ") {\n    linea_report(error, error_size, \""
+         << func.getName() << ": the results pointer is null\");\n"
+         << "    return -1;\n  }\n";
+    for (const std::string &check : checks)
+      cs << check;
+    cs << "  _mlir_ciface_" << func.getName() << "(" << llvm::join(args, ", ")
+       << ");\n  if (error && error_size > 0)\n    error[0] = 0;\n  return 0;\n}\n\n";
+  }
+
+  std::string header;
+  llvm::raw_string_ostream out(header);
+  out << "/* Generated by linea-compile. Entry points follow the MLIR C\n"
+         " * interface: memrefs are passed as pointers to descriptors; results\n"
+         " * come first, through a pointer, and their buffers are allocated by\n"
+         " * the callee with malloc (free `allocated` when done). f16 and bf16\n"
+         " * elements are passed as their bit patterns (uint16_t).\n"
+         " *\n"
+         " * _mlir_ciface_<name> trusts its descriptors. linea_<name> first checks\n"
+         " * every descriptor (data pointer, zero offset, the static sizes, dense\n"
+         " * row-major strides); on a mismatch it returns the 1-based index of the\n"
+         " * argument (-1: null results pointer), writes a message to `error` and\n"
+         " * runs nothing; on success it returns 0. */\n";
+  out << "#ifndef " << guardName << "\n#define " << guardName << "\n\n";
+  out << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  for (auto &[name, t] : descriptors) {
+    std::string elt = cType(t.getElementType());
+    // Guarded, so that headers of several models can be included together.
+    out << "#ifndef " << name << "_defined\n#define " << name << "_defined\n";
+    out << "typedef struct {\n  " << elt << " *allocated;\n  " << elt
+        << " *aligned;\n  int64_t offset;\n";
+    if (t.getRank() > 0)
+      out << "  int64_t sizes[" << t.getRank() << "];\n  int64_t strides["
+          << t.getRank() << "];\n";
+    out << "} " << name << ";\n#endif\n\n";
+  }
+  out << decls;
+  out << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guardName << " */\n";
+
+  CInterface result;
+  result.header = header;
+  result.wrappers = header + kCheckHelpers + checked;
+  return result;
+}
