@@ -1,0 +1,62 @@
+//===- linea-fuzz.cpp - libFuzzer target over Linea's passes -----*- C++ -*-===//
+//
+// Feeds mutated IR through parsing, verification, every linea pass and
+// pipeline, and the C interface generator. Diagnostics are expected and
+// swallowed; crashes, sanitizer reports and hangs are findings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Compiler/Compiler.h"
+#include "linea/InitAll.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+
+namespace {
+const DialectRegistry &registry() {
+  static DialectRegistry *r = [] {
+    auto *registry = new DialectRegistry();
+    linea::registerEverything(*registry);
+    return registry;
+  }();
+  return *r;
+}
+
+constexpr const char *kPipelines[] = {
+    "builtin.module(canonicalize)",
+    "builtin.module(convert-linea-to-loops)",
+    "builtin.module(linea-export-functions)",
+    "builtin.module(linea-cpu-pipeline)",
+};
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  MLIRContext context(registry(), MLIRContext::Threading::DISABLED);
+  ScopedDiagnosticHandler swallow(&context, [](Diagnostic &) { return success(); });
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          StringRef(reinterpret_cast<const char *>(data), size), "fuzz"),
+      llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module || failed(verify(*module)))
+    return 0;
+  (void)linea::generateCInterface(*module, "FUZZ_H");
+  for (const char *pipeline : kPipelines) {
+    OwningOpRef<ModuleOp> clone = module->clone();
+    PassManager pm(&context, ModuleOp::getOperationName());
+    if (failed(parsePassPipeline(pipeline, pm)))
+      continue;
+    (void)pm.run(*clone);
+  }
+  return 0;
+}
