@@ -16,6 +16,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/Function.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -243,6 +244,15 @@ mlir::linea::translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContex
     return nullptr;
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
+  // The kernels' vectors are as wide as a state row; where the CPU has
+  // AVX-512, let them use all of it (LLVM prefers 256 bits by default).
+  if (llvm::is_contained(llvm::split(machine.getTargetFeatureString(), ','),
+                         "+avx512f"))
+    for (llvm::Function &fn : *llvmModule)
+      if (!fn.isDeclaration()) {
+        fn.addFnAttr("prefer-vector-width", "512");
+        fn.addFnAttr("min-legal-vector-width", "512");
+      }
   auto optimize = makeOptimizingTransformer(options.optLevel, 0, &machine);
   if (llvm::Error err = optimize(llvmModule.get())) {
     emitError(module.getLoc()) << "LLVM optimization failed: "

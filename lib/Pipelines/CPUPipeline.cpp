@@ -24,6 +24,8 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   // Drop unread final states before lowering, so they are never computed.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(linea::createConvertLineaToLoopsPass());
+  // Polynomial exp/log1p: vectorizable, unlike libm calls.
+  pm.addPass(linea::createApproximateMathPass());
   pm.addPass(linea::createExportFunctionsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -31,6 +31,7 @@ def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

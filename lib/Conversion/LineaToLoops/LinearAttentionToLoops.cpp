@@ -113,6 +113,12 @@ void emitRecurrent(LoopEmitter &e, const LinearAttention &la) {
     s.storeOutput = [&, b, h](LoopEmitter &x, Value t, Value j, Value o) {
       x.store(o, la.output, {b, t, h, j});
     };
+    s.valueRow = [&, b, h](LoopEmitter &x, Value t) {
+      return x.loadRow(la.v, {b, t, h, x.index(0)}, la.V);
+    };
+    s.storeOutputRow = [&, b, h](LoopEmitter &x, Value t, Value o) {
+      x.storeRow(o, la.output, {b, t, h, x.index(0)});
+    };
     s.state = la.state;
     s.initialState = la.init;
     s.stateIndex = [b, h](Value i, Value j) {

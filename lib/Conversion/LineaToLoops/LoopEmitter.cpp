@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::linea::detail;
@@ -25,6 +26,9 @@ Value LoopEmitter::f32(double value) {
 Value LoopEmitter::add(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
 Value LoopEmitter::sub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
 Value LoopEmitter::mul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value LoopEmitter::fma(Value x, Value y, Value z) {
+  return math::FmaOp::create(b, x, y, z);
+}
 Value LoopEmitter::div(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
 Value LoopEmitter::neg(Value x) { return arith::NegFOp::create(b, x); }
 Value LoopEmitter::max(Value x, Value y) {
@@ -56,6 +60,33 @@ void LoopEmitter::store(Value value, Value memref, ValueRange indices) {
   if (elt != value.getType())
     value = arith::TruncFOp::create(b, elt, value);
   memref::StoreOp::create(b, value, memref, indices);
+}
+
+Value LoopEmitter::splat(Value scalar, int64_t width) {
+  return vector::BroadcastOp::create(
+      b, VectorType::get({width}, scalar.getType()), scalar);
+}
+
+Value LoopEmitter::loadRow(Value memref, ValueRange indices, int64_t width) {
+  Type elt = cast<MemRefType>(memref.getType()).getElementType();
+  Value row = vector::LoadOp::create(b, VectorType::get({width}, elt), memref,
+                                     indices);
+  if (!elt.isF32())
+    row = arith::ExtFOp::create(
+        b, VectorType::get({width}, b.getF32Type()), row);
+  return row;
+}
+
+void LoopEmitter::storeRow(Value row, Value memref, ValueRange indices) {
+  Type elt = cast<MemRefType>(memref.getType()).getElementType();
+  auto type = cast<VectorType>(row.getType());
+  if (!elt.isF32())
+    row = arith::TruncFOp::create(b, type.clone(elt), row);
+  vector::StoreOp::create(b, row, memref, indices);
+}
+
+Value LoopEmitter::sum(Value row) {
+  return vector::ReductionOp::create(b, vector::CombiningKind::ADD, row);
 }
 
 SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,

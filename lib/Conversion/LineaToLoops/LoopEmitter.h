@@ -30,6 +30,8 @@ public:
   Value add(Value x, Value y);
   Value sub(Value x, Value y);
   Value mul(Value x, Value y);
+  /// x * y + z in one rounding (an FMA instruction where there is one).
+  Value fma(Value x, Value y, Value z);
   Value div(Value x, Value y);
   Value neg(Value x);
   Value max(Value x, Value y);
@@ -44,6 +46,13 @@ public:
   Value load(Value memref, ValueRange indices);
   /// Truncates the f32 `value` to the element type of `memref` and stores it.
   void store(Value value, Value memref, ValueRange indices);
+
+  /// Vectors of f32: a scalar broadcast, a contiguous row loaded from (and
+  /// stored to) a buffer of any activation type, the sum of the lanes.
+  Value splat(Value scalar, int64_t width);
+  Value loadRow(Value memref, ValueRange indices, int64_t width);
+  void storeRow(Value row, Value memref, ValueRange indices);
+  Value sum(Value row);
 
   /// `for iv in [0, n)` with loop-carried values; returns the final values.
   SmallVector<Value> loop(int64_t n, ValueRange init, LoopBody body);

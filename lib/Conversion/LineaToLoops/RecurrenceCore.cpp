@@ -1,8 +1,11 @@
 //===- RecurrenceCore.cpp - The one recurrence behind every linea op ------===//
 //
 // The recurrent form: one token at a time, the K x V state in a buffer that
-// stays in cache, vectorizable along V (the state is key-major, so every
-// inner loop streams a contiguous row).
+// stays in cache. With row access (see RecurrenceCore.h) it is evaluated on
+// vectors: each key-major state row is one vector<V>, updated and read out
+// while it sits in registers, the output accumulates in registers across
+// the key loop; with V == 1 the whole state is one vector<K> carried from
+// token to token. Otherwise a scalar loop nest does the same work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +15,9 @@ using namespace mlir;
 using namespace mlir::linea::detail;
 
 namespace {
+
+/// The widest row kept in vector registers; wider states use scalar loops.
+constexpr int64_t kMaxRowWidth = 512;
 
 class SliceEmitter {
 public:
@@ -141,7 +147,112 @@ public:
     });
   }
 
+  bool rowsAvailable() const {
+    return s.causal && s.valueRow && s.storeOutputRow &&
+           s.valueDim <= kMaxRowWidth;
+  }
+
+  bool keyVectorAvailable() const {
+    return s.valueDim == 1 && s.causal && s.queryRow && s.keyRow &&
+           s.logDecayRow && !s.rankOneA && !s.bonus && !s.normalize &&
+           s.keyDim <= kMaxRowWidth;
+  }
+
+  /// V == 1: the state is one vector<K> carried through the token loop.
+  void emitKeyVector(LoopEmitter &e) {
+    int64_t K = s.keyDim;
+    Value zero = e.index(0);
+    Value x0 = s.initialState
+                   ? e.loadRow(s.initialState, stateIndex(zero, zero), K)
+                   : e.splat(e.f32(0.0), K);
+    SmallVector<Value> x = e.loop(
+        s.tokens, {x0},
+        [&](LoopEmitter &et, Value t, ValueRange carried) -> SmallVector<Value> {
+          if (s.beginToken)
+            s.beginToken(et, t);
+          Value decay = et.exp(s.logDecayRow(et, t));
+          Value v = et.splat(s.value(et, t, et.index(0)), K);
+          Value next = et.fma(s.keyRow(et, t), v, et.mul(decay, carried[0]));
+          s.storeOutput(et, t, et.index(0),
+                        et.sum(et.mul(s.queryRow(et, t), next)));
+          return {next};
+        });
+    e.storeRow(x[0], s.state, stateIndex(zero, zero));
+  }
+
+  /// Each state row is a vector<V>; the output accumulates in registers.
+  void emitRows(LoopEmitter &e) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    initState(e);
+    Value decays = s.logDecay && s.decayPerKey ? e.alloca({K}) : Value();
+    Value z;
+    if (s.normalize) {
+      z = e.alloca({K});
+      e.fill(z, {K}, e.f32(0.0));
+    }
+    e.loop(s.tokens, [&](LoopEmitter &et, Value t) {
+      if (s.beginToken)
+        s.beginToken(et, t);
+      Value vrow = s.valueRow(et, t);
+      // All decays of the token first, in a loop of its own that vectorizes.
+      if (decays)
+        et.loop(K, [&](LoopEmitter &ei, Value i) {
+          ei.store(ei.exp(s.logDecay(ei, t, i)), decays, {i});
+        });
+      Value perToken = tokenDecay(et, t);
+      Value zeroRow = et.splat(et.f32(0.0), V), zero = et.f32(0.0);
+      Value sa;
+      if (s.rankOneA)
+        sa = et.loop(K, {zeroRow},
+                     [&](LoopEmitter &ei, Value i,
+                         ValueRange c) -> SmallVector<Value> {
+                       Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
+                       return {ei.fma(ei.splat(s.rankOneA(ei, t, i), V), row,
+                                      c[0])};
+                     })[0];
+      SmallVector<Value> sums = et.loop(
+          K, {zeroRow, zero, zero},
+          [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
+            Value qi = s.query(ei, t, i), ki = s.key(ei, t, i);
+            Value di = decays ? ei.load(decays, {i}) : perToken;
+            SmallVector<Value> at = stateIndex(i, ei.index(0));
+            Value row = ei.loadRow(s.state, at, V);
+            Value acc = c[0];
+            if (s.bonus)
+              acc = ei.fma(ei.splat(qi, V), row, acc);
+            Value next = di ? ei.mul(ei.splat(di, V), row) : row;
+            next = ei.fma(ei.splat(ki, V), vrow, next);
+            if (s.rankOneB)
+              next = ei.fma(ei.splat(s.rankOneB(ei, t, i), V), sa, next);
+            ei.storeRow(next, s.state, at);
+            if (!s.bonus)
+              acc = ei.fma(ei.splat(qi, V), next, acc);
+            Value den = c[1], bonusDot = c[2];
+            if (z) {
+              Value zi = ei.load(z, {i});
+              Value zn = di ? ei.add(ei.mul(di, zi), ki) : ei.add(zi, ki);
+              ei.store(zn, z, {i});
+              den = ei.add(den, ei.mul(qi, zn));
+            }
+            if (s.bonus)
+              bonusDot =
+                  ei.add(bonusDot, ei.mul(qi, ei.mul(s.bonus(ei, i), ki)));
+            return {acc, den, bonusDot};
+          });
+      Value o = sums[0];
+      if (s.bonus)
+        o = et.add(o, et.mul(et.splat(sums[2], V), vrow));
+      if (s.normalize)
+        o = et.div(o, et.splat(et.add(sums[1], et.f32(s.normalizeEps)), V));
+      s.storeOutputRow(et, t, o);
+    });
+  }
+
   void emit(LoopEmitter &e) {
+    if (keyVectorAvailable())
+      return emitKeyVector(e);
+    if (rowsAvailable())
+      return emitRows(e);
     initState(e);
     Value acc = e.alloca({s.valueDim});
     Value vbuf = e.alloca({s.valueDim});

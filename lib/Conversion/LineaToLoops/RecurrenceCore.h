@@ -45,6 +45,14 @@ struct RecurrenceSlice {
   /// Receives o_t[j] in f32.
   std::function<void(LoopEmitter &, Value t, Value j, Value o)> storeOutput;
 
+  /// Optional whole-row access, for the vectorized evaluations: v_t as a
+  /// vector<V> and o_t received as one; for V == 1, q_t, k_t and log a_t as
+  /// vector<K>. With them the state rows (or, for V == 1, the whole state)
+  /// live in vector registers.
+  std::function<Value(LoopEmitter &, Value t)> valueRow, queryRow, keyRow,
+      logDecayRow;
+  std::function<void(LoopEmitter &, Value t, Value o)> storeOutputRow;
+
   /// The f32 state buffer, the initial state buffer (null: zeros) and where
   /// entry (i, j) of this slice's state sits in both.
   Value state, initialState;

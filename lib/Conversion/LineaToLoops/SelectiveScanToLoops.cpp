@@ -37,6 +37,20 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
     Value state = e.alloc({B, D, N}, builder.getF32Type());
     bool softplus = op.getDeltaSoftplus();
 
+    // B and C with n innermost ([B, G, L, N]): one token's row is contiguous,
+    // so the state can be evaluated as one vector over n.
+    Value bt = e.alloc({B, G, L, N}, builder.getF32Type());
+    Value ct = e.alloc({B, G, L, N}, builder.getF32Type());
+    e.parallel({B, G}, [&](LoopEmitter &pe, ValueRange ivs) {
+      pe.loop(N, [&](LoopEmitter &en, Value n) {
+        en.loop(L, [&](LoopEmitter &et, Value t) {
+          SmallVector<Value> from{ivs[0], ivs[1], n, t}, to{ivs[0], ivs[1], t, n};
+          et.store(et.load(Bm, from), bt, to);
+          et.store(et.load(Cm, from), ct, to);
+        });
+      });
+    });
+
     e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], d = ivs[1];
       Value g = pe.indexDiv(d, D / G);
@@ -65,6 +79,17 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
       };
       s.logDecay = [&, d, dtBuf, zero](LoopEmitter &x, Value, Value n) {
         return x.mul(x.load(dtBuf, {zero}), x.load(A, {d, n}));
+      };
+      s.queryRow = [&, b, g](LoopEmitter &x, Value t) {
+        return x.loadRow(ct, {b, g, t, x.index(0)}, N);
+      };
+      s.keyRow = [&, b, g, dtBuf, zero](LoopEmitter &x, Value t) {
+        return x.mul(x.splat(x.load(dtBuf, {zero}), N),
+                     x.loadRow(bt, {b, g, t, x.index(0)}, N));
+      };
+      s.logDecayRow = [&, d, dtBuf, zero](LoopEmitter &x, Value) {
+        return x.mul(x.splat(x.load(dtBuf, {zero}), N),
+                     x.loadRow(A, {d, x.index(0)}, N));
       };
       s.storeOutput = [&, b, d, dtBuf, one](LoopEmitter &x, Value t, Value,
                                             Value y) {

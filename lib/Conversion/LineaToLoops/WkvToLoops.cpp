@@ -26,9 +26,9 @@ struct HeadSlices {
   }
 
   /// Runs `body` for every (batch, head) slice with the slice's common
-  /// fields (sizes, state, output) filled in.
+  /// fields (sizes, state, output, value rows of `values`) filled in.
   template <typename Fn>
-  void forEach(LoopEmitter &e, Value init, float scale, Fn body) {
+  void forEach(LoopEmitter &e, Value values, Value init, float scale, Fn body) {
     e.parallel({B, H}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], h = ivs[1];
       RecurrenceSlice s;
@@ -39,11 +39,21 @@ struct HeadSlices {
         return SmallVector<Value>{b, h, i, j};
       };
       Value out = output;
+      int64_t width = S;
       s.storeOutput = [out, b, h, scale](LoopEmitter &x, Value t, Value j,
                                          Value o) {
         if (scale != 1.0f)
           o = x.mul(x.f32(scale), o);
         x.store(o, out, {b, t, h, j});
+      };
+      s.storeOutputRow = [out, b, h, scale, width](LoopEmitter &x, Value t,
+                                                   Value o) {
+        if (scale != 1.0f)
+          o = x.mul(x.splat(x.f32(scale), width), o);
+        x.storeRow(o, out, {b, t, h, x.index(0)});
+      };
+      s.valueRow = [v = values, b, h, width](LoopEmitter &x, Value t) {
+        return x.loadRow(v, {b, t, h, x.index(0)}, width);
       };
       /// Reads entry `i` of token `t` of a [B, T, H, S] operand.
       auto read = [b, h](Value buf) -> TokenRead {
@@ -74,7 +84,7 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
     Value u = e.toBuffer(op.getU());
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, bufferOrNull(e, op.getInitialState()), scale,
+    slices.forEach(e, v, bufferOrNull(e, op.getInitialState()), scale,
                    [&](RecurrenceSlice &s, auto read, Value h) {
                      s.query = read(r);
                      s.key = read(k);
@@ -102,7 +112,7 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, bufferOrNull(e, op.getInitialState()), 1.0f,
+    slices.forEach(e, v, bufferOrNull(e, op.getInitialState()), 1.0f,
                    [&](RecurrenceSlice &s, auto read, Value) {
                      s.query = read(r);
                      s.key = read(k);

@@ -1,22 +1,29 @@
 // RUN: linea-opt %s -convert-linea-to-loops -split-input-file | FileCheck %s
 
-// Recurrent form: one parallel slice per (batch, head), the token loop inside,
-// the state in an f32 buffer, one exp of the scalar gate per token.
+// Recurrent form: one parallel slice per (batch, head), the token loop
+// inside, one exp of the scalar gate per token; each f32 state row is one
+// vector, updated with FMAs while the output accumulates in a vector carried
+// through the key loop.
 // CHECK-LABEL: func @recurrent_scalar_gate
 // CHECK-DAG:     %[[Q:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x5x1x4xbf16> to memref<2x5x1x4xbf16>
+// CHECK-DAG:     %[[V:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x5x2x3xbf16> to memref<2x5x2x3xbf16>
 // CHECK-DAG:     %[[OUT:.+]] = memref.alloc() : memref<2x5x2x3xbf16>
 // CHECK-DAG:     %[[STATE:.+]] = memref.alloc() : memref<2x2x4x3xf32>
 // CHECK:         scf.parallel (%[[B:.+]], %[[H:.+]]) =
 // CHECK:           scf.for %[[T:.+]] =
+// CHECK:             %[[VROW:.+]] = vector.load %[[V]][%[[B]], %[[T]], %[[H]], %{{.+}}] : memref<2x5x2x3xbf16>, vector<3xbf16>
+// CHECK:             %[[VF:.+]] = arith.extf %[[VROW]] : vector<3xbf16> to vector<3xf32>
 // CHECK:             memref.load %{{.+}}[%[[B]], %[[T]], %[[H]]] : memref<2x5x2xbf16>
-// CHECK:             math.exp
-// CHECK:             scf.for
+// CHECK:             %[[DECAY:.+]] = math.exp
+// CHECK:             %[[SUMS:.+]]:3 = scf.for %[[I:.+]] = {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<3xf32>, f32, f32)
 // CHECK:               memref.load %[[Q]]
-// CHECK:               arith.extf %{{.+}} : bf16 to f32
-// CHECK:               scf.for
-// CHECK:                 memref.store %{{.+}}, %[[STATE]]
-// CHECK:             arith.truncf %{{.+}} : f32 to bf16
-// CHECK:             memref.store %{{.+}}, %[[OUT]]
+// CHECK:               %[[ROW:.+]] = vector.load %[[STATE]][%[[B]], %[[H]], %[[I]], %{{.+}}] : memref<2x2x4x3xf32>, vector<3xf32>
+// CHECK:               %[[DROW:.+]] = arith.mulf %{{.+}}, %[[ROW]] : vector<3xf32>
+// CHECK:               %[[NEXT:.+]] = math.fma %{{.+}}, %[[VF]], %[[DROW]] : vector<3xf32>
+// CHECK:               vector.store %[[NEXT]], %[[STATE]]
+// CHECK:               math.fma %{{.+}}, %[[NEXT]], %[[ACC]] : vector<3xf32>
+// CHECK:             %[[TRUNC:.+]] = arith.truncf %[[SUMS]]#0 : vector<3xf32> to vector<3xbf16>
+// CHECK:             vector.store %[[TRUNC]], %[[OUT]][%[[B]], %[[T]], %[[H]], %{{.+}}]
 // CHECK:       %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK:       %[[S:.+]] = bufferization.to_tensor %[[STATE]] restrict writable
 // CHECK:       return %[[O]], %[[S]]

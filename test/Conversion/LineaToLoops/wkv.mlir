@@ -18,16 +18,21 @@ func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, 
 
 // -----
 
-// RWKV-6: the bonus reads the state before the update (the output
-// accumulates S_{t-1}) and adds (q . (u * k)) v.
+// RWKV-6: the exps of a token's decays come first, in a loop of their own;
+// the bonus reads the state row before the update (the output accumulates
+// S_{t-1}) and adds (q . (u * k)) v; the output is scaled.
 // CHECK-LABEL: func @wkv6
 // CHECK:         scf.parallel
+// CHECK:           %[[DECAYS:.+]] = memref.alloca() : memref<4xf32>
 // CHECK:           scf.for
-// CHECK:             scf.for {{.+}} iter_args
-// CHECK:               memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x4xf32>
 // CHECK:             scf.for
-// CHECK:               arith.mulf
-// CHECK:               arith.constant 5.000000e-01 : f32
+// CHECK:               math.exp
+// CHECK:               memref.store %{{.+}}, %[[DECAYS]]
+// CHECK:             scf.for {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<4xf32>, f32, f32)
+// CHECK:               %[[ROW:.+]] = vector.load
+// CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC]] : vector<4xf32>
+// CHECK:               memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x4xf32>
+// CHECK:             arith.constant 5.000000e-01 : f32
 func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv6 %r, %r, %r, %w, %u {scale = 0.5 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
   return %o : tensor<1x8x2x4xf32>
@@ -35,17 +40,16 @@ func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4
 
 // -----
 
-// RWKV-7: a^T S is taken into a V-vector before any row of S changes.
+// RWKV-7: a^T S is taken into a vector before any row of S changes, then
+// each row gets b_i (a^T S) added.
 // CHECK-LABEL: func @wkv7
 // CHECK:         scf.parallel
-// CHECK:           %[[SA:.+]] = memref.alloca() : memref<4xf32>
 // CHECK:           scf.for
-// CHECK:             scf.for
-// CHECK:               scf.for
-// CHECK:                 memref.store %{{.+}}, %[[SA]]
-// CHECK:             scf.for {{.+}} iter_args
-// CHECK:               scf.for
-// CHECK:                 memref.load %[[SA]]
+// CHECK:             %[[SA:.+]] = scf.for {{.+}} -> (vector<4xf32>)
+// CHECK:               vector.load
+// CHECK:               math.fma
+// CHECK:             scf.for {{.+}} -> (vector<4xf32>, f32, f32)
+// CHECK:               math.fma %{{.+}}, %[[SA]], %{{.+}} : vector<4xf32>
 func.func @wkv7(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>

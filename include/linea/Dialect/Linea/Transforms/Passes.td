@@ -23,4 +23,20 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def ApproximateMathPass : Pass<"linea-approximate-math"> {
+  let summary = "Replace exp and log1p by polynomial approximations";
+  let description = [{
+    Every decay of every op is an `exp`. A libm call cannot be vectorized; a
+    polynomial can, on scalars and vectors alike. This pass rewrites f32
+    `math.exp` and `math.log1p` into MLIR's polynomial approximations (range
+    reduction plus a minimax polynomial; the accuracy the test suite checks
+    is documented in docs/Numerics.md).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_TD

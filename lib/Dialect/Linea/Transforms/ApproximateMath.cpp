@@ -1,0 +1,36 @@
+//===- ApproximateMath.cpp - Polynomial exp and log1p ------------*- C++ -*-===//
+//
+// The decays of every op are exps in the innermost loops; libm calls there
+// block vectorization. MLIR's polynomial approximations do not.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::linea {
+#define GEN_PASS_DEF_APPROXIMATEMATHPASS
+#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+} // namespace mlir::linea
+
+using namespace mlir;
+
+namespace {
+struct ApproximateMathPass
+    : public linea::impl::ApproximateMathPassBase<ApproximateMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) {
+          return name == math::ExpOp::getOperationName() ||
+                 name == math::Log1pOp::getOperationName();
+        });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
