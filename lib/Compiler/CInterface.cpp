@@ -67,32 +67,33 @@ static void linea_report(char *error, int64_t size, const char *format, ...) {
 
 /* 0 if the descriptor describes a dense row-major buffer of `shape`. */
 static int linea_check_descriptor(char *error, int64_t size, const char *fn,
-                                  int index, const void *data, int64_t offset,
+                                  const char *name, const void *data,
+                                  int64_t offset,
                                   const int64_t *sizes, const int64_t *strides,
                                   const int64_t *shape, int rank,
                                   int64_t elements) {
   int64_t stride = 1;
   if (!data && elements > 0) {
-    linea_report(error, size, "%s: argument %d has no data", fn, index);
+    linea_report(error, size, "%s: %s has no data", fn, name);
     return 1;
   }
   if (offset != 0) {
-    linea_report(error, size, "%s: argument %d has offset %lld, expected 0", fn,
-                 index, (long long)offset);
+    linea_report(error, size, "%s: %s has offset %lld, expected 0", fn, name,
+                 (long long)offset);
     return 1;
   }
   for (int d = rank - 1; d >= 0; --d) {
     if (sizes[d] != shape[d]) {
       linea_report(error, size,
-                   "%s: argument %d has size %lld in dimension %d, expected %lld",
-                   fn, index, (long long)sizes[d], d, (long long)shape[d]);
+                   "%s: %s has size %lld in dimension %d, expected %lld", fn,
+                   name, (long long)sizes[d], d, (long long)shape[d]);
       return 1;
     }
     if (shape[d] > 1 && strides[d] != stride) {
       linea_report(error, size,
-                   "%s: argument %d has stride %lld in dimension %d, expected "
-                   "%lld (dense row-major)",
-                   fn, index, (long long)strides[d], d, (long long)stride);
+                   "%s: %s has stride %lld in dimension %d, expected %lld "
+                   "(dense row-major)",
+                   fn, name, (long long)strides[d], d, (long long)stride);
       return 1;
     }
     stride *= shape[d];
@@ -126,61 +127,50 @@ FailureOr<linea::CInterface> mlir::linea::generateCInterface(ModuleOp module,
       }
       return cType(t);
     };
-    SmallVector<std::string> params, args;
-    std::string resultStruct;
-    if (type.getNumResults() == 1) {
-      std::string r = describe(type.getResult(0));
-      if (r.empty() || !isa<ShapedType>(type.getResult(0)))
+    // Arguments first, then one output buffer per result: the caller
+    // allocates every buffer, the kernel writes its results into them.
+    SmallVector<std::string> params, args, checks;
+    SmallVector<std::pair<Type, std::string>> all;
+    for (auto [i, t] : llvm::enumerate(type.getInputs()))
+      all.push_back({t, "arg" + std::to_string(i)});
+    for (auto [i, t] : llvm::enumerate(type.getResults())) {
+      if (!isa<ShapedType>(t))
         return func.emitError("result type ")
-               << type.getResult(0) << " has no C-interface declaration",
+               << t << " has no C-interface declaration (results are tensors)",
                failure();
-      params.push_back(r + " *result");
-      args.push_back("result");
-    } else if (type.getNumResults() > 1) {
-      resultStruct = func.getName().str() + "_results";
-      os << "typedef struct {\n";
-      for (auto [i, t] : llvm::enumerate(type.getResults())) {
-        std::string r = describe(t);
-        if (r.empty() || !isa<ShapedType>(t))
-          return func.emitError("result type ")
-                 << t << " has no C-interface declaration",
-                 failure();
-        os << "  " << r << " r" << i << ";\n";
-      }
-      os << "} " << resultStruct << ";\n";
-      params.push_back(resultStruct + " *results");
-      args.push_back("results");
+      all.push_back({t, "out" + std::to_string(i)});
     }
-    SmallVector<std::string> checks;
-    for (auto [i, t] : llvm::enumerate(type.getInputs())) {
-      std::string a = describe(t);
-      if (a.empty())
-        return func.emitError("argument type ")
+    for (auto [index, entry] : llvm::enumerate(all)) {
+      auto [t, name] = entry;
+      std::string c = describe(t);
+      if (c.empty())
+        return func.emitError(index < type.getNumInputs() ? "argument type "
+                                                          : "result type ")
                << t << " has no C-interface declaration",
                failure();
-      std::string name = "arg" + std::to_string(i);
-      params.push_back(isa<ShapedType>(t) ? a + " *" + name : a + " " + name);
+      params.push_back(isa<ShapedType>(t) ? c + " *" + name : c + " " + name);
       args.push_back(name);
       auto shaped = dyn_cast<ShapedType>(t);
       if (!shaped)
         continue;
       std::string check;
-      llvm::raw_string_ostream c(check);
+      llvm::raw_string_ostream cs2(check);
       std::string fn = func.getName().str();
-      c << "  {\n    static const int64_t shape[] = {";
+      cs2 << "  {\n    static const int64_t shape[] = {";
       if (shaped.getRank() == 0)
-        c << "0";
-      llvm::interleaveComma(shaped.getShape(), c);
-      c << "};\n    if (!" << name << ") {\n      linea_report(error, error_size, \""
-        << fn << ": argument " << i << " is null\");\n      return " << i + 1
-        << ";\n    }\n    if (linea_check_descriptor(error, error_size, \"" << fn
-        << "\", " << i << ", " << name << "->aligned, " << name << "->offset, ";
+        cs2 << "0";
+      llvm::interleaveComma(shaped.getShape(), cs2);
+      cs2 << "};\n    if (!" << name << ") {\n      linea_report(error, error_size, \""
+          << fn << ": " << name << " is null\");\n      return " << index + 1
+          << ";\n    }\n    if (linea_check_descriptor(error, error_size, \"" << fn
+          << "\", \"" << name << "\", " << name << "->aligned, " << name
+          << "->offset, ";
       if (shaped.getRank() > 0)
-        c << name << "->sizes, " << name << "->strides";
+        cs2 << name << "->sizes, " << name << "->strides";
       else
-        c << "0, 0";
-      c << ", shape, " << shaped.getRank() << ", " << shaped.getNumElements()
-        << "))\n      return " << i + 1 << ";\n  }\n";
+        cs2 << "0, 0";
+      cs2 << ", shape, " << shaped.getRank() << ", " << shaped.getNumElements()
+          << "))\n      return " << index + 1 << ";\n  }\n";
       checks.push_back(check);
     }
     os << "void _mlir_ciface_" << func.getName() << "("
@@ -192,10 +182,6 @@ FailureOr<linea::CInterface> mlir::linea::generateCInterface(ModuleOp module,
     cs << "int32_t linea_" << func.getName()
        << "(char *error, int64_t error_size, " << llvm::join(params, ", ")
        << ") {\n";
-    if (type.getNumResults() > 0)
-      cs << "  if (!" << args.front() << ") {\n    linea_report(error, error_size, \""
-         << func.getName() << ": the results pointer is null\");\n"
-         << "    return -1;\n  }\n";
     for (const std::string &check : checks)
       cs << check;
     cs << "  _mlir_ciface_" << func.getName() << "(" << llvm::join(args, ", ")
@@ -205,16 +191,16 @@ FailureOr<linea::CInterface> mlir::linea::generateCInterface(ModuleOp module,
   std::string header;
   llvm::raw_string_ostream out(header);
   out << "/* Generated by linea-compile. Entry points follow the MLIR C\n"
-         " * interface: memrefs are passed as pointers to descriptors; results\n"
-         " * come first, through a pointer, and their buffers are allocated by\n"
-         " * the callee with malloc (free `allocated` when done). f16 and bf16\n"
-         " * elements are passed as their bit patterns (uint16_t).\n"
+         " * interface: memrefs are passed as pointers to descriptors (f16 and\n"
+         " * bf16 elements as their bit patterns, uint16_t). The caller owns every\n"
+         " * buffer: the arguments argN, then one output buffer outN per result,\n"
+         " * which the kernel fills.\n"
          " *\n"
          " * _mlir_ciface_<name> trusts its descriptors. linea_<name> first checks\n"
          " * every descriptor (data pointer, zero offset, the static sizes, dense\n"
-         " * row-major strides); on a mismatch it returns the 1-based index of the\n"
-         " * argument (-1: null results pointer), writes a message to `error` and\n"
-         " * runs nothing; on success it returns 0. */\n";
+         " * row-major strides); on a mismatch it returns the 1-based position of\n"
+         " * the descriptor, writes a message to `error` and runs nothing; on\n"
+         " * success it returns 0. */\n";
   out << "#ifndef " << guardName << "\n#define " << guardName << "\n\n";
   out << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (auto &[name, t] : descriptors) {

@@ -33,6 +33,12 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results become caller-owned output buffers: the kernel writes straight
+  // into them (no malloc, page faults or copies per call).
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
   // The deallocation pipeline clones buffers whose ownership it cannot prove.
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -1,8 +1,9 @@
 """Calling compiled Linea libraries on numpy arrays.
 
-Entry points follow the MLIR C interface (`_mlir_ciface_<name>`): memrefs go
-in and out as pointers to descriptors {allocated, aligned, offset, sizes,
-strides}; results come first and are allocated by the callee with malloc.
+Every entry point is called through its checked C entry point
+`linea_<name>(error, error_size, args..., outs...)`: memrefs go as pointers to
+descriptors {allocated, aligned, offset, sizes, strides}, and the caller
+(this module) allocates the output buffers the kernel fills.
 """
 
 import ctypes
@@ -12,8 +13,6 @@ import numpy as np
 
 from . import dtypes
 
-_libc = ctypes.CDLL(None)
-_libc.free.argtypes = [ctypes.c_void_p]
 _descriptor_cache = {}
 
 
@@ -28,6 +27,17 @@ def descriptor_type(rank):
         _descriptor_cache[rank] = type("MemRef%dD" % rank, (ctypes.Structure,),
                                        {"_fields_": fields})
     return _descriptor_cache[rank]
+
+
+def _describe(array):
+    """The memref descriptor of a C-contiguous numpy array."""
+    desc = descriptor_type(array.ndim)()
+    desc.allocated = desc.aligned = array.ctypes.data
+    desc.offset = 0
+    if array.ndim:
+        desc.sizes[:] = array.shape
+        desc.strides[:] = [s // array.itemsize for s in array.strides]
+    return desc
 
 
 class TensorType:
@@ -82,14 +92,6 @@ class Function:
         # The checked entry point validates every descriptor again in C.
         self._fn = getattr(lib, "linea_" + name)
         self._fn.restype = ctypes.c_int32
-        rtypes = [descriptor_type(len(t.shape)) for t in result_types]
-        if len(rtypes) == 1:
-            self._result_struct = rtypes[0]
-        else:
-            self._result_struct = type(
-                "Results_" + name, (ctypes.Structure,),
-                {"_fields_": [("r%d" % i, t) for i, t in enumerate(rtypes)]})
-
     def _descriptor(self, index, array):
         expected = self.arg_types[index]
         dtype = dtypes.numpy_dtype(expected.element)
@@ -103,56 +105,26 @@ class Function:
                              (self.name, index, array.shape, expected.shape))
         if not array.flags["C_CONTIGUOUS"]:
             raise ValueError("%s: argument %d must be C-contiguous" % (self.name, index))
-        desc = descriptor_type(array.ndim)()
-        desc.allocated = desc.aligned = array.ctypes.data
-        desc.offset = 0
-        if array.ndim:
-            desc.sizes[:] = array.shape
-            desc.strides[:] = [s // array.itemsize for s in array.strides]
-        return desc
-
-    def _take(self, desc, ttype):
-        """Copies a callee-allocated result into numpy and frees it."""
-        dtype = np.dtype(dtypes.numpy_dtype(ttype.element))
-        count = int(np.prod(ttype.shape)) if ttype.shape else 1
-        if ttype.shape:
-            sizes, strides = list(desc.sizes), list(desc.strides)
-        else:
-            sizes, strides = [], []
-        base = desc.aligned + desc.offset * dtype.itemsize
-        raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(base) if count else b""
-        array = np.frombuffer(raw, dtype=dtype, count=count).copy()
-        expected = [int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
-        if sizes != list(ttype.shape) or strides != expected:
-            raise RuntimeError("%s: unexpected result layout" % self.name)
-        _libc.free(desc.allocated)
-        return array.reshape(ttype.shape)
+        return _describe(array)
 
     def __call__(self, *arrays):
         if len(arrays) != len(self.arg_types):
             raise TypeError("%s takes %d arguments, got %d" %
                             (self.name, len(self.arg_types), len(arrays)))
         descs = [self._descriptor(i, a) for i, a in enumerate(arrays)]
-        result = self._result_struct()
-        args = [ctypes.byref(result)] if self.result_types else []
-        args += [ctypes.byref(d) for d in descs]
-        self.call_descriptors(*args)
-        return self._results(result)
+        outputs = [np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
+                   for t in self.result_types]
+        descs += [_describe(o) for o in outputs]
+        self.call_descriptors(*[ctypes.byref(d) for d in descs])
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def call_descriptors(self, *args):
-        """Calls the checked entry point on raw ctypes arguments (results
-        first); raises ValueError with its message if it rejects them."""
+        """Calls the checked entry point on raw ctypes arguments (inputs,
+        then outputs); raises ValueError with its message if it rejects them."""
         error = ctypes.create_string_buffer(512)
         rc = self._fn(error, ctypes.c_int64(len(error)), *args)
         if rc != 0:
-            raise ValueError(error.value.decode() or "%s: rejected argument %d" % (self.name, rc))
-        return rc
-
-    def _results(self, result):
-        if len(self.result_types) == 1:
-            return self._take(result, self.result_types[0])
-        return tuple(self._take(getattr(result, "r%d" % i), t)
-                     for i, t in enumerate(self.result_types))
+            raise ValueError(error.value.decode() or "%s: rejected descriptor %d" % (self.name, rc))
 
 
 class Library:

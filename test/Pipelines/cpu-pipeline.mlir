@@ -1,14 +1,17 @@
 // RUN: linea-opt %s --linea-cpu-pipeline | FileCheck %s
 // RUN: linea-opt %s --linea-cpu-pipeline="openmp=false" | FileCheck %s --check-prefix=SERIAL
 
-// Everything ends in the LLVM dialect, public functions get a C-interface
-// wrapper, the (batch, head) slices run on OpenMP threads, and the scratch
-// state (the final state is not returned) is freed.
+// Everything ends in the LLVM dialect; the result is written into a
+// caller-owned output buffer (a trailing argument), so the only allocation
+// is the scratch state (the final state is not returned), which is freed;
+// the (batch, head) slices run on OpenMP threads; public functions get a
+// C-interface wrapper.
 // CHECK-NOT:   linea.
 // CHECK-NOT:   memref.
 // CHECK-LABEL: llvm.func @wkv6(
-// CHECK:         %[[OUT:.+]] = llvm.call @malloc
-// CHECK:         %[[STATE:.+]] = llvm.call @malloc
+// CHECK-SAME:    %[[OUT:[a-z0-9]+]]: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64) attributes
+// CHECK:         llvm.call @malloc
+// CHECK-NOT:     llvm.call @malloc
 // CHECK:         omp.parallel
 // CHECK:           omp.wsloop
 // CHECK:         llvm.call @free
