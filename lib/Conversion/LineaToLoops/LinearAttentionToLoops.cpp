@@ -119,6 +119,15 @@ void emitRecurrent(LoopEmitter &e, const LinearAttention &la) {
     s.storeOutputRow = [&, b, h](LoopEmitter &x, Value t, Value o) {
       x.storeRow(o, la.output, {b, t, h, x.index(0)});
     };
+    s.prefetchToken = [&, b, h, hk](LoopEmitter &x, Value t) {
+      Value zero = x.index(0);
+      x.prefetchRow(la.q, {b, t, hk, zero}, la.K);
+      x.prefetchRow(la.k, {b, t, hk, zero}, la.K);
+      x.prefetchRow(la.v, {b, t, h, zero}, la.V);
+      if (la.perKeyGate)
+        x.prefetchRow(la.gate, {b, t, h, zero}, la.K);
+      x.prefetchRow(la.output, {b, t, h, zero}, la.V, /*forWrite=*/true);
+    };
     s.state = la.state;
     s.initialState = la.init;
     s.stateIndex = [b, h](Value i, Value j) {

@@ -89,6 +89,23 @@ Value LoopEmitter::sum(Value row) {
   return vector::ReductionOp::create(b, vector::CombiningKind::ADD, row);
 }
 
+void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,
+                              bool forWrite) {
+  auto type = cast<MemRefType>(memref.getType());
+  int64_t perLine = 64 / (type.getElementTypeBitWidth() / 8);
+  SmallVector<Value> at(indices);
+  Value base = at.back();
+  for (int64_t j = 0; j < width; j += perLine) {
+    at.back() = j ? arith::AddIOp::create(b, base, index(j)).getResult() : base;
+    memref::PrefetchOp::create(b, memref, at, b.getBoolAttr(forWrite),
+                               b.getI32IntegerAttr(2), b.getBoolAttr(true));
+  }
+}
+
+Value LoopEmitter::indexMin(Value x, int64_t bound) {
+  return arith::MinUIOp::create(b, x, index(bound));
+}
+
 SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,
                                      LoopBody body) {
   auto forOp = scf::ForOp::create(

@@ -53,6 +53,12 @@ public:
   Value loadRow(Value memref, ValueRange indices, int64_t width);
   void storeRow(Value row, Value memref, ValueRange indices);
   Value sum(Value row);
+  /// Prefetches the cache lines of `width` contiguous elements starting at
+  /// `indices` (a hint: nothing is read and nothing can fault).
+  void prefetchRow(Value memref, ValueRange indices, int64_t width,
+                   bool forWrite = false);
+  /// min(x, bound) on indices.
+  Value indexMin(Value x, int64_t bound);
 
   /// `for iv in [0, n)` with loop-carried values; returns the final values.
   SmallVector<Value> loop(int64_t n, ValueRange init, LoopBody body);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RecurrenceCore.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
 using namespace mlir::linea::detail;
@@ -18,6 +19,9 @@ namespace {
 
 /// The widest row kept in vector registers; wider states use scalar loops.
 constexpr int64_t kMaxRowWidth = 512;
+/// How many tokens ahead rows are prefetched: one token of a 64 x 64 head
+/// takes a few hundred cycles, a DRAM miss a few hundred more.
+constexpr int64_t kPrefetchDistance = 8;
 
 class SliceEmitter {
 public:
@@ -190,62 +194,183 @@ public:
       z = e.alloca({K});
       e.fill(z, {K}, e.f32(0.0));
     }
-    e.loop(s.tokens, [&](LoopEmitter &et, Value t) {
-      if (s.beginToken)
-        s.beginToken(et, t);
-      Value vrow = s.valueRow(et, t);
-      // All decays of the token first, in a loop of its own that vectorizes.
-      if (decays)
-        et.loop(K, [&](LoopEmitter &ei, Value i) {
-          ei.store(ei.exp(s.logDecay(ei, t, i)), decays, {i});
+    // RWKV-7 needs a_t^T S_{t-1} before any row changes: for the first token
+    // in a pass of its own, for the others accumulated while the previous
+    // token writes its rows (a_{t+1}^T S_t), which saves a pass over S.
+    Value zeroRow = e.splat(e.f32(0.0), V);
+    SmallVector<Value> init;
+    if (s.rankOneA)
+      init.push_back(
+          e.loop(K, {zeroRow},
+                 [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
+                   Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
+                   return {ei.fma(ei.splat(s.rankOneA(ei, ei.index(0), i), V), row,
+                                  c[0])};
+                 })[0]);
+    if (!s.rankOneA && !s.beginToken) {
+      emitPairs(e, decays, z);
+      return;
+    }
+    e.loop(s.tokens, init,
+           [&](LoopEmitter &et, Value t, ValueRange carried) -> SmallVector<Value> {
+             return token(et, t, carried, decays, z);
+           });
+  }
+
+  void prefetchAhead(LoopEmitter &e, Value t) {
+    if (s.prefetchToken)
+      s.prefetchToken(
+          e, e.indexMin(arith::AddIOp::create(e.builder(), t,
+                                              e.index(kPrefetchDistance)),
+                        s.tokens - 1));
+  }
+
+  /// exp of every log-decay of token t, into `decays` (a loop that
+  /// vectorizes), or the token's one decay (returned), or null.
+  Value tokenDecays(LoopEmitter &e, Value t, Value decays) {
+    if (decays)
+      e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
+        ei.store(ei.exp(s.logDecay(ei, t, i)), decays, {i});
+      });
+    return tokenDecay(e, t);
+  }
+
+  /// One token of the row evaluation; `carried` holds a_t^T S_{t-1} for
+  /// RWKV-7 and returns a_{t+1}^T S_t.
+  SmallVector<Value> token(LoopEmitter &et, Value t, ValueRange carried,
+                           Value decays, Value z) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    Value zeroRow = et.splat(et.f32(0.0), V);
+    prefetchAhead(et, t);
+    if (s.beginToken)
+      s.beginToken(et, t);
+    Value vrow = s.valueRow(et, t);
+    // All decays of the token first, in a loop of its own that vectorizes.
+    Value perToken = tokenDecays(et, t, decays);
+    Value zero = et.f32(0.0);
+    Value sa = s.rankOneA ? carried[0] : Value();
+    Value nextToken = et.indexMin(
+        arith::AddIOp::create(et.builder(), t, et.index(1)), s.tokens - 1);
+    SmallVector<Value> start{zeroRow, zero, zero};
+    if (sa)
+      start.push_back(zeroRow);
+    SmallVector<Value> sums = et.loop(
+        K, start,
+        [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
+          Value qi = s.query(ei, t, i), ki = s.key(ei, t, i);
+          Value di = decays ? ei.load(decays, {i}) : perToken;
+          SmallVector<Value> at = stateIndex(i, ei.index(0));
+          Value row = ei.loadRow(s.state, at, V);
+          Value acc = c[0];
+          if (s.bonus)
+            acc = ei.fma(ei.splat(qi, V), row, acc);
+          Value next = di ? ei.mul(ei.splat(di, V), row) : row;
+          next = ei.fma(ei.splat(ki, V), vrow, next);
+          if (sa)
+            next = ei.fma(ei.splat(s.rankOneB(ei, t, i), V), sa, next);
+          ei.storeRow(next, s.state, at);
+          if (!s.bonus)
+            acc = ei.fma(ei.splat(qi, V), next, acc);
+          Value den = c[1], bonusDot = c[2];
+          if (z) {
+            Value zi = ei.load(z, {i});
+            Value zn = di ? ei.add(ei.mul(di, zi), ki) : ei.add(zi, ki);
+            ei.store(zn, z, {i});
+            den = ei.add(den, ei.mul(qi, zn));
+          }
+          if (s.bonus)
+            bonusDot =
+                ei.add(bonusDot, ei.mul(qi, ei.mul(s.bonus(ei, i), ki)));
+          SmallVector<Value> out{acc, den, bonusDot};
+          if (sa)
+            out.push_back(ei.fma(
+                ei.splat(s.rankOneA(ei, nextToken, i), V), next, c[3]));
+          return out;
         });
-      Value perToken = tokenDecay(et, t);
-      Value zeroRow = et.splat(et.f32(0.0), V), zero = et.f32(0.0);
-      Value sa;
-      if (s.rankOneA)
-        sa = et.loop(K, {zeroRow},
-                     [&](LoopEmitter &ei, Value i,
-                         ValueRange c) -> SmallVector<Value> {
-                       Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
-                       return {ei.fma(ei.splat(s.rankOneA(ei, t, i), V), row,
-                                      c[0])};
-                     })[0];
-      SmallVector<Value> sums = et.loop(
-          K, {zeroRow, zero, zero},
+    Value o = sums[0];
+    if (s.bonus)
+      o = et.add(o, et.mul(et.splat(sums[2], V), vrow));
+    if (s.normalize)
+      o = et.div(o, et.splat(et.add(sums[1], et.f32(s.normalizeEps)), V));
+    s.storeOutputRow(et, t, o);
+    if (sa)
+      return {sums[3]};
+    return {};
+  }
+
+  /// Two tokens per pass over the state (diagonal transitions only): with
+  /// D1, D2 the decays, S2 = D1 D2 S0 + (d2 * k1) v1^T + k2 v2^T, and both
+  /// outputs are read off S0 plus corrections along v1 and v2. Each row is
+  /// loaded and stored once per pair, with 5 vector FMAs instead of 6.
+  void emitPairs(LoopEmitter &e, Value decays, Value z) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    Value decays2 = decays ? e.alloca({K}) : Value();
+    e.loop(s.tokens / 2, [&](LoopEmitter &ep, Value p) {
+      Value t1 = arith::MulIOp::create(ep.builder(), p, ep.index(2));
+      Value t2 = arith::AddIOp::create(ep.builder(), t1, ep.index(1));
+      prefetchAhead(ep, t1);
+      prefetchAhead(ep, t2);
+      Value v1 = s.valueRow(ep, t1), v2 = s.valueRow(ep, t2);
+      Value tok1 = tokenDecays(ep, t1, decays);
+      Value tok2 = tokenDecays(ep, t2, decays2);
+      Value zeroRow = ep.splat(ep.f32(0.0), V), zero = ep.f32(0.0);
+      // Carried: acc1, acc2, den1, den2, and the dots along v1 and v2:
+      // c11 (o1 along v1), c21 (o2 along v1), c22 (o2 along v2).
+      SmallVector<Value> r = ep.loop(
+          K, {zeroRow, zeroRow, zero, zero, zero, zero, zero},
           [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
-            Value qi = s.query(ei, t, i), ki = s.key(ei, t, i);
-            Value di = decays ? ei.load(decays, {i}) : perToken;
+            Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
+            Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
+            Value d1 = decays ? ei.load(decays, {i}) : tok1;
+            Value d2 = decays2 ? ei.load(decays2, {i}) : tok2;
+            auto times = [&](Value x, Value d) { return d ? ei.mul(x, d) : x; };
             SmallVector<Value> at = stateIndex(i, ei.index(0));
             Value row = ei.loadRow(s.state, at, V);
-            Value acc = c[0];
-            if (s.bonus)
-              acc = ei.fma(ei.splat(qi, V), row, acc);
-            Value next = di ? ei.mul(ei.splat(di, V), row) : row;
-            next = ei.fma(ei.splat(ki, V), vrow, next);
-            if (s.rankOneB)
-              next = ei.fma(ei.splat(s.rankOneB(ei, t, i), V), sa, next);
+            // Pre-update readout (bonus) reads S0 and S1; post-update reads
+            // S1 and S2.
+            Value w1 = s.bonus ? q1 : times(q1, d1);
+            Value w2 = s.bonus ? times(q2, d1) : times(times(q2, d2), d1);
+            Value acc1 = ei.fma(ei.splat(w1, V), row, c[0]);
+            Value acc2 = ei.fma(ei.splat(w2, V), row, c[1]);
+            Value dd = d1 ? times(d1, d2) : d2;
+            Value next = dd ? ei.mul(ei.splat(dd, V), row) : row;
+            next = ei.fma(ei.splat(times(k1, d2), V), v1, next);
+            next = ei.fma(ei.splat(k2, V), v2, next);
             ei.storeRow(next, s.state, at);
-            if (!s.bonus)
-              acc = ei.fma(ei.splat(qi, V), next, acc);
-            Value den = c[1], bonusDot = c[2];
+            Value den1 = c[2], den2 = c[3];
             if (z) {
-              Value zi = ei.load(z, {i});
-              Value zn = di ? ei.add(ei.mul(di, zi), ki) : ei.add(zi, ki);
-              ei.store(zn, z, {i});
-              den = ei.add(den, ei.mul(qi, zn));
+              Value z0 = ei.load(z, {i});
+              Value z1 = ei.add(times(z0, d1), k1);
+              Value z2 = ei.add(times(z1, d2), k2);
+              ei.store(z2, z, {i});
+              den1 = ei.add(den1, ei.mul(q1, z1));
+              den2 = ei.add(den2, ei.mul(q2, z2));
             }
-            if (s.bonus)
-              bonusDot =
-                  ei.add(bonusDot, ei.mul(qi, ei.mul(s.bonus(ei, i), ki)));
-            return {acc, den, bonusDot};
+            Value c11, c21, c22;
+            if (s.bonus) {
+              Value ui = s.bonus(ei, i);
+              c11 = ei.add(c[4], ei.mul(q1, ei.mul(ui, k1)));
+              c21 = ei.add(c[5], ei.mul(q2, k1));
+              c22 = ei.add(c[6], ei.mul(q2, ei.mul(ui, k2)));
+            } else {
+              c11 = ei.add(c[4], ei.mul(q1, k1));
+              c21 = ei.add(c[5], ei.mul(times(q2, d2), k1));
+              c22 = ei.add(c[6], ei.mul(q2, k2));
+            }
+            return {acc1, acc2, den1, den2, c11, c21, c22};
           });
-      Value o = sums[0];
-      if (s.bonus)
-        o = et.add(o, et.mul(et.splat(sums[2], V), vrow));
-      if (s.normalize)
-        o = et.div(o, et.splat(et.add(sums[1], et.f32(s.normalizeEps)), V));
-      s.storeOutputRow(et, t, o);
+      Value o1 = ep.fma(ep.splat(r[4], V), v1, r[0]);
+      Value o2 = ep.fma(ep.splat(r[6], V), v2,
+                        ep.fma(ep.splat(r[5], V), v1, r[1]));
+      if (s.normalize) {
+        o1 = ep.div(o1, ep.splat(ep.add(r[2], ep.f32(s.normalizeEps)), V));
+        o2 = ep.div(o2, ep.splat(ep.add(r[3], ep.f32(s.normalizeEps)), V));
+      }
+      s.storeOutputRow(ep, t1, o1);
+      s.storeOutputRow(ep, t2, o2);
     });
+    if (s.tokens % 2)
+      token(e, e.index(s.tokens - 1), {}, decays, z);
   }
 
   void emit(LoopEmitter &e) {

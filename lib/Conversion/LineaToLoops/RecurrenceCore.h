@@ -52,6 +52,10 @@ struct RecurrenceSlice {
   std::function<Value(LoopEmitter &, Value t)> valueRow, queryRow, keyRow,
       logDecayRow;
   std::function<void(LoopEmitter &, Value t, Value o)> storeOutputRow;
+  /// Prefetches what token t reads and writes. Token rows of [B, T, H, S]
+  /// operands sit H * S elements apart, too far for the hardware prefetcher
+  /// to follow from one token to the next.
+  std::function<void(LoopEmitter &, Value t)> prefetchToken;
 
   /// The f32 state buffer, the initial state buffer (null: zeros) and where
   /// entry (i, j) of this slice's state sits in both.

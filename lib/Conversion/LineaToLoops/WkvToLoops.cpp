@@ -28,7 +28,8 @@ struct HeadSlices {
   /// Runs `body` for every (batch, head) slice with the slice's common
   /// fields (sizes, state, output, value rows of `values`) filled in.
   template <typename Fn>
-  void forEach(LoopEmitter &e, Value values, Value init, float scale, Fn body) {
+  void forEach(LoopEmitter &e, Value values, ArrayRef<Value> tokenRows,
+               Value init, float scale, Fn body) {
     e.parallel({B, H}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], h = ivs[1];
       RecurrenceSlice s;
@@ -62,6 +63,12 @@ struct HeadSlices {
         };
       };
       body(s, read, h);
+      // Every [B, T, H, S] operand of the op (the value rows among them).
+      s.prefetchToken = [&, b, h, out](LoopEmitter &x, Value t) {
+        for (Value buf : tokenRows)
+          x.prefetchRow(buf, {b, t, h, x.index(0)}, S);
+        x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
+      };
       emitRecurrentSlice(pe, s);
     });
   }
@@ -84,7 +91,8 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
     Value u = e.toBuffer(op.getU());
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, v, bufferOrNull(e, op.getInitialState()), scale,
+    slices.forEach(e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()),
+                   scale,
                    [&](RecurrenceSlice &s, auto read, Value h) {
                      s.query = read(r);
                      s.key = read(k);
@@ -112,7 +120,8 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, v, bufferOrNull(e, op.getInitialState()), 1.0f,
+    slices.forEach(e, v, {r, w, k, v, a, bb},
+                   bufferOrNull(e, op.getInitialState()), 1.0f,
                    [&](RecurrenceSlice &s, auto read, Value) {
                      s.query = read(r);
                      s.key = read(k);
