@@ -1,29 +1,42 @@
 // RUN: linea-opt %s -convert-linea-to-loops -split-input-file | FileCheck %s
 
 // Recurrent form: one parallel slice per (batch, head), the token loop
-// inside, one exp of the scalar gate per token; each f32 state row is one
-// vector, updated with FMAs while the output accumulates in a vector carried
-// through the key loop.
+// inside. Tokens go two at a time: each f32 state row is loaded once, takes
+// both tokens' updates with FMAs and is stored once, while both outputs
+// accumulate in vectors carried through the key loop; rows of later tokens
+// are prefetched. An odd last token runs alone.
 // CHECK-LABEL: func @recurrent_scalar_gate
 // CHECK-DAG:     %[[Q:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x5x1x4xbf16> to memref<2x5x1x4xbf16>
 // CHECK-DAG:     %[[V:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<2x5x2x3xbf16> to memref<2x5x2x3xbf16>
 // CHECK-DAG:     %[[OUT:.+]] = memref.alloc() : memref<2x5x2x3xbf16>
 // CHECK-DAG:     %[[STATE:.+]] = memref.alloc() : memref<2x2x4x3xf32>
 // CHECK:         scf.parallel (%[[B:.+]], %[[H:.+]]) =
-// CHECK:           scf.for %[[T:.+]] =
-// CHECK:             %[[VROW:.+]] = vector.load %[[V]][%[[B]], %[[T]], %[[H]], %{{.+}}] : memref<2x5x2x3xbf16>, vector<3xbf16>
-// CHECK:             %[[VF:.+]] = arith.extf %[[VROW]] : vector<3xbf16> to vector<3xf32>
-// CHECK:             memref.load %{{.+}}[%[[B]], %[[T]], %[[H]]] : memref<2x5x2xbf16>
-// CHECK:             %[[DECAY:.+]] = math.exp
-// CHECK:             %[[SUMS:.+]]:3 = scf.for %[[I:.+]] = {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<3xf32>, f32, f32)
+// CHECK:           scf.for %[[P:.+]] = %{{.+}} to %[[PAIRS:.+]] step
+// CHECK:             %[[T1:.+]] = arith.muli %[[P]]
+// CHECK:             %[[T2:.+]] = arith.addi %[[T1]]
+// CHECK:             memref.prefetch %[[V]]
+// CHECK:             %[[V1:.+]] = vector.load %[[V]][%[[B]], %[[T1]], %[[H]], %{{.+}}] : memref<2x5x2x3xbf16>, vector<3xbf16>
+// CHECK:             %[[V2:.+]] = vector.load %[[V]][%[[B]], %[[T2]], %[[H]], %{{.+}}] : memref<2x5x2x3xbf16>, vector<3xbf16>
+// CHECK:             math.exp
+// CHECK:             math.exp
+// CHECK:             %[[R:.+]]:7 = scf.for %[[I:[a-z0-9]+]] = {{.+}} -> (vector<3xf32>, vector<3xf32>, f32, f32, f32, f32, f32)
 // CHECK:               memref.load %[[Q]]
 // CHECK:               %[[ROW:.+]] = vector.load %[[STATE]][%[[B]], %[[H]], %[[I]], %{{.+}}] : memref<2x2x4x3xf32>, vector<3xf32>
-// CHECK:               %[[DROW:.+]] = arith.mulf %{{.+}}, %[[ROW]] : vector<3xf32>
-// CHECK:               %[[NEXT:.+]] = math.fma %{{.+}}, %[[VF]], %[[DROW]] : vector<3xf32>
-// CHECK:               vector.store %[[NEXT]], %[[STATE]]
-// CHECK:               math.fma %{{.+}}, %[[NEXT]], %[[ACC]] : vector<3xf32>
-// CHECK:             %[[TRUNC:.+]] = arith.truncf %[[SUMS]]#0 : vector<3xf32> to vector<3xbf16>
-// CHECK:             vector.store %[[TRUNC]], %[[OUT]][%[[B]], %[[T]], %[[H]], %{{.+}}]
+// CHECK:               math.fma %{{.+}}, %[[ROW]], %{{.+}} : vector<3xf32>
+// CHECK:               math.fma %{{.+}}, %[[ROW]], %{{.+}} : vector<3xf32>
+// CHECK:               %[[D:.+]] = arith.mulf %{{.+}}, %[[ROW]] : vector<3xf32>
+// CHECK:               %[[N1:.+]] = math.fma %{{.+}}, %{{.+}}, %[[D]] : vector<3xf32>
+// CHECK:               %[[N2:.+]] = math.fma %{{.+}}, %{{.+}}, %[[N1]] : vector<3xf32>
+// CHECK:               vector.store %[[N2]], %[[STATE]][%[[B]], %[[H]], %[[I]], %{{.+}}]
+// CHECK-NOT:           vector.store
+// CHECK:             arith.truncf %{{.+}} : vector<3xf32> to vector<3xbf16>
+// CHECK:             vector.store %{{.+}}, %[[OUT]][%[[B]], %[[T1]], %[[H]], %{{.+}}]
+// CHECK:             arith.truncf %{{.+}} : vector<3xf32> to vector<3xbf16>
+// CHECK:             vector.store %{{.+}}, %[[OUT]][%[[B]], %[[T2]], %[[H]], %{{.+}}]
+// The fifth token, alone.
+// CHECK:           scf.for %{{.+}} = {{.+}} -> (vector<3xf32>, f32, f32)
+// CHECK:             vector.store %{{.+}}, %[[STATE]]
+// CHECK:           vector.store %{{.+}}, %[[OUT]]
 // CHECK:       %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK:       %[[S:.+]] = bufferization.to_tensor %[[STATE]] restrict writable
 // CHECK:       return %[[O]], %[[S]]

@@ -18,9 +18,9 @@ func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, 
 
 // -----
 
-// RWKV-6: the exps of a token's decays come first, in a loop of their own;
-// the bonus reads the state row before the update (the output accumulates
-// S_{t-1}) and adds (q . (u * k)) v; the output is scaled.
+// RWKV-6: the exps of each token's decays come first, in a loop of their
+// own; two tokens per pass over the state; the bonus readout reads the rows
+// before the update; the output is scaled.
 // CHECK-LABEL: func @wkv6
 // CHECK:         scf.parallel
 // CHECK:           %[[DECAYS:.+]] = memref.alloca() : memref<4xf32>
@@ -28,9 +28,10 @@ func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, 
 // CHECK:             scf.for
 // CHECK:               math.exp
 // CHECK:               memref.store %{{.+}}, %[[DECAYS]]
-// CHECK:             scf.for {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<4xf32>, f32, f32)
+// CHECK:             scf.for {{.+}} iter_args(%[[ACC1:[a-z0-9]+]] = %{{[a-z0-9_]+}}, %[[ACC2:[a-z0-9]+]] = %{{.+}}) -> (vector<4xf32>, vector<4xf32>, f32, f32, f32, f32, f32)
 // CHECK:               %[[ROW:.+]] = vector.load
-// CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC]] : vector<4xf32>
+// CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC1]] : vector<4xf32>
+// CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC2]] : vector<4xf32>
 // CHECK:               memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x4xf32>
 // CHECK:             arith.constant 5.000000e-01 : f32
 func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
@@ -40,16 +41,16 @@ func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4
 
 // -----
 
-// RWKV-7: a^T S is taken into a vector before any row of S changes, then
-// each row gets b_i (a^T S) added.
+// RWKV-7: a_0^T S_0 is taken before the first token; every later a_{t+1}^T
+// S_t is accumulated while token t writes its rows, and carried to the next
+// token, where each row gets b_i (a^T S) added.
 // CHECK-LABEL: func @wkv7
 // CHECK:         scf.parallel
-// CHECK:           scf.for
-// CHECK:             %[[SA:.+]] = scf.for {{.+}} -> (vector<4xf32>)
-// CHECK:               vector.load
-// CHECK:               math.fma
-// CHECK:             scf.for {{.+}} -> (vector<4xf32>, f32, f32)
+// CHECK:           %[[SA0:.+]] = scf.for {{.+}} -> (vector<4xf32>)
+// CHECK:           scf.for {{.+}} iter_args(%[[SA:[a-z0-9]+]] = %[[SA0]]) -> (vector<4xf32>)
+// CHECK:             %[[R:.+]]:4 = scf.for {{.+}} -> (vector<4xf32>, f32, f32, vector<4xf32>)
 // CHECK:               math.fma %{{.+}}, %[[SA]], %{{.+}} : vector<4xf32>
+// CHECK:             scf.yield %[[R]]#3 : vector<4xf32>
 func.func @wkv7(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
