@@ -86,7 +86,10 @@ void LoopEmitter::storeRow(Value row, Value memref, ValueRange indices) {
 }
 
 Value LoopEmitter::sum(Value row) {
-  return vector::ReductionOp::create(b, vector::CombiningKind::ADD, row);
+  // Reassociation lets the lanes be added as a tree (log2 steps) rather
+  // than in order (a chain of width - 1 dependent adds).
+  return vector::ReductionOp::create(b, vector::CombiningKind::ADD, row,
+                                     arith::FastMathFlags::reassoc);
 }
 
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,

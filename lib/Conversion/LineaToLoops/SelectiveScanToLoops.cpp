@@ -51,55 +51,69 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
       });
     });
 
+    // dt = softplus(delta + bias) and the gate silu(z) are elementwise: they
+    // are computed first, in loops along L that vectorize, so that the scan
+    // itself only carries the recurrence.
+    Value dtAll = e.alloc({B, D, L}, builder.getF32Type());
+    Value gate = z ? e.alloc({B, D, L}, builder.getF32Type()) : Value();
+    e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], d = ivs[1];
+      Value db = bias ? pe.load(bias, {d}) : Value();
+      pe.loop(L, [&](LoopEmitter &x, Value t) {
+        Value dt = x.load(delta, {b, d, t});
+        if (db)
+          dt = x.add(dt, db);
+        if (softplus)
+          dt = x.select(x.greater(dt, x.f32(20.0)), dt, x.log1p(x.exp(dt)));
+        x.store(dt, dtAll, {b, d, t});
+        if (gate) {
+          // silu(z) = z / (1 + exp(-z))
+          Value zt = x.load(z, {b, d, t});
+          x.store(x.div(zt, x.add(x.f32(1.0), x.exp(x.neg(zt)))), gate,
+                  {b, d, t});
+        }
+      });
+    });
+
     e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], d = ivs[1];
       Value g = pe.indexDiv(d, D / G);
-      // dt_t and u_t are shared by the whole token.
-      Value dtBuf = pe.alloca({2});
-      Value zero = pe.index(0), one = pe.index(1);
+      Value skip = dSkip ? pe.load(dSkip, {d}) : Value();
+      // A's row is the same for every token.
+      Value aRow = pe.loadRow(A, {d, pe.index(0)}, N);
+      auto dtAt = [&, b, d](LoopEmitter &x, Value t) {
+        return x.load(dtAll, {b, d, t});
+      };
       RecurrenceSlice s;
       s.tokens = L, s.keyDim = N, s.valueDim = 1;
-      s.beginToken = [&, b, d, dtBuf, zero, one](LoopEmitter &x, Value t) {
-        Value dt = x.load(delta, {b, d, t});
-        if (bias)
-          dt = x.add(dt, x.load(bias, {d}));
-        if (softplus)
-          dt = x.select(x.greater(dt, x.f32(20.0)), dt, x.log1p(x.exp(dt)));
-        x.store(dt, dtBuf, {zero});
-        x.store(x.load(u, {b, d, t}), dtBuf, {one});
-      };
       s.query = [&, b, g](LoopEmitter &x, Value t, Value n) {
-        return x.load(Cm, {b, g, n, t});
+        return x.load(ct, {b, g, t, n});
       };
-      s.key = [&, b, g, dtBuf, zero](LoopEmitter &x, Value t, Value n) {
-        return x.mul(x.load(dtBuf, {zero}), x.load(Bm, {b, g, n, t}));
+      s.key = [&, b, g](LoopEmitter &x, Value t, Value n) {
+        return x.mul(dtAt(x, t), x.load(bt, {b, g, t, n}));
       };
-      s.value = [dtBuf, one](LoopEmitter &x, Value, Value) {
-        return x.load(dtBuf, {one});
+      s.value = [&, b, d](LoopEmitter &x, Value t, Value) {
+        return x.load(u, {b, d, t});
       };
-      s.logDecay = [&, d, dtBuf, zero](LoopEmitter &x, Value, Value n) {
-        return x.mul(x.load(dtBuf, {zero}), x.load(A, {d, n}));
+      s.logDecay = [&, d](LoopEmitter &x, Value t, Value n) {
+        return x.mul(dtAt(x, t), x.load(A, {d, n}));
       };
       s.queryRow = [&, b, g](LoopEmitter &x, Value t) {
         return x.loadRow(ct, {b, g, t, x.index(0)}, N);
       };
-      s.keyRow = [&, b, g, dtBuf, zero](LoopEmitter &x, Value t) {
-        return x.mul(x.splat(x.load(dtBuf, {zero}), N),
+      s.keyRow = [&, b, g](LoopEmitter &x, Value t) {
+        return x.mul(x.splat(dtAt(x, t), N),
                      x.loadRow(bt, {b, g, t, x.index(0)}, N));
       };
-      s.logDecayRow = [&, d, dtBuf, zero](LoopEmitter &x, Value) {
-        return x.mul(x.splat(x.load(dtBuf, {zero}), N),
-                     x.loadRow(A, {d, x.index(0)}, N));
+      s.logDecayRow = [&](LoopEmitter &x, Value t) {
+        return x.mul(x.splat(dtAt(x, t), N), aRow);
       };
-      s.storeOutput = [&, b, d, dtBuf, one](LoopEmitter &x, Value t, Value,
-                                            Value y) {
-        if (dSkip)
-          y = x.add(y, x.mul(x.load(dSkip, {d}), x.load(dtBuf, {one})));
-        if (z) {
-          // silu(z) = z / (1 + exp(-z))
-          Value zt = x.load(z, {b, d, t});
-          y = x.mul(y, x.div(zt, x.add(x.f32(1.0), x.exp(x.neg(zt)))));
-        }
+      s.storeOutput = [&, b, d, skip](LoopEmitter &x, Value t, Value,
+                                      Value y) {
+        if (skip)
+          y = x.fma(skip, x.load(u, {b, d, t}), y);
+        if (gate)
+          y = x.mul(y, x.load(gate, {b, d, t}));
         x.store(y, output, {b, d, t});
       };
       s.state = state;

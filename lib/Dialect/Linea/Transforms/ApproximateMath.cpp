@@ -26,8 +26,10 @@ struct ApproximateMathPass
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
+          // log1p expands into log, which must be approximated too.
           return name == math::ExpOp::getOperationName() ||
-                 name == math::Log1pOp::getOperationName();
+                 name == math::Log1pOp::getOperationName() ||
+                 name == math::LogOp::getOperationName();
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

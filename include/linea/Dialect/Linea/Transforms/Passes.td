@@ -24,11 +24,12 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
 }
 
 def ApproximateMathPass : Pass<"linea-approximate-math"> {
-  let summary = "Replace exp and log1p by polynomial approximations";
+  let summary = "Replace exp, log and log1p by polynomial approximations";
   let description = [{
     Every decay of every op is an `exp`. A libm call cannot be vectorized; a
     polynomial can, on scalars and vectors alike. This pass rewrites f32
-    `math.exp` and `math.log1p` into MLIR's polynomial approximations (range
+    `math.exp`, `math.log` and `math.log1p` into MLIR's polynomial
+    approximations (range
     reduction plus a minimax polynomial; the accuracy the test suite checks
     is documented in docs/Numerics.md).
   }];
