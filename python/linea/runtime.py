@@ -93,27 +93,41 @@ class Function:
         self._fn = getattr(lib, "linea_" + name)
         self._fn.restype = ctypes.c_int32
     def _descriptor(self, index, array):
-        expected = self.arg_types[index]
-        dtype = dtypes.numpy_dtype(expected.element)
-        if not isinstance(array, np.ndarray):
-            raise TypeError("%s: argument %d must be a numpy array" % (self.name, index))
-        if array.dtype != dtype:
-            raise TypeError("%s: argument %d has dtype %s, expected %s (%s)" %
-                            (self.name, index, array.dtype, np.dtype(dtype), expected))
-        if array.shape != expected.shape:
-            raise ValueError("%s: argument %d has shape %s, expected %s" %
-                             (self.name, index, array.shape, expected.shape))
-        if not array.flags["C_CONTIGUOUS"]:
-            raise ValueError("%s: argument %d must be C-contiguous" % (self.name, index))
+        self._check(index, array, self.arg_types[index], "argument")
         return _describe(array)
 
-    def __call__(self, *arrays):
+    def _check(self, index, array, expected, what):
+        dtype = dtypes.numpy_dtype(expected.element)
+        if not isinstance(array, np.ndarray):
+            raise TypeError("%s: %s %d must be a numpy array" % (self.name, what, index))
+        if array.dtype != dtype:
+            raise TypeError("%s: %s %d has dtype %s, expected %s (%s)" %
+                            (self.name, what, index, array.dtype, np.dtype(dtype), expected))
+        if array.shape != expected.shape:
+            raise ValueError("%s: %s %d has shape %s, expected %s" %
+                             (self.name, what, index, array.shape, expected.shape))
+        if not array.flags["C_CONTIGUOUS"]:
+            raise ValueError("%s: %s %d must be C-contiguous" % (self.name, what, index))
+        if what == "output" and not array.flags["WRITEABLE"]:
+            raise ValueError("%s: output %d must be writeable" % (self.name, index))
+
+    def __call__(self, *arrays, out=None):
+        """Runs the kernel on `arrays`; the results go to new arrays, or to
+        `out` (a sequence of arrays of the result types, reused as is)."""
         if len(arrays) != len(self.arg_types):
             raise TypeError("%s takes %d arguments, got %d" %
                             (self.name, len(self.arg_types), len(arrays)))
         descs = [self._descriptor(i, a) for i, a in enumerate(arrays)]
-        outputs = [np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
-                   for t in self.result_types]
+        if out is None:
+            outputs = [np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
+                       for t in self.result_types]
+        else:
+            outputs = list(out)
+            if len(outputs) != len(self.result_types):
+                raise TypeError("%s: out must hold %d arrays, got %d" %
+                                (self.name, len(self.result_types), len(outputs)))
+            for i, o in enumerate(outputs):
+                self._check(i, o, self.result_types[i], "output")
         descs += [_describe(o) for o in outputs]
         self.call_descriptors(*[ctypes.byref(d) for d in descs])
         return outputs[0] if len(outputs) == 1 else tuple(outputs)

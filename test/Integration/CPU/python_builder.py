@@ -160,6 +160,12 @@ raises("call: shape", lambda: fn(f32(np.zeros((4, 3)))), ValueError,
 raises("call: contiguity", lambda: fn(f32(np.zeros((4, 3))).T), ValueError, "C-contiguous")
 raises("call: count", lambda: fn(good, good), TypeError, "takes 1 arguments, got 2")
 raises("call: not an array", lambda: fn([1, 2]), TypeError, "must be a numpy array")
+buf = np.zeros((3, 4), dtype=np.float32)
+got = fn(good, out=[buf])
+checker.check_true("call: out= is filled and returned", got is buf and np.allclose(buf, good + 1.0))
+raises("call: out shape", lambda: fn(good, out=[np.zeros((4, 4), np.float32)]), ValueError,
+       "output 0 has shape (4, 4), expected (3, 4)")
+raises("call: out count", lambda: fn(good, out=[]), TypeError, "out must hold 1 arrays, got 0")
 raises("compile: invalid IR", lambda: linea.compile("func.func @f("), linea.CompileError, "error")
 raises("compile: target", lambda: linea.compile(f, target="tpu"), ValueError, "not supported")
 checker.finish()

@@ -56,6 +56,8 @@ case("all optional operands", G=3, D_skip=True, z=True, bias=True, softplus=True
 case("final state only", state=True)
 case("delta up to 50", delta_max=50.0, D_skip=True, state=True)
 case("N=16, D=40", D=40, N=16, G=2, D_skip=True, z=True)
+case("L=1100: blocks of 512 and a tail", B=1, D=4, N=4, L=1100, G=2, D_skip=True, z=True,
+     bias=True, softplus=True, init=True, state=True)
 for dtype in ["bf16", "f16"]:
     case(dtype + " all optional", dtype=dtype, G=2, D_skip=True, z=True, bias=True,
          softplus=True, init=True, state=True)
