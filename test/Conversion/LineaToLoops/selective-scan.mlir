@@ -1,18 +1,20 @@
 // RUN: linea-opt %s -convert-linea-to-loops | FileCheck %s
 
-// B and C are first laid out with n innermost, and dt = softplus(delta +
-// bias) and silu(z) are computed in passes of their own (softplus above 20 is
-// the identity). Then one slice per (batch, channel), channel d reading group
-// d / (D / G), with the whole state one vector<N> carried through the token
-// loop: one vector exp per token, the readout a reduction, D_skip and the
-// gate applied to the output.
+// Tokens go in blocks (here one block of 16). Per block: B and C laid out
+// with n innermost; dt = softplus(delta + bias) (the identity above 20) and
+// silu(z) in passes of their own; then one slice per (batch, channel),
+// channel d reading group d / (D / G), the whole state one vector<N> carried
+// through the block's tokens: one vector exp per token, the readout a
+// reduction, D_skip and the gate applied to the output.
 // CHECK-LABEL: func @selective_scan
 // CHECK:         %[[STATE:.+]] = memref.alloc() : memref<2x8x4xf32>
 // CHECK:         %[[BT:.+]] = memref.alloc() : memref<2x2x16x4xf32>
-// CHECK:         scf.parallel
-// CHECK:           memref.store %{{.+}}, %[[BT]]
 // CHECK:         %[[DT:.+]] = memref.alloc() : memref<2x8x16xf32>
 // CHECK:         %[[GATE:.+]] = memref.alloc() : memref<2x8x16xf32>
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.+}}, %[[STATE]]
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.+}}, %[[BT]]
 // CHECK:         scf.parallel
 // CHECK:           arith.cmpf ogt
 // CHECK:           math.log1p
@@ -23,7 +25,8 @@
 // CHECK:         scf.parallel (%[[B:.+]], %[[D:.+]]) =
 // CHECK:           %[[G:.+]] = arith.divui %[[D]], %{{.+}} : index
 // CHECK:           %[[AROW:.+]] = vector.load %{{.+}}[%[[D]], %{{.+}}] : memref<8x4xf32>, vector<4xf32>
-// CHECK:           %[[X:.+]] = scf.for %[[T:.+]] = {{.+}} iter_args(%[[XC:.+]] = %{{.+}}) -> (vector<4xf32>)
+// CHECK:           %[[X0:.+]] = vector.load %[[STATE]][%[[B]], %[[D]], %{{.+}}] : memref<2x8x4xf32>, vector<4xf32>
+// CHECK:           %[[X:.+]] = scf.for %[[T:.+]] = {{.+}} iter_args(%[[XC:.+]] = %[[X0]]) -> (vector<4xf32>)
 // CHECK:             memref.load %[[DT]][%[[B]], %[[D]], %[[T]]]
 // CHECK:             math.exp %{{.+}} : vector<4xf32>
 // CHECK:             vector.load %[[BT]][%[[B]], %[[G]], %[[T]], %{{.+}}] : memref<2x2x16x4xf32>, vector<4xf32>
