@@ -101,8 +101,8 @@ void wkv7_baseline(const float *r, const float *w, const float *k,
 }
 
 // Mamba-1 selective scan with D, z and softplus(delta + bias).
-void selective_scan_baseline(const float *u, const float *delta,
-                             const float *A, const float *Bm, const float *Cm,
+void selective_scan_baseline(const float *u, const float *delta, const float *A,
+                             const float *Bm, const float *Cm,
                              const float *Dskip, const float *z,
                              const float *bias, float *y, int64_t B, int64_t D,
                              int64_t L, int64_t G, int64_t N) {

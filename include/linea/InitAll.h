@@ -1,4 +1,5 @@
-//===- InitAll.h - Register everything a Linea tool needs --------*- C++ -*-===//
+//===- InitAll.h - Register everything a Linea tool needs --------*- C++
+//-*-===//
 //
 // One place that registers all upstream dialects, passes, extensions and
 // translations together with Linea's own, shared by linea-opt, linea-compile

@@ -69,7 +69,8 @@ public:
     SmallString<128> model(path);
     model += ".tmp-%%%%%%";
     int fd;
-    if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tempPath)) {
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueFile(model, fd, tempPath)) {
       emitError(fileLoc(context, path))
           << "cannot open output file: " << ec.message();
       return failure();
@@ -88,8 +89,7 @@ public:
     if (path == "-")
       return success();
     stream->close();
-    if (stream->has_error() ||
-        llvm::sys::fs::rename(tempPath, path)) {
+    if (stream->has_error() || llvm::sys::fs::rename(tempPath, path)) {
       emitError(fileLoc(context, path)) << "cannot write output file";
       return failure();
     }
@@ -126,16 +126,17 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
   std::string libdir = LINEA_LLVM_LIBDIR;
   std::string rpath = "-Wl,-rpath," + libdir;
   std::string libflag = "-L" + libdir;
-  SmallVector<StringRef> args{clang, "-fuse-ld=lld", "-O2", "-fPIC", "-o",
-                              outputPath, objectPath, "-x", "c", wrappersPath};
+  SmallVector<StringRef> args{clang, "-fuse-ld=lld", "-O2",      "-fPIC",
+                              "-o",  outputPath,     objectPath, "-x",
+                              "c",   wrappersPath};
   if (shared)
-    args.append({"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils",
-                 "-lm"});
+    args.append(
+        {"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils", "-lm"});
   else
     args.append({"-r", "-nostdlib"});
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
     return emitError(UnknownLoc::get(&context))
            << "linking " << outputPath << " failed"
@@ -186,7 +187,8 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return emitError(optionLoc(context)) << error, failure();
   std::string cpu = options.cpu.empty() || options.cpu == "native"
@@ -214,19 +216,19 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
       continue;
     StringRef name = feature.drop_front();
     if ((!feature.starts_with("+") && !feature.starts_with("-")) ||
-        llvm::none_of(subtarget->getAllProcessorFeatures(),
-                      [&](const llvm::SubtargetFeatureKV &kv) {
-                        return name == kv.Key;
-                      }))
+        llvm::none_of(
+            subtarget->getAllProcessorFeatures(),
+            [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; }))
       return emitError(optionLoc(context))
                  << "unknown target feature '" << feature
                  << "' (expected +name or -name)",
              failure();
   }
-  auto level = static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
-      std::nullopt, level));
+  auto level =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     return emitError(optionLoc(context))
                << "cannot create a target machine for " << cpu,
@@ -234,10 +236,9 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
   return machine;
 }
 
-std::unique_ptr<llvm::Module>
-mlir::linea::translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
-                                  llvm::TargetMachine &machine,
-                                  const CompileOptions &options) {
+std::unique_ptr<llvm::Module> mlir::linea::translateAndOptimize(
+    ModuleOp module, llvm::LLVMContext &llvmContext,
+    llvm::TargetMachine &machine, const CompileOptions &options) {
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
@@ -255,8 +256,8 @@ mlir::linea::translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContex
       }
   auto optimize = makeOptimizingTransformer(options.optLevel, 0, &machine);
   if (llvm::Error err = optimize(llvmModule.get())) {
-    emitError(module.getLoc()) << "LLVM optimization failed: "
-                               << llvm::toString(std::move(err));
+    emitError(module.getLoc())
+        << "LLVM optimization failed: " << llvm::toString(std::move(err));
     return nullptr;
   }
   return llvmModule;
@@ -327,7 +328,8 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     auto fileType = options.emit == EmitKind::Asm
                         ? llvm::CodeGenFileType::AssemblyFile
                         : llvm::CodeGenFileType::ObjectFile;
-    if ((*machine)->addPassesToEmitFile(codegen, *codeStream, nullptr, fileType))
+    if ((*machine)->addPassesToEmitFile(codegen, *codeStream, nullptr,
+                                        fileType))
       return emitError(module->getLoc()) << "the target cannot emit this file",
              failure();
     codegen.run(*llvmModule);

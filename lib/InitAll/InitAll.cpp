@@ -1,4 +1,5 @@
-//===- InitAll.cpp - Register everything a Linea tool needs ------*- C++ -*-===//
+//===- InitAll.cpp - Register everything a Linea tool needs ------*- C++
+//-*-===//
 //
 // Upstream registration plus Linea's dialect, passes and pipelines.
 //

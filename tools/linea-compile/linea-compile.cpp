@@ -1,4 +1,5 @@
-//===- linea-compile.cpp - Model IR to binaries ------------------*- C++ -*-===//
+//===- linea-compile.cpp - Model IR to binaries ------------------*- C++
+//-*-===//
 //
 // Parses flags and hands them to the driver library (linea/Compiler).
 //
@@ -28,14 +29,14 @@ cl::opt<std::string> output("o", cl::desc("Output file"),
 cl::opt<std::string> header("header",
                             cl::desc("C header path (default: output with .h)"),
                             cl::value_desc("path"), cl::cat(category));
-cl::opt<EmitKind> emit(
-    "emit", cl::desc("What to emit"), cl::init(EmitKind::Shared),
-    cl::values(clEnumValN(EmitKind::MLIR, "mlir", "LLVM-dialect MLIR"),
-               clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
-               clEnumValN(EmitKind::Asm, "asm", "assembly"),
-               clEnumValN(EmitKind::Obj, "obj", "object file"),
-               clEnumValN(EmitKind::Shared, "shared", "shared library")),
-    cl::cat(category));
+cl::opt<EmitKind>
+    emit("emit", cl::desc("What to emit"), cl::init(EmitKind::Shared),
+         cl::values(clEnumValN(EmitKind::MLIR, "mlir", "LLVM-dialect MLIR"),
+                    clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
+                    clEnumValN(EmitKind::Asm, "asm", "assembly"),
+                    clEnumValN(EmitKind::Obj, "obj", "object file"),
+                    clEnumValN(EmitKind::Shared, "shared", "shared library")),
+         cl::cat(category));
 cl::opt<Target> target("target", cl::desc("Target"), cl::init(Target::CPU),
                        cl::values(clEnumValN(Target::CPU, "cpu", "host CPU")),
                        cl::cat(category));
@@ -54,7 +55,8 @@ cl::opt<bool> noOpenMP("no-openmp",
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "Linea compiler: model IR to binaries\n");
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Linea compiler: model IR to binaries\n");
   if (optLevel > 3) {
     errs() << "linea-compile: error: -O" << optLevel
            << " is not an optimization level (use -O0 to -O3)\n";

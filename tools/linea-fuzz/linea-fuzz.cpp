@@ -1,4 +1,5 @@
-//===- linea-fuzz.cpp - libFuzzer target over Linea's passes -----*- C++ -*-===//
+//===- linea-fuzz.cpp - libFuzzer target over Linea's passes -----*- C++
+//-*-===//
 //
 // Feeds mutated IR through parsing, verification, every linea pass and
 // pipeline, and the C interface generator. Diagnostics are expected and
@@ -40,7 +41,8 @@ constexpr const char *kPipelines[] = {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   MLIRContext context(registry(), MLIRContext::Threading::DISABLED);
-  ScopedDiagnosticHandler swallow(&context, [](Diagnostic &) { return success(); });
+  ScopedDiagnosticHandler swallow(&context,
+                                  [](Diagnostic &) { return success(); });
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   sourceMgr->AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(

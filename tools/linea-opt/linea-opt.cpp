@@ -1,4 +1,5 @@
-//===- linea-opt.cpp - The opt-style driver of Linea -------------*- C++ -*-===//
+//===- linea-opt.cpp - The opt-style driver of Linea -------------*- C++
+//-*-===//
 //
 // mlir-opt with every upstream dialect, pass, extension and LLVM IR
 // translation, plus the linea dialect, its passes and its pipelines. Unlike
@@ -20,7 +21,8 @@ int main(int argc, char **argv) {
   mlir::linea::registerEverything(registry);
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "Linea optimizer driver\n", registry);
-  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
   if (config.shouldShowDialects() || config.shouldListPasses())
     return mlir::asMainReturnCode(
         mlir::MlirOptMain(argc, argv, input, output, registry));
@@ -35,12 +37,14 @@ int main(int argc, char **argv) {
     llvm::errs() << input << ":0:0: error: input file is empty\n";
     return 1;
   }
-  std::unique_ptr<llvm::ToolOutputFile> out = mlir::openOutputFile(output, &error);
+  std::unique_ptr<llvm::ToolOutputFile> out =
+      mlir::openOutputFile(output, &error);
   if (!out) {
     llvm::errs() << output << ":0:0: error: " << error << "\n";
     return 1;
   }
-  if (mlir::failed(mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
+  if (mlir::failed(
+          mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
     return 1; // `out` is deleted unless kept.
   out->keep();
   return 0;

@@ -58,7 +58,8 @@ TEST_F(LineaOpsTest, LinearAttentionInfersOutputAndState) {
       OpaqueProperties(&props), {}, types)));
   ASSERT_EQ(types.size(), 2u);
   EXPECT_EQ(types[0], v.getType());
-  EXPECT_EQ(types[1], RankedTensorType::get({2, 4, 8, 32}, builder.getF32Type()));
+  EXPECT_EQ(types[1],
+            RankedTensorType::get({2, 4, 8, 32}, builder.getF32Type()));
 }
 
 TEST_F(LineaOpsTest, BuilderGetsConstraintDiagnostic) {

@@ -1,4 +1,5 @@
-//===- Compiler.h - The steps of linea-compile -------------------*- C++ -*-===//
+//===- Compiler.h - The steps of linea-compile -------------------*- C++
+//-*-===//
 //
 // Model IR in, binaries out. The tool only parses flags; tests and the
 // Python frontend call these steps directly.
@@ -56,17 +57,18 @@ struct CInterface {
 FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName);
 
 /// Runs the CPU pipeline: `module` ends in the LLVM dialect.
-LogicalResult lowerToLLVMDialect(ModuleOp module, const CompileOptions &options);
+LogicalResult lowerToLLVMDialect(ModuleOp module,
+                                 const CompileOptions &options);
 
 /// The target machine for `options` (host CPU unless set).
 FailureOr<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CompileOptions &options, MLIRContext &context);
 
 /// Translates an LLVM-dialect module and optimizes it at `options.optLevel`.
-std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
-                                                   llvm::LLVMContext &llvmContext,
-                                                   llvm::TargetMachine &machine,
-                                                   const CompileOptions &options);
+std::unique_ptr<llvm::Module>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                     llvm::TargetMachine &machine,
+                     const CompileOptions &options);
 
 /// Every step, from `options.inputPath` to `options.outputPath` (and the
 /// header). On failure no output file is left behind.

@@ -1,4 +1,5 @@
-//===- Passes.h - Conversions out of the linea dialect -----------*- C++ -*-===//
+//===- Passes.h - Conversions out of the linea dialect -----------*- C++
+//-*-===//
 //
 // Pass declarations and registration, generated from Passes.td, and the
 // pattern entry points of each conversion.

@@ -1,4 +1,5 @@
-//===- Pipelines.h - Linea's pass pipelines ----------------------*- C++ -*-===//
+//===- Pipelines.h - Linea's pass pipelines ----------------------*- C++
+//-*-===//
 //
 // The pipelines that take model IR (linea + func/linalg/arith/tensor) to the
 // LLVM dialect. Registered with linea-opt; linea-compile builds the same ones.

@@ -26,9 +26,9 @@ Value featureMap(LoopEmitter &e, FeatureMap map, Value x) {
   case FeatureMap::elu_plus_one:
     // elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise (exp of a clamped
     // argument, so the unselected branch never overflows).
-    return e.select(e.greater(x, e.f32(0.0)), e.add(x, e.f32(1.0)),
-                    e.exp(arith::MinimumFOp::create(e.builder(), x,
-                                                    e.f32(0.0))));
+    return e.select(
+        e.greater(x, e.f32(0.0)), e.add(x, e.f32(1.0)),
+        e.exp(arith::MinimumFOp::create(e.builder(), x, e.f32(0.0))));
   }
   llvm_unreachable("unknown feature map");
 }
@@ -46,12 +46,13 @@ struct LinearAttention {
     perKeyGate = gate && shapeOf(op.getGate()).size() == 4;
     if (std::optional<ArrayRef<float>> d = op.getDecay()) {
       auto type = RankedTensorType::get({H}, e.builder().getF32Type());
-      Value cst = arith::ConstantOp::create(
-          e.builder(), DenseElementsAttr::get(type, *d));
+      Value cst = arith::ConstantOp::create(e.builder(),
+                                            DenseElementsAttr::get(type, *d));
       decay = e.toBuffer(cst);
     }
     scale = op.getScaleOrDefault();
-    output = e.alloc({B, T, H, V}, cast<ShapedType>(v.getType()).getElementType());
+    output =
+        e.alloc({B, T, H, V}, cast<ShapedType>(v.getType()).getElementType());
     state = e.alloc({B, H, K, V}, e.builder().getF32Type());
   }
 
@@ -59,8 +60,8 @@ struct LinearAttention {
 
   /// Reads for slice (b, h); `hk` is the query/key head of h.
   Value query(LoopEmitter &e, Value b, Value hk, Value t, Value i) const {
-    return e.mul(e.f32(scale), featureMap(e, op.getFeatureMap(),
-                                          e.load(q, {b, t, hk, i})));
+    return e.mul(e.f32(scale),
+                 featureMap(e, op.getFeatureMap(), e.load(q, {b, t, hk, i})));
   }
   Value key(LoopEmitter &e, Value b, Value hk, Value t, Value i) const {
     return featureMap(e, op.getFeatureMap(), e.load(k, {b, t, hk, i}));
@@ -164,23 +165,27 @@ void emitQuadratic(LoopEmitter &e, const LinearAttention &la) {
     pe.loop(la.T, [&](LoopEmitter &et, Value t) {
       et.fill(acc, {la.V}, et.f32(0.0));
       et.fill(logDecay, {kg}, et.f32(0.0));
-      Value count = causal ? arith::AddIOp::create(et.builder(), t, et.index(1))
-                                 .getResult()
-                           : et.index(la.T);
+      Value count =
+          causal
+              ? arith::AddIOp::create(et.builder(), t, et.index(1)).getResult()
+              : et.index(la.T);
       SmallVector<Value> den = et.loop(
           et.index(0), count, {et.f32(0.0)},
-          [&](LoopEmitter &es, Value r, ValueRange carried) -> SmallVector<Value> {
-            Value s = causal ? arith::SubIOp::create(es.builder(), t, r).getResult()
-                             : r;
-            SmallVector<Value> dot = es.loop(
-                la.K, {es.f32(0.0)},
-                [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
-                  Value term = ei.mul(la.query(ei, b, hk, t, i),
-                                      la.key(ei, b, hk, s, i));
-                  if (decayed && la.perKeyGate)
-                    term = ei.mul(term, decayOf(ei, i));
-                  return {ei.add(d[0], term)};
-                });
+          [&](LoopEmitter &es, Value r,
+              ValueRange carried) -> SmallVector<Value> {
+            Value s =
+                causal ? arith::SubIOp::create(es.builder(), t, r).getResult()
+                       : r;
+            SmallVector<Value> dot =
+                es.loop(la.K, {es.f32(0.0)},
+                        [&](LoopEmitter &ei, Value i,
+                            ValueRange d) -> SmallVector<Value> {
+                          Value term = ei.mul(la.query(ei, b, hk, t, i),
+                                              la.key(ei, b, hk, s, i));
+                          if (decayed && la.perKeyGate)
+                            term = ei.mul(term, decayOf(ei, i));
+                          return {ei.add(d[0], term)};
+                        });
             Value score = dot[0];
             if (decayed && !la.perKeyGate)
               score = es.mul(score, decayOf(es, Value()));

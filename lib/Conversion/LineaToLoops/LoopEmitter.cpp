@@ -23,13 +23,21 @@ Value LoopEmitter::f32(double value) {
   return arith::ConstantOp::create(b, b.getF32FloatAttr(value));
 }
 
-Value LoopEmitter::add(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-Value LoopEmitter::sub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-Value LoopEmitter::mul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value LoopEmitter::add(Value x, Value y) {
+  return arith::AddFOp::create(b, x, y);
+}
+Value LoopEmitter::sub(Value x, Value y) {
+  return arith::SubFOp::create(b, x, y);
+}
+Value LoopEmitter::mul(Value x, Value y) {
+  return arith::MulFOp::create(b, x, y);
+}
 Value LoopEmitter::fma(Value x, Value y, Value z) {
   return math::FmaOp::create(b, x, y, z);
 }
-Value LoopEmitter::div(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value LoopEmitter::div(Value x, Value y) {
+  return arith::DivFOp::create(b, x, y);
+}
 Value LoopEmitter::neg(Value x) { return arith::NegFOp::create(b, x); }
 Value LoopEmitter::max(Value x, Value y) {
   return arith::MaximumFOp::create(b, x, y);
@@ -69,11 +77,11 @@ Value LoopEmitter::splat(Value scalar, int64_t width) {
 
 Value LoopEmitter::loadRow(Value memref, ValueRange indices, int64_t width) {
   Type elt = cast<MemRefType>(memref.getType()).getElementType();
-  Value row = vector::LoadOp::create(b, VectorType::get({width}, elt), memref,
-                                     indices);
+  Value row =
+      vector::LoadOp::create(b, VectorType::get({width}, elt), memref, indices);
   if (!elt.isF32())
-    row = arith::ExtFOp::create(
-        b, VectorType::get({width}, b.getF32Type()), row);
+    row =
+        arith::ExtFOp::create(b, VectorType::get({width}, b.getF32Type()), row);
   return row;
 }
 
@@ -127,7 +135,8 @@ SmallVector<Value> LoopEmitter::loop(int64_t n, ValueRange init,
   return loop(index(0), index(n), init, body);
 }
 
-void LoopEmitter::loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body) {
+void LoopEmitter::loop(int64_t n,
+                       function_ref<void(LoopEmitter &, Value)> body) {
   loop(n, {}, [&](LoopEmitter &e, Value iv, ValueRange) {
     body(e, iv);
     return SmallVector<Value>();
@@ -141,13 +150,12 @@ void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
     upper.push_back(index(ub));
     steps.push_back(index(1));
   }
-  scf::ParallelOp::create(
-      b, lbs, upper, steps,
-      [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-        ImplicitLocOpBuilder nb(loc, nested);
-        LoopEmitter inner(nb);
-        body(inner, ivs);
-      });
+  scf::ParallelOp::create(b, lbs, upper, steps,
+                          [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+                            ImplicitLocOpBuilder nb(loc, nested);
+                            LoopEmitter inner(nb);
+                            body(inner, ivs);
+                          });
 }
 
 Value LoopEmitter::alloc(ArrayRef<int64_t> shape, Type elementType) {

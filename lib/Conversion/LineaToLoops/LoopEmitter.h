@@ -1,4 +1,5 @@
-//===- LoopEmitter.h - Scalar f32 loop code for the CPU lowerings -*- C++ -*-===//
+//===- LoopEmitter.h - Scalar f32 loop code for the CPU lowerings -*- C++
+//-*-===//
 //
 // The CPU lowerings of every linea op emit the same kind of code: parallel
 // loops over independent slices, sequential loops over tokens, f32 scalar

@@ -15,12 +15,11 @@ ArrayRef<int64_t> mlir::linea::detail::shapeOf(Value tensor) {
   return cast<RankedTensorType>(tensor.getType()).getShape();
 }
 
-FailureOr<Form>
-mlir::linea::detail::loweredForm(RecurrenceOpInterface op,
-                                 PatternRewriter &rewriter,
-                                 ArrayRef<Form> implemented) {
-  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                      op->getResultTypes()))
+FailureOr<Form> mlir::linea::detail::loweredForm(RecurrenceOpInterface op,
+                                                 PatternRewriter &rewriter,
+                                                 ArrayRef<Form> implemented) {
+  for (Type type :
+       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
     if (!cast<RankedTensorType>(type).hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered");
   Form form = op.getEvaluationForm();

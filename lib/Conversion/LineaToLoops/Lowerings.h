@@ -1,4 +1,5 @@
-//===- Lowerings.h - Shared pieces of the linea CPU lowerings ----*- C++ -*-===//
+//===- Lowerings.h - Shared pieces of the linea CPU lowerings ----*- C++
+//-*-===//
 //
 // What every op's lowering does alike: check that it can be lowered, pick
 // the effective form, and hand back its results as tensors.

@@ -1,4 +1,5 @@
-//===- Patterns.h - Per-op pattern sets of convert-linea-to-loops -*- C++ -*-===//
+//===- Patterns.h - Per-op pattern sets of convert-linea-to-loops -*- C++
+//-*-===//
 //
 // Private to the conversion: the public entry point is
 // populateLineaToLoopsPatterns in linea/Conversion/LineaToLoops.

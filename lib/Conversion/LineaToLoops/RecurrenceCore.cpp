@@ -81,7 +81,8 @@ public:
     Value zero = e.f32(0.0);
     SmallVector<Value> sums = e.loop(
         s.keyDim, {zero, zero},
-        [&](LoopEmitter &ei, Value i, ValueRange carried) -> SmallVector<Value> {
+        [&](LoopEmitter &ei, Value i,
+            ValueRange carried) -> SmallVector<Value> {
           Value qi = acc ? s.query(ei, t, i) : Value();
           Value ki = s.key(ei, t, i);
           Value di = keyDecay(ei, t, i, perToken);
@@ -134,7 +135,8 @@ public:
     e.fill(acc, {s.valueDim}, e.f32(0.0));
     SmallVector<Value> den = e.loop(
         s.keyDim, {e.f32(0.0)},
-        [&](LoopEmitter &ei, Value i, ValueRange carried) -> SmallVector<Value> {
+        [&](LoopEmitter &ei, Value i,
+            ValueRange carried) -> SmallVector<Value> {
           Value qi = s.query(ei, t, i);
           ei.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
             Value sij = ej.load(s.state, stateIndex(i, j));
@@ -169,18 +171,20 @@ public:
     Value x0 = s.initialState
                    ? e.loadRow(s.initialState, stateIndex(zero, zero), K)
                    : e.splat(e.f32(0.0), K);
-    SmallVector<Value> x = e.loop(
-        s.tokens, {x0},
-        [&](LoopEmitter &et, Value t, ValueRange carried) -> SmallVector<Value> {
-          if (s.beginToken)
-            s.beginToken(et, t);
-          Value decay = et.exp(s.logDecayRow(et, t));
-          Value v = et.splat(s.value(et, t, et.index(0)), K);
-          Value next = et.fma(s.keyRow(et, t), v, et.mul(decay, carried[0]));
-          s.storeOutput(et, t, et.index(0),
-                        et.sum(et.mul(s.queryRow(et, t), next)));
-          return {next};
-        });
+    SmallVector<Value> x =
+        e.loop(s.tokens, {x0},
+               [&](LoopEmitter &et, Value t,
+                   ValueRange carried) -> SmallVector<Value> {
+                 if (s.beginToken)
+                   s.beginToken(et, t);
+                 Value decay = et.exp(s.logDecayRow(et, t));
+                 Value v = et.splat(s.value(et, t, et.index(0)), K);
+                 Value next =
+                     et.fma(s.keyRow(et, t), v, et.mul(decay, carried[0]));
+                 s.storeOutput(et, t, et.index(0),
+                               et.sum(et.mul(s.queryRow(et, t), next)));
+                 return {next};
+               });
     e.storeRow(x[0], s.state, stateIndex(zero, zero));
   }
 
@@ -200,19 +204,20 @@ public:
     Value zeroRow = e.splat(e.f32(0.0), V);
     SmallVector<Value> init;
     if (s.rankOneA)
-      init.push_back(
-          e.loop(K, {zeroRow},
-                 [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
-                   Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
-                   return {ei.fma(ei.splat(s.rankOneA(ei, ei.index(0), i), V), row,
-                                  c[0])};
-                 })[0]);
+      init.push_back(e.loop(
+          K, {zeroRow},
+          [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
+            Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
+            return {
+                ei.fma(ei.splat(s.rankOneA(ei, ei.index(0), i), V), row, c[0])};
+          })[0]);
     if (!s.rankOneA && !s.beginToken) {
       emitPairs(e, decays, z);
       return;
     }
     e.loop(s.tokens, init,
-           [&](LoopEmitter &et, Value t, ValueRange carried) -> SmallVector<Value> {
+           [&](LoopEmitter &et, Value t,
+               ValueRange carried) -> SmallVector<Value> {
              return token(et, t, carried, decays, z);
            });
   }
@@ -279,12 +284,11 @@ public:
             den = ei.add(den, ei.mul(qi, zn));
           }
           if (s.bonus)
-            bonusDot =
-                ei.add(bonusDot, ei.mul(qi, ei.mul(s.bonus(ei, i), ki)));
+            bonusDot = ei.add(bonusDot, ei.mul(qi, ei.mul(s.bonus(ei, i), ki)));
           SmallVector<Value> out{acc, den, bonusDot};
           if (sa)
-            out.push_back(ei.fma(
-                ei.splat(s.rankOneA(ei, nextToken, i), V), next, c[3]));
+            out.push_back(
+                ei.fma(ei.splat(s.rankOneA(ei, nextToken, i), V), next, c[3]));
           return out;
         });
     Value o = sums[0];
@@ -360,8 +364,8 @@ public:
             return {acc1, acc2, den1, den2, c11, c21, c22};
           });
       Value o1 = ep.fma(ep.splat(r[4], V), v1, r[0]);
-      Value o2 = ep.fma(ep.splat(r[6], V), v2,
-                        ep.fma(ep.splat(r[5], V), v1, r[1]));
+      Value o2 =
+          ep.fma(ep.splat(r[6], V), v2, ep.fma(ep.splat(r[5], V), v1, r[1]));
       if (s.normalize) {
         o1 = ep.div(o1, ep.splat(ep.add(r[2], ep.f32(s.normalizeEps)), V));
         o2 = ep.div(o2, ep.splat(ep.add(r[3], ep.f32(s.normalizeEps)), V));
@@ -397,8 +401,7 @@ public:
     e.loop(s.tokens, [&](LoopEmitter &et, Value t) {
       update(et, t, /*acc=*/nullptr, z, sa, vbuf);
     });
-    e.loop(s.tokens,
-           [&](LoopEmitter &et, Value t) { readout(et, t, acc, z); });
+    e.loop(s.tokens, [&](LoopEmitter &et, Value t) { readout(et, t, acc, z); });
   }
 
 private:

@@ -1,4 +1,5 @@
-//===- RecurrenceCore.h - The one recurrence behind every linea op -*- C++ -*-===//
+//===- RecurrenceCore.h - The one recurrence behind every linea op -*- C++
+//-*-===//
 //
 // Linear attention, GLA, Mamba-1, RWKV-6 and RWKV-7 are all
 //

@@ -92,8 +92,7 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op.getV(), e);
     slices.forEach(e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()),
-                   scale,
-                   [&](RecurrenceSlice &s, auto read, Value h) {
+                   scale, [&](RecurrenceSlice &s, auto read, Value h) {
                      s.query = read(r);
                      s.key = read(k);
                      s.value = read(v);
@@ -151,7 +150,8 @@ struct Wkv4ToLoops : public OpRewritePattern<Wkv4Op> {
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value init = bufferOrNull(e, op.getInitialState());
-    Value output = e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
+    Value output =
+        e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
     Value state = e.alloc({B, 3, C}, builder.getF32Type());
 
     e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
@@ -177,8 +177,8 @@ struct Wkv4ToLoops : public OpRewritePattern<Wkv4Op> {
             p = x.max(ww, kk);
             e1 = x.exp(x.sub(ww, p));
             e2 = x.exp(x.sub(kk, p));
-            return {x.add(x.mul(e1, aa), x.mul(e2, vv)), x.add(x.mul(e1, bb), e2),
-                    p};
+            return {x.add(x.mul(e1, aa), x.mul(e2, vv)),
+                    x.add(x.mul(e1, bb), e2), p};
           });
       for (int64_t m = 0; m < 3; ++m)
         pe.store(end[m], state, {b, pe.index(m), c});

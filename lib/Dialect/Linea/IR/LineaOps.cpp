@@ -1,4 +1,5 @@
-//===- LineaOps.cpp - Verification and type inference of linea ops -*- C++ -*-===//
+//===- LineaOps.cpp - Verification and type inference of linea ops -*- C++
+//-*-===//
 //
 // Every constraint of every op (C1, C2, ... in LineaOps.td) is checked here,
 // once, during result type inference: the same code runs when an op is
@@ -66,9 +67,8 @@ public:
       return success();
     if (b > 0 && a % b == 0)
       return success();
-    return fail(tag, Twine("'") + operand + "' needs " + big + " (" +
-                         Twine(a) + ") divisible by " + small + " (" +
-                         Twine(b) + ")");
+    return fail(tag, Twine("'") + operand + "' needs " + big + " (" + Twine(a) +
+                         ") divisible by " + small + " (" + Twine(b) + ")");
   }
 
   /// Checks that the operands share one activation type: f32, f16 or bf16.
@@ -88,8 +88,9 @@ public:
         first = elt;
         firstName = name;
       } else if (elt != first) {
-        return fail(tag, Twine("'") + name + "' must have the element type of '" +
-                             firstName + "' (" + toString(first) + "), got " +
+        return fail(tag, Twine("'") + name +
+                             "' must have the element type of '" + firstName +
+                             "' (" + toString(first) + "), got " +
                              toString(elt));
       }
     }
@@ -101,8 +102,8 @@ public:
     Type elt = cast<ShapedType>(value.getType()).getElementType();
     if (elt.isF32())
       return success();
-    return fail(tag, Twine("'") + operand + "' must have element type f32, got " +
-                         toString(elt));
+    return fail(tag, Twine("'") + operand +
+                         "' must have element type f32, got " + toString(elt));
   }
 
   /// The tensor type `[names...] x f32` from the bound dimensions.
@@ -191,11 +192,11 @@ LogicalResult results(SmallVectorImpl<Type> &types, Value like, bool withState,
 /// attributes of `attrs`: while an op is parsed, those still sit in the
 /// attribute dictionary and not yet in its properties.
 template <typename OpTy, typename InferFn>
-LogicalResult inferWithMergedAttrs(MLIRContext *ctx, std::optional<Location> loc,
-                                   ValueRange operands, DictionaryAttr attrs,
-                                   OpaqueProperties props, RegionRange regions,
-                                   SmallVectorImpl<Type> &types,
-                                   InferFn infer) {
+LogicalResult
+inferWithMergedAttrs(MLIRContext *ctx, std::optional<Location> loc,
+                     ValueRange operands, DictionaryAttr attrs,
+                     OpaqueProperties props, RegionRange regions,
+                     SmallVectorImpl<Type> &types, InferFn infer) {
   typename OpTy::Properties merged;
   if (props)
     merged = *props.as<typename OpTy::Properties *>();
@@ -224,9 +225,10 @@ float LinearAttentionOp::getScaleOrDefault() {
   return 1.0f / std::sqrt(static_cast<float>(k));
 }
 
-static LogicalResult inferLinearAttention(MLIRContext *ctx, std::optional<Location> loc,
-                                  LinearAttentionOp::Adaptor op,
-                                  SmallVectorImpl<Type> &types) {
+static LogicalResult inferLinearAttention(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          LinearAttentionOp::Adaptor op,
+                                          SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "q", op.getQ(), {"B", "T", "Hk", "K"})) ||
       failed(check.shape("C2", "k", op.getK(), {"B", "T", "Hk", "K"})) ||
@@ -242,7 +244,8 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx, std::optional<Locati
       return failure();
   }
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C5", "initial_state", init, {"B", "H", "K", "V"})) ||
+    if (failed(
+            check.shape("C5", "initial_state", init, {"B", "H", "K", "V"})) ||
         failed(check.f32("C5", "initial_state", init)))
       return failure();
   if (failed(check.activations("C6", {{"q", op.getQ()},
@@ -287,9 +290,10 @@ bool SelectiveScanOp::supportsForm(Form form) {
   return form != Form::quadratic;
 }
 
-static LogicalResult inferSelectiveScan(MLIRContext *ctx, std::optional<Location> loc,
-                                  SelectiveScanOp::Adaptor op,
-                                  SmallVectorImpl<Type> &types) {
+static LogicalResult inferSelectiveScan(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        SelectiveScanOp::Adaptor op,
+                                        SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "u", op.getU(), {"B", "D", "L"})) ||
       failed(check.shape("C2", "delta", op.getDelta(), {"B", "D", "L"})) ||
@@ -299,8 +303,9 @@ static LogicalResult inferSelectiveScan(MLIRContext *ctx, std::optional<Location
       failed(check.shape("C4", "Cm", op.getCm(), {"B", "G", "N", "L"})) ||
       failed(check.divides("C4", "Bm", "D", "G")))
     return failure();
-  for (auto [name, value] : {std::pair<StringRef, Value>{"D_skip", op.getDSkip()},
-                             {"delta_bias", op.getDeltaBias()}})
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"D_skip", op.getDSkip()},
+        {"delta_bias", op.getDeltaBias()}})
     if (value && (failed(check.shape("C5", name, value, {"D"})) ||
                   failed(check.f32("C5", name, value))))
       return failure();
@@ -332,8 +337,8 @@ bool Wkv4Op::supportsForm(Form form) {
 }
 
 static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
-                                  Wkv4Op::Adaptor op,
-                                  SmallVectorImpl<Type> &types) {
+                               Wkv4Op::Adaptor op,
+                               SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   check.bind("3", 3);
   if (failed(check.shape("C1", "k", op.getK(), {"B", "T", "C"})) ||
@@ -365,8 +370,8 @@ bool Wkv6Op::supportsForm(Form form) {
 }
 
 static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
-                                  Wkv6Op::Adaptor op,
-                                  SmallVectorImpl<Type> &types) {
+                               Wkv6Op::Adaptor op,
+                               SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})) ||
       failed(check.shape("C2", "k", op.getK(), {"B", "T", "H", "S"})) ||
@@ -376,7 +381,8 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
       failed(check.f32("C3", "u", op.getU())))
     return failure();
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C4", "initial_state", init, {"B", "H", "S", "S"})) ||
+    if (failed(
+            check.shape("C4", "initial_state", init, {"B", "H", "S", "S"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"r", op.getR()},
@@ -401,18 +407,21 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
 bool Wkv7Op::supportsForm(Form form) { return Wkv6Op::supportsForm(form); }
 
 static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
-                                  Wkv7Op::Adaptor op,
-                                  SmallVectorImpl<Type> &types) {
+                               Wkv7Op::Adaptor op,
+                               SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})))
     return failure();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"w", op.getW()}, {"k", op.getK()},
-        {"v", op.getV()}, {"a", op.getA()}, {"b", op.getB()}})
+  for (auto [name, value] : {std::pair<StringRef, Value>{"w", op.getW()},
+                             {"k", op.getK()},
+                             {"v", op.getV()},
+                             {"a", op.getA()},
+                             {"b", op.getB()}})
     if (failed(check.shape("C2", name, value, {"B", "T", "H", "S"})))
       return failure();
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C3", "initial_state", init, {"B", "H", "S", "S"})) ||
+    if (failed(
+            check.shape("C3", "initial_state", init, {"B", "H", "S", "S"})) ||
         failed(check.f32("C3", "initial_state", init)))
       return failure();
   if (failed(check.activations("C4", {{"r", op.getR()},
@@ -428,45 +437,21 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                  check.stateType(ctx, {"B", "H", "S", "S"}));
 }
 
-LogicalResult LinearAttentionOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &types) {
-  return inferWithMergedAttrs<LinearAttentionOp>(ctx, loc, operands, attrs, props, regions,
-                                  types, inferLinearAttention);
-}
-
-LogicalResult SelectiveScanOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &types) {
-  return inferWithMergedAttrs<SelectiveScanOp>(ctx, loc, operands, attrs, props, regions,
-                                  types, inferSelectiveScan);
-}
-
-LogicalResult Wkv4Op::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &types) {
-  return inferWithMergedAttrs<Wkv4Op>(ctx, loc, operands, attrs, props, regions,
-                                  types, inferWkv4);
-}
-
-LogicalResult Wkv6Op::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &types) {
-  return inferWithMergedAttrs<Wkv6Op>(ctx, loc, operands, attrs, props, regions,
-                                  types, inferWkv6);
-}
-
-LogicalResult Wkv7Op::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &types) {
-  return inferWithMergedAttrs<Wkv7Op>(ctx, loc, operands, attrs, props, regions,
-                                  types, inferWkv7);
-}
+// The interface's entry point of each op forwards to its checker.
+#define LINEA_INFER_RETURN_TYPES(OpTy, infer)                                  \
+  LogicalResult OpTy::inferReturnTypes(                                        \
+      MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,      \
+      DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,       \
+      SmallVectorImpl<Type> &types) {                                          \
+    return inferWithMergedAttrs<OpTy>(ctx, loc, operands, attrs, props,        \
+                                      regions, types, infer);                  \
+  }
+LINEA_INFER_RETURN_TYPES(LinearAttentionOp, inferLinearAttention)
+LINEA_INFER_RETURN_TYPES(SelectiveScanOp, inferSelectiveScan)
+LINEA_INFER_RETURN_TYPES(Wkv4Op, inferWkv4)
+LINEA_INFER_RETURN_TYPES(Wkv6Op, inferWkv6)
+LINEA_INFER_RETURN_TYPES(Wkv7Op, inferWkv7)
+#undef LINEA_INFER_RETURN_TYPES
 
 #define GET_OP_CLASSES
 #include "linea/Dialect/Linea/IR/LineaOps.cpp.inc"

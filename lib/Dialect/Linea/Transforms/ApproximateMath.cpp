@@ -1,4 +1,5 @@
-//===- ApproximateMath.cpp - Polynomial exp and log1p ------------*- C++ -*-===//
+//===- ApproximateMath.cpp - Polynomial exp and log1p ------------*- C++
+//-*-===//
 //
 // The decays of every op are exps in the innermost loops; libm calls there
 // block vectorization. MLIR's polynomial approximations do not.
@@ -24,13 +25,12 @@ struct ApproximateMathPass
     : public linea::impl::ApproximateMathPassBase<ApproximateMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) {
-          // log1p expands into log, which must be approximated too.
-          return name == math::ExpOp::getOperationName() ||
-                 name == math::Log1pOp::getOperationName() ||
-                 name == math::LogOp::getOperationName();
-        });
+    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+      // log1p expands into log, which must be approximated too.
+      return name == math::ExpOp::getOperationName() ||
+             name == math::Log1pOp::getOperationName() ||
+             name == math::LogOp::getOperationName();
+    });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

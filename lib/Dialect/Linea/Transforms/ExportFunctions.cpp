@@ -1,4 +1,5 @@
-//===- ExportFunctions.cpp - Prepare public functions for C callers -*- C++ -*-===//
+//===- ExportFunctions.cpp - Prepare public functions for C callers -*- C++
+//-*-===//
 //
 // Compiled models are called through `_mlir_ciface_` wrappers on buffers the
 // caller owns: ask for the wrappers, and keep bufferization off the inputs.
@@ -29,9 +30,9 @@ struct ExportFunctionsPass
                     b.getUnitAttr());
       for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
         if (isa<TensorType>(type))
-          func.setArgAttr(i,
-                          bufferization::BufferizationDialect::kWritableAttrName,
-                          b.getBoolAttr(false));
+          func.setArgAttr(
+              i, bufferization::BufferizationDialect::kWritableAttrName,
+              b.getBoolAttr(false));
     }
   }
 };

@@ -1,4 +1,5 @@
-//===- LineaDialect.h - The linea dialect ------------------------*- C++ -*-===//
+//===- LineaDialect.h - The linea dialect ------------------------*- C++
+//-*-===//
 //
 // Declares the dialect class; ops, attributes and interfaces live in
 // LineaOps.h.

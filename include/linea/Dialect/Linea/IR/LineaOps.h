@@ -1,4 +1,5 @@
-//===- LineaOps.h - Operations of the linea dialect --------------*- C++ -*-===//
+//===- LineaOps.h - Operations of the linea dialect --------------*- C++
+//-*-===//
 //
 // Ops, enum attributes and the recurrence interface of the linea dialect.
 //

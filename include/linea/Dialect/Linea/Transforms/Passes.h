@@ -1,4 +1,5 @@
-//===- Passes.h - Transformations of the linea dialect -----------*- C++ -*-===//
+//===- Passes.h - Transformations of the linea dialect -----------*- C++
+//-*-===//
 //
 // Pass declarations and registration, generated from Passes.td.
 //
