@@ -23,6 +23,8 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Drop unread final states before lowering, so they are never computed.
   pm.addPass(createCanonicalizerPass());
+  // (Q K^T) V -> Q (K^T V) and every other cheaper product order.
+  pm.addPass(linea::createReassociatePass());
   pm.addPass(linea::createConvertLineaToLoopsPass());
   // Polynomial exp/log1p: vectorizable, unlike libm calls.
   pm.addPass(linea::createApproximateMathPass());

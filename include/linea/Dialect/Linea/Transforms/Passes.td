@@ -40,4 +40,27 @@ def ApproximateMathPass : Pass<"linea-approximate-math"> {
   ];
 }
 
+def ReassociatePass : Pass<"linea-reassociate"> {
+  let summary = "Reorder chains of matrix products into their cheapest order";
+  let description = [{
+    The associativity trick of linear attention as a general rewrite: a
+    chain of `linalg.matmul` (or of `linalg.batch_matmul` with one batch
+    size) whose intermediate products feed only the next product and start
+    from zero is re-parenthesized by the matrix-chain dynamic program over the
+    static shapes. `(Q K^T) V` with N = 4096 tokens and d = 64 becomes
+    `Q (K^T V)` (2 N d^2 instead of 2 N^2 d multiply-adds); when the written
+    order is already cheapest the IR is left alone. Operands of the chain may
+    come from anything, transposes and broadcasts included.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let statistics = [
+    Statistic<"numReordered", "chains-reordered",
+              "Number of product chains re-parenthesized">,
+  ];
+}
+
 #endif // LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_TD

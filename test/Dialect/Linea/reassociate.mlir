@@ -1,0 +1,123 @@
+// RUN: linea-opt %s -linea-reassociate -split-input-file | FileCheck %s
+
+// (Q K^T) V with N = 4096 tokens and d = 64, as a frontend writes it: the
+// scores are N x N. Reordered, K^T V is d x d and no N x N tensor is left.
+// CHECK-LABEL: func @attention_long
+// CHECK-SAME:    (%[[Q:.+]]: tensor<4096x64xf32>, %[[K:.+]]: tensor<4096x64xf32>, %[[V:.+]]: tensor<4096x64xf32>)
+// CHECK:         %[[KT:.+]] = linalg.transpose ins(%[[K]]
+// CHECK-NOT:     tensor<4096x4096xf32>
+// CHECK:         %[[KV:.+]] = linalg.matmul ins(%[[KT]], %[[V]] : tensor<64x4096xf32>, tensor<4096x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:         %[[O:.+]] = linalg.matmul ins(%[[Q]], %[[KV]] : tensor<4096x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<4096x64xf32>)
+// CHECK-NOT:     tensor<4096x4096xf32>
+// CHECK:         return %[[O]]
+func.func @attention_long(%q: tensor<4096x64xf32>, %k: tensor<4096x64xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %et = tensor.empty() : tensor<64x4096xf32>
+  %kt = linalg.transpose ins(%k : tensor<4096x64xf32>) outs(%et : tensor<64x4096xf32>) permutation = [1, 0]
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// N = 16 and d = 256: the written order is the cheaper one and stays.
+// CHECK-LABEL: func @attention_short
+// CHECK:         %[[S:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<16x256xf32>, tensor<256x16xf32>) outs(%{{.+}} : tensor<16x16xf32>)
+// CHECK:         linalg.matmul ins(%[[S]], %{{.+}} : tensor<16x16xf32>, tensor<16x256xf32>)
+func.func @attention_short(%q: tensor<16x256xf32>, %kt: tensor<256x16xf32>, %v: tensor<16x256xf32>) -> tensor<16x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<16x16xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<16x256xf32>, tensor<256x16xf32>) outs(%fs : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %eo = tensor.empty() : tensor<16x256xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<16x256xf32>) -> tensor<16x256xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<16x16xf32>, tensor<16x256xf32>) outs(%fo : tensor<16x256xf32>) -> tensor<16x256xf32>
+  return %o : tensor<16x256xf32>
+}
+
+// -----
+
+// Three factors written A (B C): 27000 multiply-adds; (A B) C needs 4500.
+// CHECK-LABEL: func @chain_of_three
+// CHECK-SAME:    (%[[A:.+]]: tensor<10x30xf32>, %[[B:.+]]: tensor<30x5xf32>, %[[C:.+]]: tensor<5x60xf32>)
+// CHECK:         %[[AB:.+]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<10x30xf32>, tensor<30x5xf32>)
+// CHECK:         %[[ABC:.+]] = linalg.matmul ins(%[[AB]], %[[C]] : tensor<10x5xf32>, tensor<5x60xf32>)
+// CHECK:         return %[[ABC]]
+func.func @chain_of_three(%a: tensor<10x30xf32>, %b: tensor<30x5xf32>, %c: tensor<5x60xf32>) -> tensor<10x60xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<30x60xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<30x60xf32>) -> tensor<30x60xf32>
+  %bc = linalg.matmul ins(%b, %c : tensor<30x5xf32>, tensor<5x60xf32>) outs(%f1 : tensor<30x60xf32>) -> tensor<30x60xf32>
+  %e2 = tensor.empty() : tensor<10x60xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<10x60xf32>) -> tensor<10x60xf32>
+  %abc = linalg.matmul ins(%a, %bc : tensor<10x30xf32>, tensor<30x60xf32>) outs(%f2 : tensor<10x60xf32>) -> tensor<10x60xf32>
+  return %abc : tensor<10x60xf32>
+}
+
+// -----
+
+// What torch-mlir emits for (q @ k.transpose(-1, -2)) @ v on [B, N, d]:
+// batch_matmul with a transposed operand. Reordered per batch.
+// CHECK-LABEL: func @torch_batched
+// CHECK:         %[[KT:.+]] = linalg.transpose
+// CHECK:         %[[KV:.+]] = linalg.batch_matmul ins(%[[KT]], %{{.+}} : tensor<2x32x2048xf32>, tensor<2x2048x32xf32>) outs(%{{.+}} : tensor<2x32x32xf32>)
+// CHECK:         linalg.batch_matmul ins(%{{.+}}, %[[KV]] : tensor<2x2048x32xf32>, tensor<2x32x32xf32>)
+func.func @torch_batched(%q: tensor<2x2048x32xf32>, %k: tensor<2x2048x32xf32>, %v: tensor<2x2048x32xf32>) -> tensor<2x2048x32xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<2x32x2048xf32>
+  %transposed = linalg.transpose ins(%k : tensor<2x2048x32xf32>) outs(%0 : tensor<2x32x2048xf32>) permutation = [0, 2, 1]
+  %1 = tensor.empty() : tensor<2x2048x2048xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<2x2048x2048xf32>) -> tensor<2x2048x2048xf32>
+  %3 = linalg.batch_matmul ins(%q, %transposed : tensor<2x2048x32xf32>, tensor<2x32x2048xf32>) outs(%2 : tensor<2x2048x2048xf32>) -> tensor<2x2048x2048xf32>
+  %4 = tensor.empty() : tensor<2x2048x32xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%4 : tensor<2x2048x32xf32>) -> tensor<2x2048x32xf32>
+  %6 = linalg.batch_matmul ins(%3, %v : tensor<2x2048x2048xf32>, tensor<2x2048x32xf32>) outs(%5 : tensor<2x2048x32xf32>) -> tensor<2x2048x32xf32>
+  return %6 : tensor<2x2048x32xf32>
+}
+
+// -----
+
+// The scores are also returned: reordering would compute them anyway, so
+// the chain is left alone.
+// CHECK-LABEL: func @scores_used_twice
+// CHECK:         %[[S:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<512x16xf32>, tensor<16x512xf32>)
+// CHECK:         linalg.matmul ins(%[[S]], %{{.+}} : tensor<512x512xf32>, tensor<512x16xf32>)
+func.func @scores_used_twice(%q: tensor<512x16xf32>, %kt: tensor<16x512xf32>, %v: tensor<512x16xf32>) -> (tensor<512x16xf32>, tensor<512x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<512x512xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<512x16xf32>, tensor<16x512xf32>) outs(%fs : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %eo = tensor.empty() : tensor<512x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<512x512xf32>, tensor<512x16xf32>) outs(%fo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  return %o, %s : tensor<512x16xf32>, tensor<512x512xf32>
+}
+
+// -----
+
+// A product that accumulates into a non-zero init is not a pure product:
+// untouched. So is anything non-linear between the products.
+// CHECK-LABEL: func @not_a_chain
+// CHECK:         %[[S:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<512x16xf32>, tensor<16x512xf32>) outs(%{{.+}} : tensor<512x512xf32>)
+// CHECK:         %[[E:.+]] = linalg.exp ins(%[[S]]
+// CHECK:         linalg.matmul ins(%[[E]], %{{.+}} : tensor<512x512xf32>, tensor<512x16xf32>)
+// CHECK:         %[[S2:.+]] = linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<512x16xf32>, tensor<16x512xf32>) outs(%{{.+}} : tensor<512x512xf32>)
+// CHECK:         linalg.matmul ins(%[[S2]], %{{.+}} : tensor<512x512xf32>, tensor<512x16xf32>) outs(%{{.+}} : tensor<512x16xf32>)
+func.func @not_a_chain(%q: tensor<512x16xf32>, %kt: tensor<16x512xf32>, %v: tensor<512x16xf32>, %acc: tensor<512x16xf32>) -> (tensor<512x16xf32>, tensor<512x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<512x512xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<512x16xf32>, tensor<16x512xf32>) outs(%fs : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %e = linalg.exp ins(%s : tensor<512x512xf32>) outs(%es : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %eo = tensor.empty() : tensor<512x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  %o = linalg.matmul ins(%e, %v : tensor<512x512xf32>, tensor<512x16xf32>) outs(%fo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  %s2 = linalg.matmul ins(%q, %kt : tensor<512x16xf32>, tensor<16x512xf32>) outs(%fs : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %o2 = linalg.matmul ins(%s2, %v : tensor<512x512xf32>, tensor<512x16xf32>) outs(%acc : tensor<512x16xf32>) -> tensor<512x16xf32>
+  return %o, %o2 : tensor<512x16xf32>, tensor<512x16xf32>
+}
