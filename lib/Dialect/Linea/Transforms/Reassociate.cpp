@@ -7,12 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Products.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_REASSOCIATEPASS
@@ -21,12 +23,7 @@ namespace mlir::linea {
 
 using namespace mlir;
 
-namespace {
-
-/// A product of the chain: a matmul or batch_matmul on tensors with the
-/// default indexing maps, static shapes and a zero-filled init, so that it
-/// computes exactly A * B.
-bool isPureProduct(Operation *op) {
+bool mlir::linea::isPureProduct(Operation *op) {
   auto contraction = dyn_cast_or_null<linalg::LinalgOp>(op);
   if (!contraction || !contraction.hasPureTensorSemantics())
     return false;
@@ -34,7 +31,8 @@ bool isPureProduct(Operation *op) {
     if (mm.hasUserDefinedMaps() || mm.getCast() != linalg::TypeFn::cast_signed)
       return false;
   } else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op)) {
-    if (bmm.hasUserDefinedMaps() || bmm.getCast() != linalg::TypeFn::cast_signed)
+    if (bmm.hasUserDefinedMaps() ||
+        bmm.getCast() != linalg::TypeFn::cast_signed)
       return false;
   } else {
     return false;
@@ -45,6 +43,10 @@ bool isPureProduct(Operation *op) {
   auto fill = contraction.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
+
+namespace {
+
+using linea::isPureProduct;
 
 /// A chain A1 * A2 * ... * An: its leaves, the products that compute it now,
 /// and the dimensions p0..pn (Ai is p_{i-1} x p_i, after `batch` if any).
@@ -144,6 +146,12 @@ Value build(OpBuilder &b, Location loc, const Chain &chain, const Order &order,
 struct ReassociatePass
     : public linea::impl::ReassociatePassBase<ReassociatePass> {
   void runOnOperation() override {
+    // First, attention written without softmax becomes a linea op, so that
+    // form selection applies to it; then the remaining chains are reordered.
+    RewritePatternSet patterns(&getContext());
+    linea::populateRaiseAttentionPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
     // Roots: pure products not themselves inner products of a bigger chain.
     SmallVector<Operation *> roots;
     getOperation()->walk([&](Operation *op) {

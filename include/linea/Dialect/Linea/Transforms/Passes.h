@@ -8,6 +8,7 @@
 #ifndef LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_H
 #define LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_H
 
+#include "linea/Dialect/Linea/IR/LineaDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

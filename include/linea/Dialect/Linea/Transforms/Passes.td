@@ -41,7 +41,7 @@ def ApproximateMathPass : Pass<"linea-approximate-math"> {
 }
 
 def ReassociatePass : Pass<"linea-reassociate"> {
-  let summary = "Reorder chains of matrix products into their cheapest order";
+  let summary = "Raise softmax-free attention; reorder product chains";
   let description = [{
     The associativity trick of linear attention as a general rewrite: a
     chain of `linalg.matmul` (or of `linalg.batch_matmul` with one batch
@@ -51,10 +51,21 @@ def ReassociatePass : Pass<"linea-reassociate"> {
     `Q (K^T V)` (2 N d^2 instead of 2 N^2 d multiply-adds); when the written
     order is already cheapest the IR is left alone. Operands of the chain may
     come from anything, transposes and broadcasts included.
+
+    Before that, attention written without softmax is raised into
+    `linea.linear_attention` (one head): `scores = Q K^T` (matmul or
+    batch_matmul, K^T a transpose or any tensor), then any of a scale by a
+    constant (multiply or divide), a causal mask (`select(i >= j, s, 0)` on
+    `linalg.index`, or a constant lower-triangular mask of ones) or a decay
+    mask (a constant `gamma^(i-j)` below the diagonal), then the product with
+    V. Anything else between the products (a softmax, an exp, an upper or
+    strict mask, a second use of the scores) leaves the IR as it is; a bare
+    `(Q K^T) V` is left to the reordering, which already makes it linear.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::linea::LineaDialect",
     "::mlir::tensor::TensorDialect",
   ];
   let statistics = [
