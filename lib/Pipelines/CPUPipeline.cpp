@@ -23,8 +23,13 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   // Drop unread final states before lowering, so they are never computed.
   pm.addPass(createCanonicalizerPass());
-  // (Q K^T) V -> Q (K^T V) and every other cheaper product order.
+  // Softmax-free attention to linea ops; (Q K^T) V -> Q (K^T V) and every
+  // other cheaper product order.
   pm.addPass(linea::createReassociatePass());
+  // Every form left auto gets the one the cost model picks for this CPU.
+  linea::SelectFormPassOptions select;
+  select.target = "cpu";
+  pm.addPass(linea::createSelectFormPass(select));
   pm.addPass(linea::createConvertLineaToLoopsPass());
   // Polynomial exp/log1p: vectorizable, unlike libm calls.
   pm.addPass(linea::createApproximateMathPass());

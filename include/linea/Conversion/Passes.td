@@ -19,8 +19,8 @@ def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
     bufferization of the surrounding IR applies unchanged.
 
     Implemented forms: `recurrent` for every op, `quadratic` for
-    `linear_attention`; `auto` is lowered as `recurrent` (run
-    `linea-select-form` first to choose). Activations of any element type
+    `linear_attention`; `auto` is lowered as `recurrent` (the CPU pipeline
+    runs `linea-select-form` first, which chooses). Activations of any element type
     are read and written in their type; the state and all arithmetic are f32.
     An op in a form without a CPU lowering, or with dynamic shapes, is an
     error.

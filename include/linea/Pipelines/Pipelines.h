@@ -22,8 +22,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// linea + func/linalg/arith/tensor on tensors -> the LLVM dialect: reorder
-/// product chains, lower linea ops, bufferize (results into caller-owned
+/// linea + func/linalg/arith/tensor on tensors -> the LLVM dialect: raise
+/// attention and reorder product chains, choose forms, lower linea ops, bufferize (results into caller-owned
 /// buffers), free temporaries, lower loops (OpenMP for parallel ones) and
 /// convert everything to LLVM with C-interface wrappers.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);

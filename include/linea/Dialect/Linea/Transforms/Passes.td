@@ -74,4 +74,31 @@ def ReassociatePass : Pass<"linea-reassociate"> {
   ];
 }
 
+def SelectFormPass : Pass<"linea-select-form"> {
+  let summary = "Choose the evaluation form of every linea op left auto";
+  let description = [{
+    Replaces `form = auto` (and an absent chunk size) with the form the cost
+    model (linea/Dialect/Linea/Transforms/CostModel.h) estimates fastest for
+    the op's shapes, element type and gates on the target: among the forms
+    that target's lowering implements. A form the user wrote is never
+    changed; an op with dynamic shapes is left auto. The CPU constants are
+    calibrated by benchmarks/forms.py and recorded in docs/FormSelection.md.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Target: cpu or nvptx">,
+    Option<"cores", "cores", "int64_t", /*default=*/"0",
+           "CPU cores (0: this machine's)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "CPU f32 lanes per vector register">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
+           "NVPTX streaming multiprocessors">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "NVPTX: the chip has tensor cores">,
+  ];
+  let statistics = [
+    Statistic<"numSelected", "forms-selected", "Number of forms chosen">,
+  ];
+}
+
 #endif // LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_TD

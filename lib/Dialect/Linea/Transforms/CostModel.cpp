@@ -1,0 +1,145 @@
+//===- CostModel.cpp - Which form of a linea op is fastest --------*- C++ -*-===//
+//
+// Time = fixed overhead + work / parallel slices * time per unit of work.
+// Work is counted per head: state updates (T K V) for the recurrent form,
+// score multiply-adds (T (T + 1) / 2 (K + V) causal, T^2 (K + V) otherwise)
+// for the quadratic form.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Dialect/Linea/Transforms/CostModel.h"
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::linea;
+
+namespace {
+
+/// Calibrated on the build machine by benchmarks/forms.py (one thread,
+/// linear_attention, H = 8, K = V = 64, T = 1 ... 1024; relative least
+/// squares), recorded in docs/FormSelection.md. Seconds per unit of work.
+struct CpuConstants {
+  double recurrentPerUpdate, quadraticPerScoreMac;
+};
+constexpr CpuConstants kNoGate{3.24e-11, 3.71e-10};
+constexpr CpuConstants kScalarGate{4.60e-11, 3.99e-10};
+constexpr CpuConstants kPerKeyGate{4.99e-11, 2.12e-9};
+constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
+
+/// The dimensions every op's estimate needs.
+struct Shape {
+  int64_t slices, tokens, keyDim, valueDim;
+};
+
+std::optional<Shape> shapeOf(Operation *op) {
+  auto dims = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  for (Type t : op->getOperandTypes())
+    if (!cast<RankedTensorType>(t).hasStaticShape())
+      return std::nullopt;
+  if (auto la = dyn_cast<LinearAttentionOp>(op)) {
+    auto q = dims(la.getQ()), v = dims(la.getV());
+    return Shape{v[0] * v[2], q[1], q[3], v[3]};
+  }
+  if (auto ss = dyn_cast<SelectiveScanOp>(op)) {
+    auto u = dims(ss.getU()), a = dims(ss.getA());
+    return Shape{u[0] * u[1], u[2], a[1], 1};
+  }
+  if (auto w = dyn_cast<Wkv4Op>(op)) {
+    auto k = dims(w.getK());
+    return Shape{k[0] * k[2], k[1], 1, 1};
+  }
+  auto r = dims(op->getOperand(0));
+  return Shape{r[0] * r[2], r[1], r[3], r[3]};
+}
+
+CpuConstants constantsFor(Operation *op) {
+  auto la = dyn_cast<LinearAttentionOp>(op);
+  if (!la || (!la.getGate() && !la.getDecay()))
+    return la ? kNoGate : kPerKeyGate;
+  if (la.getGate() &&
+      cast<RankedTensorType>(la.getGate().getType()).getRank() == 4)
+    return kPerKeyGate;
+  return kScalarGate;
+}
+
+void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
+                 SmallVectorImpl<FormEstimate> &out) {
+  CpuConstants c = constantsFor(op);
+  double parallel = static_cast<double>(std::max<int64_t>(
+      1, std::min<int64_t>(t.cores, s.slices)));
+  double perSlice = static_cast<double>(s.slices) / parallel;
+  double tokens = static_cast<double>(s.tokens);
+  double state = static_cast<double>(s.keyDim * s.valueDim);
+  out.push_back({Form::recurrent,
+                 kRecurrentOverhead +
+                     perSlice * tokens * state * c.recurrentPerUpdate,
+                 std::nullopt});
+  // The CPU lowering has a quadratic form for linear attention only.
+  if (auto la = dyn_cast<LinearAttentionOp>(op)) {
+    double pairs = la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
+    out.push_back({Form::quadratic,
+                   kQuadraticOverhead +
+                       perSlice * pairs * (s.keyDim + s.valueDim) *
+                           c.quadraticPerScoreMac,
+                   std::nullopt});
+  }
+}
+
+/// NVPTX: analytic, from the H100's published rates (no GPU measured this
+/// model): a recurrent step is latency bound (~1 us per token for a block
+/// that holds its state); the chunked form runs its intra-chunk products on
+/// tensor cores and its token loop over T / C chunks; the scan form keeps
+/// the selective scan's channels busy in O(log) steps.
+void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
+                   SmallVectorImpl<FormEstimate> &out) {
+  constexpr double kStepLatency = 1e-6, kChunkLatency = 4e-6;
+  double tokens = static_cast<double>(s.tokens);
+  double waves = std::max(1.0, static_cast<double>(s.slices) /
+                                   static_cast<double>(4 * t.smCount));
+  double rate = t.tensorCores ? 4e14 : 5e13; // multiply-adds per second
+  out.push_back({Form::recurrent, waves * tokens * kStepLatency, std::nullopt});
+  auto iface = cast<RecurrenceOpInterface>(op);
+  int64_t chunk = 64;
+  if (iface.supportsForm(Form::chunked)) {
+    double chunks = std::ceil(tokens / chunk);
+    double macs = s.slices * tokens *
+                  (chunk * (s.keyDim + s.valueDim) + 2.0 * s.keyDim * s.valueDim);
+    out.push_back(
+        {Form::chunked, waves * chunks * kChunkLatency + macs / rate, chunk});
+  }
+  if (iface.supportsForm(Form::scan))
+    out.push_back({Form::scan,
+                   waves * (std::log2(std::max(2.0, tokens)) * kStepLatency +
+                            tokens / 1024.0 * kChunkLatency),
+                   1024});
+}
+
+} // namespace
+
+SmallVector<FormEstimate>
+mlir::linea::estimateForms(RecurrenceOpInterface op,
+                           const TargetDescription &target) {
+  SmallVector<FormEstimate> out;
+  std::optional<Shape> shape = shapeOf(op);
+  if (!shape)
+    return out;
+  if (target.kind == TargetDescription::Kind::CPU)
+    estimateCpu(op, *shape, target, out);
+  else
+    estimateNvptx(op, *shape, target, out);
+  return out;
+}
+
+std::optional<FormEstimate>
+mlir::linea::chooseForm(RecurrenceOpInterface op,
+                        const TargetDescription &target) {
+  SmallVector<FormEstimate> forms = estimateForms(op, target);
+  if (forms.empty())
+    return std::nullopt;
+  return *llvm::min_element(forms, [](const FormEstimate &a,
+                                      const FormEstimate &b) {
+    return a.seconds < b.seconds;
+  });
+}

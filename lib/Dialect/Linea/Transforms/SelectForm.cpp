@@ -1,0 +1,54 @@
+//===- SelectForm.cpp - The linea-select-form pass ---------------*- C++ -*-===//
+//
+// Only the pass: the estimates live in CostModel.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Dialect/Linea/Transforms/CostModel.h"
+#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include <thread>
+
+namespace mlir::linea {
+#define GEN_PASS_DEF_SELECTFORMPASS
+#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+} // namespace mlir::linea
+
+using namespace mlir;
+using namespace mlir::linea;
+
+namespace {
+struct SelectFormPass
+    : public linea::impl::SelectFormPassBase<SelectFormPass> {
+  using SelectFormPassBase::SelectFormPassBase;
+
+  void runOnOperation() override {
+    TargetDescription desc;
+    if (target == "nvptx") {
+      desc.kind = TargetDescription::Kind::NVPTX;
+    } else if (target != "cpu") {
+      getOperation()->emitError("linea-select-form: unknown target '")
+          << target << "' (expected cpu or nvptx)";
+      return signalPassFailure();
+    }
+    desc.cores = cores > 0 ? int64_t(cores)
+                           : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    desc.vectorWidth = vectorWidth;
+    desc.smCount = smCount;
+    desc.tensorCores = tensorCores;
+    getOperation()->walk([&](RecurrenceOpInterface op) {
+      if (op.getEvaluationForm() != Form::auto_)
+        return;
+      std::optional<FormEstimate> best = chooseForm(op, desc);
+      if (!best)
+        return;
+      op.setEvaluationForm(best->form);
+      if (best->chunkSize && !op.getChunkSizeValue())
+        op->setAttr("chunk_size", Builder(op->getContext())
+                                      .getI64IntegerAttr(*best->chunkSize));
+      if (!best->chunkSize)
+        op->removeAttr("chunk_size");
+      ++numSelected;
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,127 @@
+//===- CostModelTest.cpp - The cost model of linea-select-form ------------===//
+//
+// Estimates and choices for ops built from C++: where the forms flip, how
+// gates and targets move the flip, and what each target may choose.
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Dialect/Linea/IR/LineaOps.h"
+#include "linea/Dialect/Linea/Transforms/CostModel.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "gtest/gtest.h"
+
+using namespace mlir;
+using namespace mlir::linea;
+
+namespace {
+
+class CostModelTest : public ::testing::Test {
+protected:
+  CostModelTest() : builder(&ctx) {
+    ctx.loadDialect<LineaDialect, tensor::TensorDialect>();
+    module = ModuleOp::create(builder.getUnknownLoc());
+    builder.setInsertionPointToEnd(module->getBody());
+    cpu.cores = 1;
+  }
+
+  Value value(ArrayRef<int64_t> shape) {
+    return tensor::EmptyOp::create(builder, builder.getUnknownLoc(), shape,
+                                   builder.getF32Type());
+  }
+
+  /// Causal linear attention, B = 1, H = 8, K = V = 64, optional gate.
+  RecurrenceOpInterface attention(int64_t T, bool perKeyGate = false) {
+    Value q = value({1, T, 8, 64});
+    Value gate = perKeyGate ? value({1, T, 8, 64}) : Value();
+    auto op = LinearAttentionOp::create(
+        builder, builder.getUnknownLoc(), q, q, q, gate, nullptr,
+        /*causal=*/true, /*normalize=*/false, FeatureMap::identity, nullptr,
+        nullptr, Form::auto_, nullptr, false);
+    return cast<RecurrenceOpInterface>(op.getOperation());
+  }
+
+  Form choice(RecurrenceOpInterface op, const TargetDescription &target) {
+    std::optional<FormEstimate> best = chooseForm(op, target);
+    EXPECT_TRUE(best.has_value());
+    return best ? best->form : Form::auto_;
+  }
+
+  MLIRContext ctx;
+  OpBuilder builder;
+  OwningOpRef<ModuleOp> module;
+  TargetDescription cpu;
+};
+
+TEST_F(CostModelTest, CpuOffersWhatItLowers) {
+  auto forms = estimateForms(attention(64), cpu);
+  ASSERT_EQ(forms.size(), 2u);
+  EXPECT_EQ(forms[0].form, Form::recurrent);
+  EXPECT_EQ(forms[1].form, Form::quadratic);
+  Value r = value({1, 64, 2, 64}), u = value({2, 64});
+  auto wkv = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
+                            nullptr, nullptr, Form::auto_, nullptr, false);
+  auto wkvForms =
+      estimateForms(cast<RecurrenceOpInterface>(wkv.getOperation()), cpu);
+  ASSERT_EQ(wkvForms.size(), 1u);
+  EXPECT_EQ(wkvForms[0].form, Form::recurrent);
+}
+
+TEST_F(CostModelTest, QuadraticWinsOnlyForAFewTokens) {
+  EXPECT_EQ(choice(attention(1), cpu), Form::quadratic);
+  EXPECT_EQ(choice(attention(4), cpu), Form::quadratic);
+  EXPECT_EQ(choice(attention(16), cpu), Form::recurrent);
+  EXPECT_EQ(choice(attention(4096), cpu), Form::recurrent);
+}
+
+TEST_F(CostModelTest, PerKeyGateMovesTheFlip) {
+  EXPECT_EQ(choice(attention(1, true), cpu), Form::quadratic);
+  EXPECT_EQ(choice(attention(4, true), cpu), Form::recurrent);
+}
+
+TEST_F(CostModelTest, EstimatesGrowWithTokens) {
+  for (Form form : {Form::recurrent, Form::quadratic}) {
+    double previous = 0.0;
+    for (int64_t T : {1, 16, 256, 4096}) {
+      auto forms = estimateForms(attention(T), cpu);
+      auto it = llvm::find_if(forms, [&](auto &f) { return f.form == form; });
+      ASSERT_NE(it, forms.end());
+      EXPECT_GT(it->seconds, previous);
+      previous = it->seconds;
+    }
+  }
+}
+
+TEST_F(CostModelTest, MoreCoresNeverSlower) {
+  TargetDescription two = cpu;
+  two.cores = 2;
+  for (auto [one, both] : llvm::zip(estimateForms(attention(1024), cpu),
+                                    estimateForms(attention(1024), two)))
+    EXPECT_LE(both.seconds, one.seconds);
+}
+
+TEST_F(CostModelTest, GpuChunksLongSequences) {
+  TargetDescription gpu;
+  gpu.kind = TargetDescription::Kind::NVPTX;
+  EXPECT_EQ(choice(attention(4), gpu), Form::recurrent);
+  std::optional<FormEstimate> best = chooseForm(attention(4096), gpu);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->form, Form::chunked);
+  EXPECT_EQ(best->chunkSize, 64);
+}
+
+TEST_F(CostModelTest, DynamicShapesHaveNoEstimate) {
+  auto dynamic = RankedTensorType::get({1, ShapedType::kDynamic, 16},
+                                       builder.getF32Type());
+  Value k = UnrealizedConversionCastOp::create(builder, builder.getUnknownLoc(),
+                                               TypeRange{dynamic}, ValueRange{})
+                .getResult(0);
+  Value w = value({16});
+  auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k,
+                           nullptr, Form::auto_, nullptr, false);
+  EXPECT_FALSE(chooseForm(cast<RecurrenceOpInterface>(op.getOperation()), cpu)
+                   .has_value());
+}
+
+} // namespace
