@@ -48,10 +48,24 @@ def layer_reference(x, w_q, w_k, w_v, w_o, gamma, w_1, w_2):
     return h + np.maximum(n @ w_1, 0.0) @ w_2
 
 
+def ssd_inputs(rng):
+    return [rng.standard_normal((1, 256, 8, 32)), rng.standard_normal((1, 256, 8)) * 0.5,
+            np.log(rng.uniform(1, 16, 8)), rng.standard_normal((1, 256, 2, 16)) * 0.5,
+            rng.standard_normal((1, 256, 2, 16)) * 0.5, rng.standard_normal(8) * 0.5 - 1.0,
+            rng.standard_normal(8)]
+
+
+def ssd_reference(x, dt_raw, a_log, b, c, dt_bias, d):
+    z = dt_raw + dt_bias
+    dt = np.where(z > 20, z, np.log1p(np.exp(np.minimum(z, 20))))
+    return reference.ssd(x, dt, -np.exp(a_log), b, c, D=d)
+
+
 EXAMPLES = [
     ("mamba_block",) + layer_example(linea.MambaBlock),
     ("rwkv6_time_mix",) + layer_example(linea.RWKV6TimeMix),
     ("linear_attention_layer", layer_inputs, layer_reference),
+    ("mamba2_ssd", ssd_inputs, ssd_reference),
 ]
 
 
@@ -77,7 +91,7 @@ def main():
             times.append(time.perf_counter() - start)
         want = model(*[a.astype(np.float64) for a in arrays])
         err = rel_rms(out, want)
-        tokens = out.shape[0]
+        tokens = out.shape[-3] if out.ndim == 4 else out.shape[0]
         ok = err <= 1e-4
         failures += not ok
         print("%-24s %14.6e %12.3g %14.2f %s" % (name, float(np.sum(out, dtype=np.float64)), err,

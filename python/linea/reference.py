@@ -169,3 +169,28 @@ def wkv7_value_major(r, w, k, v, a, b):
             v[:, t, :, :, None] * k[:, t, :, None, :]
         o[:, t] = np.einsum("bhvk,bhk->bhv", St, r[:, t])
     return o
+
+
+def ssd(x, dt, A, B, C, D=None):
+    """Mamba-2's SSD in its matrix ("dual") form, independent of the
+    recurrence: per head h (group g = h / (H / G)),
+    y_t = sum_{s<=t} (C_t . B_s) exp(sum_{s<r<=t} dt_r A_h) dt_s x_s + D_h x_t.
+    x [Bt, T, H, P], dt [Bt, T, H] (already positive), A [H] (negative),
+    B, C [Bt, T, G, N]. Returns y [Bt, T, H, P]."""
+    x, dt, A, B, C = (np.asarray(a, np.float64) for a in (x, dt, A, B, C))
+    Bt, T, H, P = x.shape
+    G = B.shape[2]
+    y = np.zeros_like(x)
+    cum = np.cumsum(dt * A[None, None, :], axis=1)              # [Bt, T, H]
+    causal = np.tril(np.ones((T, T), dtype=bool))
+    for h in range(H):
+        g = h // (H // G)
+        scores = np.einsum("btn,bsn->bts", C[:, :, g], B[:, :, g])
+        # exp of a sum of non-positive terms, taken as a difference only
+        # where s <= t (so <= 0 and finite).
+        seg = cum[:, :, None, h] - cum[:, None, :, h]
+        decay = np.where(causal[None], np.exp(np.where(causal[None], seg, 0.0)), 0.0)
+        y[:, :, h] = np.einsum("bts,bsp->btp", scores * decay, dt[:, :, h, None] * x[:, :, h])
+    if D is not None:
+        y += np.asarray(D, np.float64)[None, None, :, None] * x
+    return y
