@@ -574,7 +574,7 @@ class Function:
         if feature_map != "identity":
             attrs.append("feature_map = #linea.feature_map<%s>" % feature_map)
         if scale is not None:
-            attrs.append("scale = %r : f32" % float(scale))
+            attrs.append("scale = %s : f32" % _float(scale))
         if decay is not None:
             if len(decay) != H:
                 raise ShapeError("%s: 'decay' must have %d entries, got %d" % (op, H, len(decay)))
@@ -634,7 +634,7 @@ class Function:
                            (B, 3, C) if return_state else None)
 
     def wkv6(self, r, k, v, w, u, initial_state=None, scale=None, form="auto",
-             return_state=False):
+             chunk_size=None, return_state=False):
         op = "wkv6"
         self._act(op, "r", r, 4)
         B, T, H, S = r.shape
@@ -643,8 +643,8 @@ class Function:
         self._check(op, "u", u, shape=(H, S), dtype="f32")
         if initial_state is not None:
             self._check(op, "initial_state", initial_state, shape=(B, H, S, S), dtype="f32")
-        attrs = (["scale = %r : f32" % float(scale)] if scale is not None else []) + \
-            self._form_attrs(form, None)
+        attrs = (["scale = %s : f32" % _float(scale)] if scale is not None else []) + \
+            self._form_attrs(form, chunk_size)
         return self._linea(op, [("r", r), ("k", k), ("v", v), ("w", w), ("u", u)],
                            [("initial_state", initial_state)], attrs, r.shape, r.dtype,
                            (B, H, S, S) if return_state else None)

@@ -56,16 +56,38 @@ protected:
 
 TEST_F(CostModelTest, CpuOffersWhatItLowers) {
   auto forms = estimateForms(attention(64), cpu);
-  ASSERT_EQ(forms.size(), 2u);
+  ASSERT_EQ(forms.size(), 4u);
   EXPECT_EQ(forms[0].form, Form::recurrent);
   EXPECT_EQ(forms[1].form, Form::quadratic);
+  EXPECT_EQ(forms[2].form, Form::chunked);
+  EXPECT_EQ(forms[2].chunkSize, 16);
   Value r = value({1, 64, 2, 64}), u = value({2, 64});
   auto wkv = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
                             nullptr, nullptr, Form::auto_, nullptr, false);
   auto wkvForms =
       estimateForms(cast<RecurrenceOpInterface>(wkv.getOperation()), cpu);
-  ASSERT_EQ(wkvForms.size(), 1u);
+  ASSERT_EQ(wkvForms.size(), 3u);
   EXPECT_EQ(wkvForms[0].form, Form::recurrent);
+  EXPECT_EQ(wkvForms[1].form, Form::chunked);
+  Value w7 = value({1, 64, 2, 64});
+  auto wkv7 = Wkv7Op::create(builder, builder.getUnknownLoc(), w7, w7, w7, w7,
+                             w7, w7, nullptr, Form::auto_, nullptr, false);
+  EXPECT_EQ(
+      estimateForms(cast<RecurrenceOpInterface>(wkv7.getOperation()), cpu)
+          .size(),
+      1u);
+}
+
+TEST_F(CostModelTest, ChunkedMatchesItsMeasurement) {
+  // benchmarks (see docs/FormSelection.md): ungated, H = 8, K = V = 64,
+  // T = 1024, chunks of 16: 5.36 ms measured.
+  auto forms = estimateForms(attention(1024), cpu);
+  auto chunked = llvm::find_if(forms, [](const FormEstimate &f) {
+    return f.form == Form::chunked && f.chunkSize == 16;
+  });
+  ASSERT_NE(chunked, forms.end());
+  EXPECT_NEAR(chunked->seconds, 5.36e-3, 1.5e-3);
+  EXPECT_EQ(choice(attention(1024), cpu), Form::recurrent);
 }
 
 TEST_F(CostModelTest, QuadraticWinsOnlyForAFewTokens) {

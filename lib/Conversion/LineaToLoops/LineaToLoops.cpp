@@ -46,8 +46,9 @@ struct ConvertLineaToLoopsPass
                  WalkResult::interrupt();
       op->emitOpError("form '")
           << stringifyForm(op.getEvaluationForm())
-          << "' has no CPU lowering; the recurrent form (and quadratic, for "
-             "linear_attention) is lowered";
+          << "' has no CPU lowering (every op has the recurrent form; "
+             "linear_attention also the quadratic and chunked forms, wkv6 the "
+             "chunked form)";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

@@ -1,8 +1,7 @@
 //===- LinearAttentionToLoops.cpp - linear_attention on the CPU -----------===//
 //
-// Maps linear attention onto the shared recurrence (recurrent form) and
-// emits its quadratic form: scores q_t . k_s weighted by the decay between
-// s and t, then times V.
+// Maps linear attention onto the shared recurrence: the recurrent, chunked
+// and quadratic forms all come from the core.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,7 +87,11 @@ struct LinearAttention {
   float scale;
 };
 
-void emitRecurrent(LoopEmitter &e, const LinearAttention &la) {
+/// Every form of linear attention on the shared core: one slice per
+/// (batch, head); the chunked form with `chunk` tokens per chunk (the
+/// quadratic form is one chunk of T).
+void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
+                int64_t chunk) {
   e.parallel({la.B, la.H}, [&](LoopEmitter &pe, ValueRange ivs) {
     Value b = ivs[0], h = ivs[1];
     Value hk = pe.indexDiv(h, la.H / la.Hk);
@@ -134,120 +137,11 @@ void emitRecurrent(LoopEmitter &e, const LinearAttention &la) {
     s.stateIndex = [b, h](Value i, Value j) {
       return SmallVector<Value>{b, h, i, j};
     };
-    emitRecurrentSlice(pe, s);
-  });
-}
-
-/// The quadratic form, per slice: o_t = sum_{s<=t} (q_t . (k_s * D(s, t)))
-/// v_s + (q_t * D(-1, t)) S_0, with the decay D(s, t) = exp(sum_{s<r<=t}
-/// log a_r). The sum is kept running while s walks down from t, so it is
-/// exact however large the gates: a cumulative sum from the sequence start
-/// would subtract two huge numbers and lose the small difference.
-void emitQuadratic(LoopEmitter &e, const LinearAttention &la) {
-  bool causal = la.op.getCausal(), normalize = la.op.getNormalize();
-  bool decayed = la.decayed();
-  int64_t kg = la.perKeyGate ? la.K : 1;
-  e.parallel({la.B, la.H}, [&](LoopEmitter &pe, ValueRange ivs) {
-    Value b = ivs[0], h = ivs[1];
-    Value hk = pe.indexDiv(h, la.H / la.Hk);
-    Value acc = pe.alloca({la.V});
-    Value logDecay = pe.alloca({kg});
-    auto decayOf = [&](LoopEmitter &x, Value i) {
-      return x.exp(x.load(logDecay, {la.perKeyGate ? i : x.index(0)}));
-    };
-    // Moves the decay window past token s: log D += log a_s.
-    auto extend = [&](LoopEmitter &x, Value s) {
-      x.loop(kg, [&](LoopEmitter &xi, Value i) {
-        Value sum = xi.add(xi.load(logDecay, {i}), la.logDecay(xi, b, h, s, i));
-        xi.store(sum, logDecay, {i});
-      });
-    };
-    pe.loop(la.T, [&](LoopEmitter &et, Value t) {
-      et.fill(acc, {la.V}, et.f32(0.0));
-      et.fill(logDecay, {kg}, et.f32(0.0));
-      Value count =
-          causal
-              ? arith::AddIOp::create(et.builder(), t, et.index(1)).getResult()
-              : et.index(la.T);
-      SmallVector<Value> den = et.loop(
-          et.index(0), count, {et.f32(0.0)},
-          [&](LoopEmitter &es, Value r,
-              ValueRange carried) -> SmallVector<Value> {
-            Value s =
-                causal ? arith::SubIOp::create(es.builder(), t, r).getResult()
-                       : r;
-            SmallVector<Value> dot =
-                es.loop(la.K, {es.f32(0.0)},
-                        [&](LoopEmitter &ei, Value i,
-                            ValueRange d) -> SmallVector<Value> {
-                          Value term = ei.mul(la.query(ei, b, hk, t, i),
-                                              la.key(ei, b, hk, s, i));
-                          if (decayed && la.perKeyGate)
-                            term = ei.mul(term, decayOf(ei, i));
-                          return {ei.add(d[0], term)};
-                        });
-            Value score = dot[0];
-            if (decayed && !la.perKeyGate)
-              score = es.mul(score, decayOf(es, Value()));
-            es.loop(la.V, [&](LoopEmitter &ej, Value j) {
-              Value a = ej.load(acc, {j});
-              ej.store(ej.add(a, ej.mul(score, la.value(ej, b, h, s, j))), acc,
-                       {j});
-            });
-            if (decayed)
-              extend(es, s);
-            return {es.add(carried[0], score)};
-          });
-      // The window now covers tokens 0..t: the initial state's decay.
-      if (la.init)
-        et.loop(la.K, [&](LoopEmitter &ei, Value i) {
-          Value w = la.query(ei, b, hk, t, i);
-          if (decayed)
-            w = ei.mul(w, decayOf(ei, i));
-          ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
-            Value s0 = ej.load(la.init, {b, h, i, j});
-            ej.store(ej.add(ej.load(acc, {j}), ej.mul(w, s0)), acc, {j});
-          });
-        });
-      Value denom = normalize ? et.add(den[0], et.f32(1e-6)) : Value();
-      et.loop(la.V, [&](LoopEmitter &ej, Value j) {
-        Value o = ej.load(acc, {j});
-        ej.store(denom ? ej.div(o, denom) : o, la.output, {b, t, h, j});
-      });
-    });
-    if (!la.op.getWithFinalState())
-      return;
-    // S_T = sum_s D(s, T-1) k_s v_s^T + D(-1, T-1) S_0, s from T-1 down.
-    pe.fill(logDecay, {kg}, pe.f32(0.0));
-    pe.loop(la.K, [&](LoopEmitter &ei, Value i) {
-      ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
-        ej.store(ej.f32(0.0), la.state, {b, h, i, j});
-      });
-    });
-    pe.loop(la.T, [&](LoopEmitter &er, Value r) {
-      Value s = arith::SubIOp::create(er.builder(), er.index(la.T - 1), r);
-      er.loop(la.K, [&](LoopEmitter &ei, Value i) {
-        Value ki = la.key(ei, b, hk, s, i);
-        if (decayed)
-          ki = ei.mul(ki, decayOf(ei, i));
-        ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
-          Value sij = ej.load(la.state, {b, h, i, j});
-          ej.store(ej.add(sij, ej.mul(ki, la.value(ej, b, h, s, j))), la.state,
-                   {b, h, i, j});
-        });
-      });
-      if (decayed)
-        extend(er, s);
-    });
-    if (la.init)
-      pe.loop(la.K, [&](LoopEmitter &ei, Value i) {
-        Value d = decayed ? decayOf(ei, i) : ei.f32(1.0);
-        ei.loop(la.V, [&](LoopEmitter &ej, Value j) {
-          Value sij = ej.load(la.state, {b, h, i, j});
-          Value s0 = ej.load(la.init, {b, h, i, j});
-          ej.store(ej.add(sij, ej.mul(d, s0)), la.state, {b, h, i, j});
-        });
-      });
+    // Without causality there is one chunk: the recurrent form serves it.
+    if (form == Form::recurrent || (form == Form::chunked && !s.causal))
+      emitRecurrentSlice(pe, s);
+    else
+      emitChunkedSlice(pe, s, form == Form::quadratic ? la.T : chunk);
   });
 }
 
@@ -256,17 +150,14 @@ struct LinearAttentionToLoops : public OpRewritePattern<LinearAttentionOp> {
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    FailureOr<Form> form =
-        loweredForm(op, rewriter, {Form::recurrent, Form::quadratic});
+    FailureOr<Form> form = loweredForm(
+        op, rewriter, {Form::recurrent, Form::quadratic, Form::chunked});
     if (failed(form))
       return failure();
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     LoopEmitter e(b);
     LinearAttention la(op, e);
-    if (*form == Form::quadratic)
-      emitQuadratic(e, la);
-    else
-      emitRecurrent(e, la);
+    emitSlices(e, la, *form, op.getChunkSize().value_or(kDefaultChunkSize));
     replaceWithBuffers(op, rewriter, e, la.output, la.state);
     return success();
   }

@@ -16,6 +16,9 @@
 
 namespace mlir::linea::detail {
 
+/// The chunk size of the chunked form when the op sets none.
+constexpr int64_t kDefaultChunkSize = 64;
+
 /// The static shape of a tensor value.
 ArrayRef<int64_t> shapeOf(Value tensor);
 

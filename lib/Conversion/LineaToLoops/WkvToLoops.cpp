@@ -27,9 +27,10 @@ struct HeadSlices {
 
   /// Runs `body` for every (batch, head) slice with the slice's common
   /// fields (sizes, state, output, value rows of `values`) filled in.
+  /// `chunk` > 0 asks for the chunked form.
   template <typename Fn>
   void forEach(LoopEmitter &e, Value values, ArrayRef<Value> tokenRows,
-               Value init, float scale, Fn body) {
+               Value init, float scale, Fn body, int64_t chunk = 0) {
     e.parallel({B, H}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], h = ivs[1];
       RecurrenceSlice s;
@@ -69,7 +70,10 @@ struct HeadSlices {
           x.prefetchRow(buf, {b, t, h, x.index(0)}, S);
         x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
       };
-      emitRecurrentSlice(pe, s);
+      if (chunk > 0)
+        emitChunkedSlice(pe, s, chunk);
+      else
+        emitRecurrentSlice(pe, s);
     });
   }
 
@@ -82,7 +86,9 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
 
   LogicalResult matchAndRewrite(Wkv6Op op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(loweredForm(op, rewriter, {Form::recurrent})))
+    FailureOr<Form> form =
+        loweredForm(op, rewriter, {Form::recurrent, Form::chunked});
+    if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder);
@@ -100,7 +106,10 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
                      s.bonus = [u, h](LoopEmitter &x, Value i) {
                        return x.load(u, {h, i});
                      };
-                   });
+                   },
+                   *form == Form::chunked
+                       ? int64_t(op.getChunkSize().value_or(kDefaultChunkSize))
+                       : 0);
     replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
     return success();
   }

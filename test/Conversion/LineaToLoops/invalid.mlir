@@ -1,8 +1,8 @@
 // RUN: linea-opt %s -convert-linea-to-loops -split-input-file -verify-diagnostics
 
-func.func @chunked_not_lowered(%r: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
-  // expected-error @+1 {{'linea.wkv6' op form 'chunked' has no CPU lowering}}
-  %o = linea.wkv6 %r, %r, %r, %r, %u {form = #linea.form<chunked>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+func.func @chunked_not_lowered(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
+  // expected-error @+1 {{'linea.wkv7' op form 'chunked' has no CPU lowering}}
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
 }
 

@@ -47,18 +47,24 @@ func.func @recurrent_scalar_gate(%q: tensor<2x5x1x4xbf16>, %k: tensor<2x5x1x4xbf
 
 // -----
 
-// Quadratic form: for each query t, s walks down from t with the decay
-// window's log-sum kept running (exact for any gate magnitude).
+// Quadratic form: the chunked form with one chunk of T. For each query t,
+// s walks down from t with the decay window's log-sum kept running (exact
+// for any gate magnitude), then the state (here zero) is read through the
+// window.
 // CHECK-LABEL: func @quadratic
 // CHECK:         scf.parallel
-// CHECK:           %[[LOGD:.+]] = memref.alloca() : memref<1xf32>
-// CHECK:           scf.for %[[T:.+]] =
-// CHECK:             %[[COUNT:.+]] = arith.addi %[[T]]
-// CHECK:             scf.for %[[R:.+]] = %{{.+}} to %[[COUNT]]
-// CHECK:               %[[S:.+]] = arith.subi %[[T]], %[[R]]
-// CHECK:               memref.load %[[LOGD]]
-// CHECK:               math.exp
-// CHECK:               memref.store %{{.+}}, %[[LOGD]]
+// CHECK:           %[[ACC:.+]] = memref.alloca() : memref<4xf32>
+// CHECK:           %[[WINDOW:.+]] = memref.alloca() : memref<1xf32>
+// CHECK:           scf.for %[[C:.+]] = %{{.+}} to %[[ONE:[a-z0-9_]+]] step
+// CHECK:             scf.for %[[R:.+]] =
+// CHECK:               %[[T:.+]] = arith.addi %{{.+}}, %[[R]]
+// CHECK:               %[[COUNT:.+]] = arith.addi %[[R]]
+// CHECK:               scf.for %[[N:.+]] = %{{.+}} to %[[COUNT]]
+// CHECK:                 %[[S:.+]] = arith.subi %[[T]], %[[N]]
+// CHECK:                 memref.load %[[WINDOW]]
+// CHECK:                 math.exp
+// CHECK:                 math.fma
+// CHECK:                 memref.store %{{.+}}, %[[WINDOW]]
 func.func @quadratic(%q: tensor<1x6x2x4xf32>, %k: tensor<1x6x2x4xf32>, %v: tensor<1x6x2x4xf32>) -> tensor<1x6x2x4xf32> {
   %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.1>, form = #linea.form<quadratic>} : tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>
   return %o : tensor<1x6x2x4xf32>

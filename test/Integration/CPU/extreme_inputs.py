@@ -46,10 +46,11 @@ for softplus in (False, True):
 # Gates near 0 (decay ~ 1) and very negative log-gates (decay exactly 0).
 for label, gate in (("gates near 0", lambda s: -1e-7 * rng.random(s)),
                     ("log-gates down to -1e30", lambda s: -10.0 ** rng.uniform(0, 30, s))):
-    for form in ("recurrent", "quadratic"):
+    for form, chunk in (("recurrent", None), ("quadratic", None), ("chunked", 4)):
         f = Function("la")
         q = f.arg("q", (1, 9, 2, 4)); g = f.arg("g", (1, 9, 2, 4))
-        o, s = f.linear_attention(q, q, q, gate=g, form=form, return_state=True)
+        o, s = f.linear_attention(q, q, q, gate=g, form=form, chunk_size=chunk,
+                                  return_state=True)
         f.ret(o, s)
         qa, ga = f32(rng.standard_normal((1, 9, 2, 4))), f32(gate((1, 9, 2, 4)))
         got = linea.compile(f)(qa, ga)
@@ -57,13 +58,14 @@ for label, gate in (("gates near 0", lambda s: -1e-7 * rng.random(s)),
         want = reference.linear_attention(qr, qr, qr, gate=ga.astype(np.float64))
         check("linear_attention %s %s" % (form, label), got[0], want[0], 1e-5)
         check("linear_attention %s %s state" % (form, label), got[1], want[1], 1e-5)
-    f = Function("wkv6")
-    r = f.arg("r", (1, 9, 2, 4)); w = f.arg("w", (1, 9, 2, 4)); uu = f.arg("u", (2, 4))
-    f.ret(f.wkv6(r, r, r, w, uu))
-    ra, wa, ua = f32(rng.standard_normal((1, 9, 2, 4))), f32(gate((1, 9, 2, 4))), f32(rng.standard_normal((2, 4)))
-    rr = ra.astype(np.float64)
-    check("wkv6 " + label, linea.compile(f)(ra, wa, ua),
-          reference.wkv6(rr, rr, rr, wa.astype(np.float64), ua.astype(np.float64))[0], 1e-5)
+    for form in ("recurrent", "chunked"):
+        f = Function("wkv6")
+        r = f.arg("r", (1, 9, 2, 4)); w = f.arg("w", (1, 9, 2, 4)); uu = f.arg("u", (2, 4))
+        f.ret(f.wkv6(r, r, r, w, uu, form=form, chunk_size=4 if form == "chunked" else None))
+        ra, wa, ua = f32(rng.standard_normal((1, 9, 2, 4))), f32(gate((1, 9, 2, 4))), f32(rng.standard_normal((2, 4)))
+        rr = ra.astype(np.float64)
+        check("wkv6 %s %s" % (form, label), linea.compile(f)(ra, wa, ua),
+              reference.wkv6(rr, rr, rr, wa.astype(np.float64), ua.astype(np.float64))[0], 1e-5)
 
 # Head sizes 1 and 3 (16, 40, 64 and 96 are in wkv.py and linear_attention.py).
 for S in (1, 3):

@@ -1,6 +1,7 @@
 # RUN: %python %s
-# linear_attention, recurrent and quadratic forms, every dtype and option,
-# against the float64 reference (python/linea/reference.py).
+# linear_attention, recurrent, quadratic and chunked forms (chunks of 3,
+# which 7 tokens do not fill, and of 16, more than T), every dtype and
+# option, against the float64 reference (python/linea/reference.py).
 
 import numpy as np
 
@@ -16,7 +17,7 @@ functions, expectations = [], []
 def case(name, B=2, T=7, Hk=2, H=2, K=8, V=8, dtype="f32", gate=None,
          init=False, state=False, causal=True, normalize=False,
          feature_map="identity", scale=None, decay=None, form="recurrent",
-         gate_scale=1.0):
+         gate_scale=1.0, chunk=None):
     q = rng.standard_normal((B, T, Hk, K))
     k = rng.standard_normal((B, T, Hk, K))
     v = rng.standard_normal((B, T, H, V))
@@ -43,6 +44,8 @@ def case(name, B=2, T=7, Hk=2, H=2, K=8, V=8, dtype="f32", gate=None,
     if decay is not None:
         attrs.append("decay = array<f32: %s>" % ", ".join(repr(d) for d in decay))
     attrs.append("form = #linea.form<%s>" % form)
+    if chunk:
+        attrs.append("chunk_size = %d : i64" % chunk)
     results = [((B, T, H, V), dtype)] + ([((B, H, K, V), "f32")] if state else [])
     fn = "f%d" % len(functions)
     functions.append(op_function(fn, "linea.linear_attention", ops, ", ".join(attrs), results))
@@ -54,7 +57,12 @@ def case(name, B=2, T=7, Hk=2, H=2, K=8, V=8, dtype="f32", gate=None,
     expectations.append((name, fn, ops, dtype, want_o, want_s if state else None))
 
 
-for form in ["recurrent", "quadratic"]:
+add_case = case
+for form, chunk in [("recurrent", None), ("quadratic", None), ("chunked", 3), ("chunked", 16)]:
+    label = form + (" C=%d" % chunk if chunk else "")
+
+    def case(name, form=form, chunk=chunk, label=label, **kw):
+        add_case(name.replace(form, label, 1), form=form, chunk=chunk, **kw)
     case(form + " basic odd T")
     case(form + " T=1", T=1)
     case(form + " B=3 grouped heads Hk=1 H=4", B=3, Hk=1, H=4)
@@ -76,6 +84,7 @@ for form in ["recurrent", "quadratic"]:
              init=True, state=True)
         case(form + " " + dtype + " normalize", dtype=dtype, normalize=True,
              feature_map="elu_plus_one")
+case = add_case
 for S in [16, 40, 64, 96]:
     case("recurrent head size %d" % S, B=1, T=5, H=2, Hk=2, K=S, V=S, gate="per_key",
          init=True, state=True)

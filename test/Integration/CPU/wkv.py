@@ -41,7 +41,8 @@ def wkv4_case(name, B=2, T=9, C=12, dtype="f32", init=False, state=False, kmax=1
         (y, s if state else None), dtype)
 
 
-def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, scale=None):
+def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, scale=None,
+              chunk=None):
     r, k, v = rng.standard_normal((3, B, T, H, S))
     w = -np.exp(rng.standard_normal((B, T, H, S)) - 1.0)
     u = rng.standard_normal((H, S))
@@ -52,7 +53,8 @@ def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, sc
     o, s = reference.wkv6(*[o.value for o in ops[:5]],
                           initial_state=ops[5].value if init else None,
                           scale=1.0 if scale is None else scale)
-    attrs = "form = #linea.form<recurrent>" + (", scale = %r : f32" % scale if scale else "")
+    attrs = ("form = #linea.form<chunked>, chunk_size = %d : i64" % chunk if chunk
+             else "form = #linea.form<recurrent>") + (", scale = %r : f32" % scale if scale else "")
     results = [((B, T, H, S), dtype)] + ([((B, H, S, S), "f32")] if state else [])
     add(name, "linea.wkv6", ops, attrs, results, (o, s if state else None), dtype)
 
@@ -91,6 +93,15 @@ for S in [16, 40, 64, 96]:
     wkv6_case("wkv6 head size %d" % S, B=1, T=4, S=S, init=True, state=True)
 for dtype in ["bf16", "f16"]:
     wkv6_case("wkv6 " + dtype, dtype=dtype, init=True, state=True)
+# The chunked form: chunks of 3 (7 tokens leave a tail), of 16 (> T), T = 1.
+for chunk in (3, 16):
+    wkv6_case("wkv6 chunked C=%d" % chunk, chunk=chunk)
+    wkv6_case("wkv6 chunked C=%d state in and out, scale" % chunk, chunk=chunk, init=True,
+              state=True, scale=0.5)
+    wkv6_case("wkv6 chunked C=%d T=1" % chunk, chunk=chunk, T=1, init=True, state=True)
+    wkv6_case("wkv6 chunked C=%d bf16" % chunk, chunk=chunk, dtype="bf16", init=True, state=True)
+wkv6_case("wkv6 chunked C=4 head size 64, T=21", chunk=4, B=1, T=21, S=64, init=True,
+          state=True)
 
 wkv7_case("wkv7 minimal")
 wkv7_case("wkv7 T=1", T=1)

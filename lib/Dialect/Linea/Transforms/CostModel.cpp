@@ -9,6 +9,7 @@
 
 #include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include <algorithm>
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::linea;
@@ -76,15 +77,30 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
                  kRecurrentOverhead +
                      perSlice * tokens * state * c.recurrentPerUpdate,
                  std::nullopt});
-  // The CPU lowering has a quadratic form for linear attention only.
-  if (auto la = dyn_cast<LinearAttentionOp>(op)) {
+  // The CPU lowering has a quadratic form for linear attention, and a
+  // chunked form (scores within chunks, the state between them) for linear
+  // attention and wkv6. A chunk of C tokens costs C (C + 1) / 2 scores and
+  // two passes over the state, each unit at the rates measured above.
+  auto la = dyn_cast<LinearAttentionOp>(op);
+  double macs = static_cast<double>(s.keyDim + s.valueDim);
+  if (la) {
     double pairs = la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
     out.push_back({Form::quadratic,
                    kQuadraticOverhead +
-                       perSlice * pairs * (s.keyDim + s.valueDim) *
-                           c.quadraticPerScoreMac,
+                       perSlice * pairs * macs * c.quadraticPerScoreMac,
                    std::nullopt});
   }
+  if ((la && la.getCausal()) || isa<Wkv6Op>(op))
+    for (int64_t chunk : {16, 64}) {
+      double size = std::min(tokens, static_cast<double>(chunk));
+      double chunks = std::ceil(tokens / size);
+      double scores = chunks * size * (size + 1) / 2;
+      out.push_back({Form::chunked,
+                     kQuadraticOverhead +
+                         perSlice * (scores * macs * c.quadraticPerScoreMac +
+                                     2 * tokens * state * c.recurrentPerUpdate),
+                     chunk});
+    }
 }
 
 /// NVPTX: analytic, from the H100's published rates (no GPU measured this

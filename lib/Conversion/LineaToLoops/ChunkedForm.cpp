@@ -1,0 +1,196 @@
+//===- ChunkedForm.cpp - Chunked and quadratic forms of the core ---------===//
+//
+// Within a chunk [c0, c1), with D(s, t) = exp(sum_{s < r <= t} log a_r):
+//   post-update (o_t = q_t S_t):
+//     o_t = sum_{c0 <= s <= t} (q_t . (k_s * D(s, t))) v_s + (q_t * D(c0-1, t)) S
+//   pre-update with a bonus (o_t = q_t S_{t-1} + (q_t . (u * k_t)) v_t):
+//     o_t = sum_{c0 <= s < t} (q_t . (k_s * D(s, t-1))) v_s
+//           + (q_t * D(c0-1, t-1)) S + (q_t . (u * k_t)) v_t
+//   S <- D(c0-1, c1-1) S + sum_s (k_s * D(s, c1-1)) v_s^T.
+// The window's log-sum is kept running while s walks down from t: a decay
+// is never the difference of two large cumulative sums, so it is exact for
+// any gate magnitude (even -1e30) and any T.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RecurrenceCore.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace mlir::linea::detail;
+
+namespace {
+
+class ChunkEmitter {
+public:
+  ChunkEmitter(const RecurrenceSlice &s, int64_t chunk)
+      : s(s), chunk(std::min(chunk, s.tokens)),
+        windowDim(s.logDecay && s.decayPerKey ? s.keyDim : 1) {}
+
+  void emit(LoopEmitter &e) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    acc = e.alloca({V});
+    window = e.alloca({windowDim});
+    // The state buffer carries S between chunks; z (normalize) beside it.
+    e.loop(K, [&](LoopEmitter &ei, Value i) {
+      ei.loop(V, [&](LoopEmitter &ej, Value j) {
+        Value init = s.initialState
+                         ? ej.load(s.initialState, s.stateIndex(i, j))
+                         : ej.f32(0.0);
+        ej.store(init, s.state, s.stateIndex(i, j));
+      });
+    });
+    if (s.normalize) {
+      z = e.alloca({K});
+      e.fill(z, {K}, e.f32(0.0));
+    }
+    int64_t full = s.tokens / chunk, tail = s.tokens % chunk;
+    e.loop(full, [&](LoopEmitter &ec, Value c) {
+      Value c0 = arith::MulIOp::create(ec.builder(), c, ec.index(chunk));
+      emitChunk(ec, c0, chunk);
+    });
+    if (tail)
+      emitChunk(e, e.index(full * chunk), tail);
+  }
+
+private:
+  Value add(LoopEmitter &e, Value x, int64_t y) {
+    return arith::AddIOp::create(e.builder(), x, e.index(y));
+  }
+
+  /// exp of the window's log-sum for key i (or the one shared sum).
+  Value decay(LoopEmitter &e, Value i) {
+    if (!s.logDecay)
+      return Value();
+    return e.exp(e.load(window, {windowDim > 1 ? i : e.index(0)}));
+  }
+
+  /// Moves the window past token t: log-sum += log a_t.
+  void extend(LoopEmitter &e, Value t) {
+    if (!s.logDecay)
+      return;
+    e.loop(windowDim, [&](LoopEmitter &ei, Value i) {
+      ei.store(ei.add(ei.load(window, {i}), s.logDecay(ei, t, i)), window,
+               {i});
+    });
+  }
+
+  void emitChunk(LoopEmitter &e, Value c0, int64_t len) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    bool pre = static_cast<bool>(s.bonus);
+    // Outputs: token c0 + r reads the chunk's tokens s <= t (s < t before
+    // the update) and the state left by the previous chunks.
+    e.loop(len, [&](LoopEmitter &et, Value r) {
+      Value t = arith::AddIOp::create(et.builder(), c0, r);
+      if (s.beginToken)
+        s.beginToken(et, t);
+      et.fill(acc, {V}, et.f32(0.0));
+      et.fill(window, {windowDim}, et.f32(0.0));
+      // Tokens s = t (or t - 1), ..., c0; non-causal: the whole chunk.
+      Value count = s.causal ? (pre ? r : add(et, r, 1)) : et.index(len);
+      SmallVector<Value> den = et.loop(
+          et.index(0), count, {et.f32(0.0)},
+          [&](LoopEmitter &es, Value n, ValueRange carried) -> SmallVector<Value> {
+            Value src =
+                s.causal ? arith::SubIOp::create(es.builder(),
+                                                 pre ? add(es, t, -1) : t, n)
+                               .getResult()
+                         : arith::AddIOp::create(es.builder(), c0, n).getResult();
+            SmallVector<Value> dot = es.loop(
+                K, {es.f32(0.0)},
+                [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
+                  Value term = ei.mul(s.query(ei, t, i), s.key(ei, src, i));
+                  if (windowDim > 1)
+                    term = ei.mul(term, decay(ei, i));
+                  return {ei.add(d[0], term)};
+                });
+            Value score = dot[0];
+            if (s.logDecay && windowDim == 1)
+              score = es.mul(score, decay(es, Value()));
+            es.loop(V, [&](LoopEmitter &ej, Value j) {
+              ej.store(ej.fma(score, s.value(ej, src, j), ej.load(acc, {j})),
+                       acc, {j});
+            });
+            extend(es, src);
+            return {es.add(carried[0], score)};
+          });
+      // The window now spans c0 .. t (t - 1): the previous chunks' state.
+      Value denTotal = den[0];
+      SmallVector<Value> inter = et.loop(
+          K, {et.f32(0.0), et.f32(0.0)},
+          [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
+            Value qi = s.query(ei, t, i);
+            Value w = s.logDecay ? ei.mul(qi, decay(ei, i)) : qi;
+            ei.loop(V, [&](LoopEmitter &ej, Value j) {
+              Value sij = ej.load(s.state, s.stateIndex(i, j));
+              ej.store(ej.fma(w, sij, ej.load(acc, {j})), acc, {j});
+            });
+            Value zden = z ? ei.fma(w, ei.load(z, {i}), c[0]) : c[0];
+            Value bonus = c[1];
+            if (pre)
+              bonus = ei.fma(qi, ei.mul(s.bonus(ei, i), s.key(ei, t, i)), bonus);
+            return {zden, bonus};
+          });
+      Value denom = s.normalize
+                        ? et.add(et.add(denTotal, inter[0]),
+                                 et.f32(s.normalizeEps))
+                        : Value();
+      et.loop(V, [&](LoopEmitter &ej, Value j) {
+        Value o = ej.load(acc, {j});
+        if (pre)
+          o = ej.fma(inter[1], s.value(ej, t, j), o);
+        s.storeOutput(ej, t, j, denom ? ej.div(o, denom) : o);
+      });
+    });
+    // The state (and z) after the chunk: scale by the chunk's whole decay,
+    // then add each token's k v^T through its window to the chunk's end.
+    Value last = add(e, c0, len - 1);
+    if (s.logDecay) {
+      e.fill(window, {windowDim}, e.f32(0.0));
+      e.loop(len, [&](LoopEmitter &et, Value r) {
+        extend(et, arith::AddIOp::create(et.builder(), c0, r));
+      });
+      e.loop(K, [&](LoopEmitter &ei, Value i) {
+        Value d = decay(ei, i);
+        ei.loop(V, [&](LoopEmitter &ej, Value j) {
+          SmallVector<Value> at = s.stateIndex(i, j);
+          ej.store(ej.mul(d, ej.load(s.state, at)), s.state, at);
+        });
+        if (z)
+          ei.store(ei.mul(d, ei.load(z, {i})), z, {i});
+      });
+    }
+    e.fill(window, {windowDim}, e.f32(0.0));
+    e.loop(len, [&](LoopEmitter &er, Value r) {
+      Value src = arith::SubIOp::create(er.builder(), last, r);
+      er.loop(K, [&](LoopEmitter &ei, Value i) {
+        Value ki = s.key(ei, src, i);
+        if (s.logDecay)
+          ki = ei.mul(ki, decay(ei, i));
+        ei.loop(V, [&](LoopEmitter &ej, Value j) {
+          SmallVector<Value> at = s.stateIndex(i, j);
+          ej.store(ej.fma(ki, s.value(ej, src, j), ej.load(s.state, at)),
+                   s.state, at);
+        });
+        if (z)
+          ei.store(ei.add(ei.load(z, {i}), ki), z, {i});
+      });
+      extend(er, src);
+    });
+  }
+
+  const RecurrenceSlice &s;
+  int64_t chunk, windowDim;
+  Value acc, window, z;
+};
+
+} // namespace
+
+void mlir::linea::detail::emitChunkedSlice(LoopEmitter &e,
+                                           const RecurrenceSlice &slice,
+                                           int64_t chunk) {
+  assert(!slice.rankOneA && "the chunked form is for diagonal transitions");
+  assert((slice.causal || chunk >= slice.tokens) &&
+         "a non-causal slice is one chunk");
+  ChunkEmitter(slice, chunk).emit(e);
+}
