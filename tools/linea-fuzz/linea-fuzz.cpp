@@ -33,6 +33,10 @@ const DialectRegistry &registry() {
 
 constexpr const char *kPipelines[] = {
     "builtin.module(canonicalize)",
+    "builtin.module(linea-reassociate)",
+    "builtin.module(linea-select-form{target=cpu})",
+    "builtin.module(linea-select-form{target=nvptx})",
+    "builtin.module(linea-approximate-math)",
     "builtin.module(convert-linea-to-loops)",
     "builtin.module(linea-export-functions)",
     "builtin.module(linea-cpu-pipeline)",
