@@ -78,6 +78,20 @@ TEST_F(CostModelTest, CpuOffersWhatItLowers) {
       1u);
 }
 
+TEST_F(CostModelTest, SelectiveScanOffersScanButRunsRecurrent) {
+  Value u = value({1, 1536, 512}), a = value({1536, 16});
+  Value bm = value({1, 1, 16, 512});
+  auto op = SelectiveScanOp::create(
+      builder, builder.getUnknownLoc(), u, u, a, bm, bm, nullptr, nullptr,
+      nullptr, nullptr, /*delta_softplus=*/true, Form::auto_, nullptr, false);
+  auto iface = cast<RecurrenceOpInterface>(op.getOperation());
+  auto forms = estimateForms(iface, cpu);
+  ASSERT_EQ(forms.size(), 2u);
+  EXPECT_EQ(forms[1].form, Form::scan);
+  EXPECT_EQ(forms[1].chunkSize, 64);
+  EXPECT_EQ(choice(iface, cpu), Form::recurrent);
+}
+
 TEST_F(CostModelTest, ChunkedMatchesItsMeasurement) {
   // benchmarks (see docs/FormSelection.md): ungated, H = 8, K = V = 64,
   // T = 1024, chunks of 16: 5.36 ms measured.

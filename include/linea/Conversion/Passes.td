@@ -19,8 +19,8 @@ def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
     bufferization of the surrounding IR applies unchanged.
 
     Implemented forms: `recurrent` for every op, `quadratic` and `chunked`
-    for `linear_attention`, `chunked` for `wkv6` (chunk size from
-    `chunk_size`, 64 when absent); `auto` is lowered as `recurrent` (the CPU
+    for `linear_attention`, `chunked` for `wkv6`, `scan` for
+    `selective_scan` (chunk size from `chunk_size`, 64 when absent); `auto` is lowered as `recurrent` (the CPU
     pipeline runs `linea-select-form` first, which chooses). Activations of any element type
     are read and written in their type; the state and all arithmetic are f32.
     An op in a form without a CPU lowering, or with dynamic shapes, is an

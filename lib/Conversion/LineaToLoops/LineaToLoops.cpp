@@ -48,7 +48,7 @@ struct ConvertLineaToLoopsPass
           << stringifyForm(op.getEvaluationForm())
           << "' has no CPU lowering (every op has the recurrent form; "
              "linear_attention also the quadratic and chunked forms, wkv6 the "
-             "chunked form)";
+             "chunked form, selective_scan the scan form)";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

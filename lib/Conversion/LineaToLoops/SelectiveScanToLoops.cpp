@@ -32,6 +32,8 @@ struct Scan {
   int64_t B, D, L, G, N;
   Value u, delta, A, Bm, Cm, dSkip, z, bias, output, state;
   bool softplus;
+  /// Tokens per chunk of the scan form; 0: the recurrent form.
+  int64_t scanChunk = 0;
 
   void emit(LoopEmitter &e, Value init) {
     int64_t block = std::min(L, kBlock);
@@ -39,6 +41,15 @@ struct Scan {
     ct = e.alloc({B, G, block, N}, e.builder().getF32Type());
     dt = e.alloc({B, D, block}, e.builder().getF32Type());
     gate = z ? e.alloc({B, D, block}, e.builder().getF32Type()) : Value();
+    if (scanChunk) {
+      scanChunk = std::min(scanChunk, block);
+      int64_t chunks = (block + scanChunk - 1) / scanChunk;
+      Type f32 = e.builder().getF32Type();
+      yLocal = e.alloc({B, D, block}, f32);
+      chunkDecay = e.alloc({B, D, chunks, N}, f32);
+      chunkState = e.alloc({B, D, chunks, N}, f32);
+      carryIn = e.alloc({B, D, chunks, N}, f32);
+    }
     // The state buffer holds the initial state (or zeros) before block 0.
     e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
       pe.loop(N, [&](LoopEmitter &en, Value n) {
@@ -90,6 +101,10 @@ private:
         }
       });
     });
+    if (scanChunk) {
+      emitScan(e, t0, len);
+      return;
+    }
     e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], d = ivs[1];
       Value g = pe.indexDiv(d, D / G);
@@ -142,7 +157,92 @@ private:
     });
   }
 
+  /// The scan form of a block: the recurrence x_t = a_t x_{t-1} + b_t is
+  /// an associative scan over (a, b) pairs with (a1, b1) . (a2, b2) =
+  /// (a1 a2, a2 b1 + b2). Every chunk is scanned locally from a zero carry
+  /// (in parallel over chunks), the chunks' aggregates carry the prefix from
+  /// chunk to chunk, and a second parallel pass adds each token's share of
+  /// the carry, C_t . (a_{c0..t} * carry), to its local output.
+  void emitScan(LoopEmitter &e, Value t0, int64_t len) {
+    int64_t chunks = (len + scanChunk - 1) / scanChunk;
+    auto chunkRange = [&](LoopEmitter &x, Value c) {
+      Value c0 = arith::MulIOp::create(x.builder(), c, x.index(scanChunk));
+      Value c1 = x.indexMin(arith::AddIOp::create(x.builder(), c0,
+                                                  x.index(scanChunk)),
+                            len);
+      return std::make_pair(c0, c1);
+    };
+    auto global = [&](LoopEmitter &x, Value tl) {
+      return arith::AddIOp::create(x.builder(), t0, tl).getResult();
+    };
+    // a_t = exp(dt_t A) as a log, per n.
+    auto logDecayRow = [&](LoopEmitter &x, Value b, Value d, Value tl,
+                           Value aRow) {
+      return x.mul(x.splat(x.load(dt, {b, d, tl}), N), aRow);
+    };
+    // Phase 1: each chunk from a zero carry; its outputs and aggregates.
+    e.parallel({B, D, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], d = ivs[1], c = ivs[2];
+      Value g = pe.indexDiv(d, D / G);
+      Value aRow = pe.loadRow(A, {d, pe.index(0)}, N);
+      auto [c0, c1] = chunkRange(pe, c);
+      Value zero = pe.splat(pe.f32(0.0), N);
+      SmallVector<Value> end = pe.loop(
+          c0, c1, {zero, zero},
+          [&](LoopEmitter &x, Value tl, ValueRange carried) -> SmallVector<Value> {
+            Value la = logDecayRow(x, b, d, tl, aRow);
+            Value bu = x.mul(x.splat(x.mul(x.load(dt, {b, d, tl}),
+                                           x.load(u, {b, d, global(x, tl)})),
+                                     N),
+                             x.loadRow(bt, {b, g, tl, x.index(0)}, N));
+            Value xs = x.fma(x.exp(la), carried[0], bu);
+            Value y = x.sum(x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N), xs));
+            x.store(y, yLocal, {b, d, tl});
+            return {xs, x.add(carried[1], la)};
+          });
+      pe.storeRow(pe.exp(end[1]), chunkDecay, {b, d, c, pe.index(0)});
+      pe.storeRow(end[0], chunkState, {b, d, c, pe.index(0)});
+    });
+    // Phase 2: the prefix carried from chunk to chunk, from the state.
+    e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], d = ivs[1], zero = pe.index(0);
+      Value carry0 = pe.loadRow(state, {b, d, zero}, N);
+      SmallVector<Value> carry = pe.loop(
+          chunks, {carry0},
+          [&](LoopEmitter &x, Value c, ValueRange carried) -> SmallVector<Value> {
+            x.storeRow(carried[0], carryIn, {b, d, c, zero});
+            return {x.fma(x.loadRow(chunkDecay, {b, d, c, zero}, N), carried[0],
+                          x.loadRow(chunkState, {b, d, c, zero}, N))};
+          });
+      pe.storeRow(carry[0], state, {b, d, zero});
+    });
+    // Phase 3: each token's share of its chunk's carry, then D and the gate.
+    e.parallel({B, D, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], d = ivs[1], c = ivs[2];
+      Value g = pe.indexDiv(d, D / G);
+      Value aRow = pe.loadRow(A, {d, pe.index(0)}, N);
+      Value skip = dSkip ? pe.load(dSkip, {d}) : Value();
+      Value carry = pe.loadRow(carryIn, {b, d, c, pe.index(0)}, N);
+      auto [c0, c1] = chunkRange(pe, c);
+      pe.loop(c0, c1, {pe.splat(pe.f32(0.0), N)},
+              [&](LoopEmitter &x, Value tl, ValueRange carried) -> SmallVector<Value> {
+                Value logp = x.add(carried[0], logDecayRow(x, b, d, tl, aRow));
+                Value share = x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N),
+                                    x.mul(x.exp(logp), carry));
+                Value y = x.add(x.load(yLocal, {b, d, tl}), x.sum(share));
+                Value t = global(x, tl);
+                if (skip)
+                  y = x.fma(skip, x.load(u, {b, d, t}), y);
+                if (gate)
+                  y = x.mul(y, x.load(gate, {b, d, tl}));
+                x.store(y, output, {b, d, t});
+                return {logp};
+              });
+    });
+  }
+
   Value bt, ct, dt, gate;
+  Value yLocal, chunkDecay, chunkState, carryIn;
 };
 
 struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
@@ -150,12 +250,16 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(loweredForm(op, rewriter, {Form::recurrent})))
+    FailureOr<Form> form =
+        loweredForm(op, rewriter, {Form::recurrent, Form::scan});
+    if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder);
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());
     Scan scan;
+    if (*form == Form::scan)
+      scan.scanChunk = op.getChunkSize().value_or(kDefaultChunkSize);
     scan.B = us[0], scan.D = us[1], scan.L = us[2], scan.G = bs[1],
     scan.N = bs[2];
     scan.u = e.toBuffer(op.getU()), scan.delta = e.toBuffer(op.getDelta());

@@ -50,9 +50,9 @@ func.func @user_form(%r: tensor<1x4096x2x64xf32>, %u: tensor<2x64xf32>) -> tenso
 
 // -----
 
-// The selective scan: recurrent on the CPU (the only form its lowering has),
-// the scan form on the GPU for long sequences; an auto chunk size the CPU
-// form does not take is dropped.
+// The selective scan: recurrent on the CPU (its scan form costs more with
+// more slices than cores), the scan form on the GPU for long sequences; an
+// auto chunk size the chosen form does not take is dropped.
 // CHECK-LABEL: func @scan
 // CHECK:         linea.selective_scan {{.*}}{form = #linea.form<recurrent>}
 // GPU-LABEL:   func @scan

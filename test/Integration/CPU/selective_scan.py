@@ -14,7 +14,7 @@ functions, expectations = [], []
 
 
 def case(name, B=2, D=6, L=9, G=1, N=4, dtype="f32", D_skip=False, z=False,
-         bias=False, softplus=False, init=False, state=False, delta_max=1.0):
+         bias=False, softplus=False, init=False, state=False, delta_max=1.0, scan=None):
     u = rng.standard_normal((B, D, L))
     delta = delta_max * rng.random((B, D, L))
     A = -np.exp(rng.standard_normal((D, N)))
@@ -35,8 +35,9 @@ def case(name, B=2, D=6, L=9, G=1, N=4, dtype="f32", D_skip=False, z=False,
     results = [((B, D, L), dtype)] + ([((B, D, N), "f32")] if state else [])
     fn = "f%d" % len(functions)
     attrs = "delta_softplus, " if softplus else ""
-    functions.append(op_function(fn, "linea.selective_scan", ops,
-                                 attrs + "form = #linea.form<recurrent>", results))
+    form = ("form = #linea.form<scan>, chunk_size = %d : i64" % scan if scan
+            else "form = #linea.form<recurrent>")
+    functions.append(op_function(fn, "linea.selective_scan", ops, attrs + form, results))
     want_y, want_s = reference.selective_scan(
         *[o.value for o in ops[:5]], delta_softplus=softplus,
         **{k: o.value for k, o in named.items()})
@@ -58,6 +59,18 @@ case("delta up to 50", delta_max=50.0, D_skip=True, state=True)
 case("N=16, D=40", D=40, N=16, G=2, D_skip=True, z=True)
 case("L=1100: blocks of 512 and a tail", B=1, D=4, N=4, L=1100, G=2, D_skip=True, z=True,
      bias=True, softplus=True, init=True, state=True)
+# The scan form: chunks of 4 (9 tokens leave a tail), of 16 (> L), and over
+# blocks of 512 tokens.
+for chunk in (4, 16):
+    case("scan C=%d minimal" % chunk, scan=chunk)
+    case("scan C=%d T=1" % chunk, L=1, scan=chunk, init=True, state=True)
+    case("scan C=%d all optional operands" % chunk, G=3, D_skip=True, z=True, bias=True,
+         softplus=True, init=True, state=True, scan=chunk)
+    case("scan C=%d delta up to 50" % chunk, delta_max=50.0, D_skip=True, state=True, scan=chunk)
+    case("scan C=%d bf16" % chunk, dtype="bf16", G=2, D_skip=True, z=True, init=True,
+         state=True, scan=chunk)
+case("scan C=64, L=1100: blocks and chunks with tails", B=1, D=4, N=4, L=1100, G=2,
+     D_skip=True, z=True, bias=True, softplus=True, init=True, state=True, scan=64)
 for dtype in ["bf16", "f16"]:
     case(dtype + " all optional", dtype=dtype, G=2, D_skip=True, z=True, bias=True,
          softplus=True, init=True, state=True)
