@@ -649,7 +649,8 @@ class Function:
                            [("initial_state", initial_state)], attrs, r.shape, r.dtype,
                            (B, H, S, S) if return_state else None)
 
-    def wkv7(self, r, w, k, v, a, b, initial_state=None, form="auto", return_state=False):
+    def wkv7(self, r, w, k, v, a, b, initial_state=None, form="auto", chunk_size=None,
+             return_state=False):
         op = "wkv7"
         self._act(op, "r", r, 4)
         B, T, H, S = r.shape
@@ -658,7 +659,7 @@ class Function:
         if initial_state is not None:
             self._check(op, "initial_state", initial_state, shape=(B, H, S, S), dtype="f32")
         return self._linea(op, [("r", r), ("w", w), ("k", k), ("v", v), ("a", a), ("b", b)],
-                           [("initial_state", initial_state)], self._form_attrs(form, None),
+                           [("initial_state", initial_state)], self._form_attrs(form, chunk_size),
                            r.shape, r.dtype, (B, H, S, S) if return_state else None)
 
 

@@ -19,7 +19,7 @@ def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
     bufferization of the surrounding IR applies unchanged.
 
     Implemented forms: `recurrent` for every op, `quadratic` and `chunked`
-    for `linear_attention`, `chunked` for `wkv6`, `scan` for
+    for `linear_attention`, `chunked` for `wkv6` and `wkv7`, `scan` for
     `selective_scan` (chunk size from `chunk_size`, 64 when absent); `auto` is lowered as `recurrent` (the CPU
     pipeline runs `linea-select-form` first, which chooses). Activations of any element type
     are read and written in their type; the state and all arithmetic are f32.

@@ -7,6 +7,14 @@
 //     o_t = sum_{c0 <= s < t} (q_t . (k_s * D(s, t-1))) v_s
 //           + (q_t * D(c0-1, t-1)) S + (q_t . (u * k_t)) v_t
 //   S <- D(c0-1, c1-1) S + sum_s (k_s * D(s, c1-1)) v_s^T.
+// With a rank-one term (RWKV-7: S_t = (D_t + b_t a_t^T) S_{t-1} + k_t v_t^T)
+// the chunk is solved exactly by the UT transform: sa_t = a_t^T S_{t-1} obeys
+//   sa_t = (a_t * D(c0-1, t-1))^T S + sum_{c0 <= r < t} [(a_t * D(r, t-1)) . b_r] sa_r
+//                                   + sum_{c0 <= r < t} [(a_t * D(r, t-1)) . k_r] v_r,
+// a triangular system solved by forward substitution; then
+//   o_t = (q_t * D(c0-1, t))^T S + sum_{r <= t} ([(q_t * D(r, t)) . b_r] sa_r
+//                                               + [(q_t * D(r, t)) . k_r] v_r),
+//   S <- D(c0-1, c1-1) S + sum_r D(r, c1-1) (b_r sa_r^T + k_r v_r^T).
 // The window's log-sum is kept running while s walks down from t: a decay
 // is never the difference of two large cumulative sums, so it is exact for
 // any gate magnitude (even -1e30) and any T.
@@ -44,6 +52,10 @@ public:
       z = e.alloca({K});
       e.fill(z, {K}, e.f32(0.0));
     }
+    if (s.rankOneA) {
+      int64_t shape[] = {chunk, V};
+      sa = e.alloca(shape);
+    }
     int64_t full = s.tokens / chunk, tail = s.tokens % chunk;
     e.loop(full, [&](LoopEmitter &ec, Value c) {
       Value c0 = arith::MulIOp::create(ec.builder(), c, ec.index(chunk));
@@ -75,7 +87,109 @@ private:
     });
   }
 
+  /// acc += sum over tokens src = from, from - 1, ..., c0 (count of them) of
+  /// [(w_t * D(src, .)) . b_src] sa_src + [(w_t * D(src, .)) . k_src] v_src,
+  /// the window starting empty; leaves the window over all of them.
+  void accumulateRankOne(LoopEmitter &e, Value c0, Value from, Value count,
+                         const TokenRead &weight, Value t) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    e.fill(window, {windowDim}, e.f32(0.0));
+    e.loop(e.index(0), count, {}, [&](LoopEmitter &es, Value n, ValueRange) {
+      Value src = arith::SubIOp::create(es.builder(), from, n);
+      Value local = arith::SubIOp::create(es.builder(), src, c0);
+      SmallVector<Value> dots = es.loop(
+          K, {es.f32(0.0), es.f32(0.0)},
+          [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
+            Value w = weight(ei, t, i);
+            if (s.logDecay)
+              w = ei.mul(w, decay(ei, i));
+            return {ei.fma(w, s.rankOneB(ei, src, i), d[0]),
+                    ei.fma(w, s.key(ei, src, i), d[1])};
+          });
+      es.loop(V, [&](LoopEmitter &ej, Value j) {
+        Value a = ej.fma(dots[0], ej.load(sa, {local, j}), ej.load(acc, {j}));
+        ej.store(ej.fma(dots[1], s.value(ej, src, j), a), acc, {j});
+      });
+      extend(es, src);
+      return SmallVector<Value>();
+    });
+  }
+
+  /// acc += (w_t * D(window))^T S, the state entering the chunk.
+  void accumulateState(LoopEmitter &e, const TokenRead &weight, Value t) {
+    e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
+      Value w = weight(ei, t, i);
+      if (s.logDecay)
+        w = ei.mul(w, decay(ei, i));
+      ei.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
+        Value sij = ej.load(s.state, s.stateIndex(i, j));
+        ej.store(ej.fma(w, sij, ej.load(acc, {j})), acc, {j});
+      });
+    });
+  }
+
+  void emitRankOneChunk(LoopEmitter &e, Value c0, int64_t len) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    e.loop(len, [&](LoopEmitter &et, Value r) {
+      Value t = arith::AddIOp::create(et.builder(), c0, r);
+      // sa_t by forward substitution over the chunk's earlier tokens.
+      et.fill(acc, {V}, et.f32(0.0));
+      accumulateRankOne(et, c0, add(et, t, -1), r, s.rankOneA, t);
+      accumulateState(et, s.rankOneA, t);
+      et.loop(V, [&](LoopEmitter &ej, Value j) {
+        ej.store(ej.load(acc, {j}), sa, {r, j});
+      });
+      // o_t reads S_t: the tokens up to and including t.
+      et.fill(acc, {V}, et.f32(0.0));
+      accumulateRankOne(et, c0, t, add(et, r, 1), s.query, t);
+      accumulateState(et, s.query, t);
+      et.loop(V, [&](LoopEmitter &ej, Value j) {
+        s.storeOutput(ej, t, j, ej.load(acc, {j}));
+      });
+    });
+    // S <- D(c0-1, last) S + sum_r D(r, last) (b_r sa_r^T + k_r v_r^T).
+    Value last = add(e, c0, len - 1);
+    scaleState(e, c0, len);
+    e.fill(window, {windowDim}, e.f32(0.0));
+    e.loop(len, [&](LoopEmitter &er, Value r) {
+      Value src = arith::SubIOp::create(er.builder(), last, r);
+      Value local = arith::SubIOp::create(er.builder(), src, c0);
+      er.loop(K, [&](LoopEmitter &ei, Value i) {
+        Value d = s.logDecay ? decay(ei, i) : ei.f32(1.0);
+        Value bi = ei.mul(d, s.rankOneB(ei, src, i));
+        Value ki = ei.mul(d, s.key(ei, src, i));
+        ei.loop(V, [&](LoopEmitter &ej, Value j) {
+          SmallVector<Value> at = s.stateIndex(i, j);
+          Value x = ej.fma(bi, ej.load(sa, {local, j}), ej.load(s.state, at));
+          ej.store(ej.fma(ki, s.value(ej, src, j), x), s.state, at);
+        });
+      });
+      extend(er, src);
+    });
+  }
+
+  /// S (and z) *= D(c0 - 1, c0 + len - 1): the chunk's whole decay.
+  void scaleState(LoopEmitter &e, Value c0, int64_t len) {
+    if (!s.logDecay)
+      return;
+    e.fill(window, {windowDim}, e.f32(0.0));
+    e.loop(len, [&](LoopEmitter &et, Value r) {
+      extend(et, arith::AddIOp::create(et.builder(), c0, r));
+    });
+    e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
+      Value d = decay(ei, i);
+      ei.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
+        SmallVector<Value> at = s.stateIndex(i, j);
+        ej.store(ej.mul(d, ej.load(s.state, at)), s.state, at);
+      });
+      if (z)
+        ei.store(ei.mul(d, ei.load(z, {i})), z, {i});
+    });
+  }
+
   void emitChunk(LoopEmitter &e, Value c0, int64_t len) {
+    if (s.rankOneA)
+      return emitRankOneChunk(e, c0, len);
     int64_t K = s.keyDim, V = s.valueDim;
     bool pre = static_cast<bool>(s.bonus);
     // Outputs: token c0 + r reads the chunk's tokens s <= t (s < t before
@@ -145,21 +259,7 @@ private:
     // The state (and z) after the chunk: scale by the chunk's whole decay,
     // then add each token's k v^T through its window to the chunk's end.
     Value last = add(e, c0, len - 1);
-    if (s.logDecay) {
-      e.fill(window, {windowDim}, e.f32(0.0));
-      e.loop(len, [&](LoopEmitter &et, Value r) {
-        extend(et, arith::AddIOp::create(et.builder(), c0, r));
-      });
-      e.loop(K, [&](LoopEmitter &ei, Value i) {
-        Value d = decay(ei, i);
-        ei.loop(V, [&](LoopEmitter &ej, Value j) {
-          SmallVector<Value> at = s.stateIndex(i, j);
-          ej.store(ej.mul(d, ej.load(s.state, at)), s.state, at);
-        });
-        if (z)
-          ei.store(ei.mul(d, ei.load(z, {i})), z, {i});
-      });
-    }
+    scaleState(e, c0, len);
     e.fill(window, {windowDim}, e.f32(0.0));
     e.loop(len, [&](LoopEmitter &er, Value r) {
       Value src = arith::SubIOp::create(er.builder(), last, r);
@@ -181,7 +281,7 @@ private:
 
   const RecurrenceSlice &s;
   int64_t chunk, windowDim;
-  Value acc, window, z;
+  Value acc, window, z, sa;
 };
 
 } // namespace
@@ -189,7 +289,8 @@ private:
 void mlir::linea::detail::emitChunkedSlice(LoopEmitter &e,
                                            const RecurrenceSlice &slice,
                                            int64_t chunk) {
-  assert(!slice.rankOneA && "the chunked form is for diagonal transitions");
+  assert((!slice.rankOneA || (!slice.bonus && !slice.normalize)) &&
+         "a rank-one transition goes without bonus and normalization");
   assert((slice.causal || chunk >= slice.tokens) &&
          "a non-causal slice is one chunk");
   ChunkEmitter(slice, chunk).emit(e);

@@ -47,8 +47,8 @@ struct ConvertLineaToLoopsPass
       op->emitOpError("form '")
           << stringifyForm(op.getEvaluationForm())
           << "' has no CPU lowering (every op has the recurrent form; "
-             "linear_attention also the quadratic and chunked forms, wkv6 the "
-             "chunked form, selective_scan the scan form)";
+             "linear_attention also the quadratic and chunked forms, wkv6 and "
+             "wkv7 the chunked form, selective_scan the scan form)";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

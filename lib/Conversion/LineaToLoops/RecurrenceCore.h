@@ -67,12 +67,13 @@ struct RecurrenceSlice {
 /// Emits the recurrent (token by token) evaluation of one slice.
 void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
 
-/// Emits the chunked evaluation of one slice of a diagonal recurrence (no
-/// rank-one term): within each chunk of `chunk` tokens every output is a
-/// sum over the chunk's earlier tokens weighted by their decay window, plus
-/// the previous chunks' state read through the window's decay; the state is
-/// carried from chunk to chunk. With `chunk` >= T this is the quadratic
-/// form; without `causal` it requires `chunk` >= T.
+/// Emits the chunked evaluation of one slice: within each chunk of `chunk`
+/// tokens every output is a sum over the chunk's earlier tokens weighted by
+/// their decay window, plus the previous chunks' state read through the
+/// window's decay; the state is carried from chunk to chunk. A rank-one
+/// term is solved within the chunk by the UT transform (see ChunkedForm.cpp).
+/// With `chunk` >= T this is the quadratic form; without `causal` it
+/// requires `chunk` >= T.
 void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                       int64_t chunk);
 

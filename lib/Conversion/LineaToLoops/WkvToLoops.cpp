@@ -120,7 +120,9 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
 
   LogicalResult matchAndRewrite(Wkv7Op op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(loweredForm(op, rewriter, {Form::recurrent})))
+    FailureOr<Form> form =
+        loweredForm(op, rewriter, {Form::recurrent, Form::chunked});
+    if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder);
@@ -137,7 +139,10 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
                      s.logDecay = read(w);
                      s.rankOneA = read(a);
                      s.rankOneB = read(bb);
-                   });
+                   },
+                   *form == Form::chunked
+                       ? int64_t(op.getChunkSize().value_or(kDefaultChunkSize))
+                       : 0);
     replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
     return success();
   }

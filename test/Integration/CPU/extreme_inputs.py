@@ -67,6 +67,19 @@ for label, gate in (("gates near 0", lambda s: -1e-7 * rng.random(s)),
         check("wkv6 %s %s" % (form, label), linea.compile(f)(ra, wa, ua),
               reference.wkv6(rr, rr, rr, wa.astype(np.float64), ua.astype(np.float64))[0], 1e-5)
 
+    # RWKV-7 in both forms; a = -kk, b = kk * gate keeps it contractive.
+    for form in ("recurrent", "chunked"):
+        f = Function("wkv7")
+        r = f.arg("r", (1, 9, 2, 4)); w = f.arg("w", (1, 9, 2, 4)); kk = f.arg("kk", (1, 9, 2, 4))
+        f.ret(f.wkv7(r, w, r, r, f.neg(kk), f.mul(kk, 0.5), form=form,
+                     chunk_size=4 if form == "chunked" else None))
+        kkv = rng.standard_normal((1, 9, 2, 4))
+        kkv /= np.linalg.norm(kkv, axis=-1, keepdims=True)
+        ra, wa, ka = f32(rng.standard_normal((1, 9, 2, 4))), f32(gate((1, 9, 2, 4))), f32(kkv)
+        rr, kr = ra.astype(np.float64), ka.astype(np.float64)
+        check("wkv7 %s %s" % (form, label), linea.compile(f)(ra, wa, ka),
+              reference.wkv7(rr, wa.astype(np.float64), rr, rr, -kr, 0.5 * kr)[0], 1e-5)
+
 # Head sizes 1 and 3 (16, 40, 64 and 96 are in wkv.py and linear_attention.py).
 for S in (1, 3):
     f = Function("heads")

@@ -59,7 +59,7 @@ def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, sc
     add(name, "linea.wkv6", ops, attrs, results, (o, s if state else None), dtype)
 
 
-def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False):
+def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, chunk=None):
     r, k, v = rng.standard_normal((3, B, T, H, S)) * 0.5
     w = -np.exp(rng.standard_normal((B, T, H, S)) - 1.0)
     # RWKV-7 style: a = -kk, b = kk * gate with kk unit-norm keeps the
@@ -74,8 +74,9 @@ def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False):
     o, s = reference.wkv7(*[o.value for o in ops[:6]],
                           initial_state=ops[6].value if init else None)
     results = [((B, T, H, S), dtype)] + ([((B, H, S, S), "f32")] if state else [])
-    add(name, "linea.wkv7", ops, "form = #linea.form<recurrent>", results,
-        (o, s if state else None), dtype)
+    form = ("form = #linea.form<chunked>, chunk_size = %d : i64" % chunk if chunk
+            else "form = #linea.form<recurrent>")
+    add(name, "linea.wkv7", ops, form, results, (o, s if state else None), dtype)
 
 
 wkv4_case("wkv4 minimal")
@@ -110,6 +111,15 @@ for S in [16, 40, 64, 96]:
     wkv7_case("wkv7 head size %d" % S, B=1, T=4, S=S, init=True, state=True)
 for dtype in ["bf16", "f16"]:
     wkv7_case("wkv7 " + dtype, dtype=dtype, init=True, state=True)
+# The chunked form (UT transform within chunks): chunks of 3 (a tail), of 16
+# (> T), T = 1, head size 64 over several chunks.
+for chunk in (3, 16):
+    wkv7_case("wkv7 chunked C=%d" % chunk, chunk=chunk)
+    wkv7_case("wkv7 chunked C=%d state in and out" % chunk, chunk=chunk, init=True, state=True)
+    wkv7_case("wkv7 chunked C=%d T=1" % chunk, chunk=chunk, T=1, init=True, state=True)
+    wkv7_case("wkv7 chunked C=%d bf16" % chunk, chunk=chunk, dtype="bf16", init=True, state=True)
+wkv7_case("wkv7 chunked C=8 head size 64, T=29", chunk=8, B=1, T=29, S=64, init=True,
+          state=True)
 
 lib = linea.compile_text("\n".join(functions))
 for name, fn, ops, dtype, (want, want_s) in expectations:

@@ -98,11 +98,14 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
                    kRecurrentOverhead + kScanOverRecurrent * perSlice * tokens *
                                             state * c.recurrentPerUpdate,
                    int64_t(64)});
-  if ((la && la.getCausal()) || isa<Wkv6Op>(op))
+  // RWKV-7's chunks solve a triangular system too: two walks per token
+  // over the chunk, each with two dots (b and k).
+  bool rankOne = isa<Wkv7Op>(op);
+  if ((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne)
     for (int64_t chunk : {16, 64}) {
       double size = std::min(tokens, static_cast<double>(chunk));
       double chunks = std::ceil(tokens / size);
-      double scores = chunks * size * (size + 1) / 2;
+      double scores = chunks * size * (size + 1) / 2 * (rankOne ? 4 : 1);
       out.push_back({Form::chunked,
                      kQuadraticOverhead +
                          perSlice * (scores * macs * c.quadraticPerScoreMac +
