@@ -21,6 +21,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -160,8 +161,19 @@ OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
   }
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  // Some upstream parsers crash on malformed input (linalg.transpose on a
+  // broken permutation list, in MLIR 22.1.8): report that as an error.
+  OwningOpRef<ModuleOp> module;
+  llvm::CrashRecoveryContext::Enable();
+  llvm::CrashRecoveryContext crashRecovery;
+  if (!crashRecovery.RunSafely([&] {
+        module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+      })) {
+    emitError(fileLoc(context, path))
+        << "the MLIR parser crashed on this malformed input (a bug in an "
+           "upstream op's parser)";
+    return nullptr;
+  }
   if (!module)
     return nullptr;
   if (module->getOps<func::FuncOp>().empty()) {

@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -43,8 +44,21 @@ int main(int argc, char **argv) {
     llvm::errs() << output << ":0:0: error: " << error << "\n";
     return 1;
   }
-  if (mlir::failed(
-          mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
+  // Some upstream parsers crash on malformed input (linalg.transpose on a
+  // broken permutation list, in MLIR 22.1.8): an error, not a crash.
+  llvm::CrashRecoveryContext::Enable();
+  llvm::CrashRecoveryContext crashRecovery;
+  mlir::LogicalResult result = mlir::failure();
+  if (!crashRecovery.RunSafely([&] {
+        result = mlir::MlirOptMain(out->os(), std::move(file), registry, config);
+      })) {
+    llvm::errs() << input
+                 << ":0:0: error: linea-opt crashed on this input (an internal "
+                    "error, or a bug in an upstream op's parser on malformed "
+                    "input)\n";
+    return 1;
+  }
+  if (mlir::failed(result))
     return 1; // `out` is deleted unless kept.
   out->keep();
   return 0;
