@@ -26,7 +26,7 @@ PY
 export ASAN_OPTIONS=detect_leaks=1
 "$LINEA_BUILD_DIR/bin/linea-fuzz" "$corpus" -artifact_prefix="$findings/" \
   -max_total_time="$SECONDS_TO_RUN" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
-  -jobs=1 2>&1 | tail -n 25
+  2>&1 | tail -n 25
 if ls "$findings"/* >/dev/null 2>&1; then
   echo "fuzz: findings in $findings" >&2
   exit 1

@@ -50,7 +50,8 @@ int main(int argc, char **argv) {
   llvm::CrashRecoveryContext crashRecovery;
   mlir::LogicalResult result = mlir::failure();
   if (!crashRecovery.RunSafely([&] {
-        result = mlir::MlirOptMain(out->os(), std::move(file), registry, config);
+        result =
+            mlir::MlirOptMain(out->os(), std::move(file), registry, config);
       })) {
     llvm::errs() << input
                  << ":0:0: error: linea-opt crashed on this input (an internal "

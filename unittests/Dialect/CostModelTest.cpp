@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "linea/Dialect/Linea/Transforms/CostModel.h"
+#include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"

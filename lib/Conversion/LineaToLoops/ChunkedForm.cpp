@@ -2,15 +2,18 @@
 //
 // Within a chunk [c0, c1), with D(s, t) = exp(sum_{s < r <= t} log a_r):
 //   post-update (o_t = q_t S_t):
-//     o_t = sum_{c0 <= s <= t} (q_t . (k_s * D(s, t))) v_s + (q_t * D(c0-1, t)) S
+//     o_t = sum_{c0 <= s <= t} (q_t . (k_s * D(s, t))) v_s + (q_t * D(c0-1, t))
+//     S
 //   pre-update with a bonus (o_t = q_t S_{t-1} + (q_t . (u * k_t)) v_t):
 //     o_t = sum_{c0 <= s < t} (q_t . (k_s * D(s, t-1))) v_s
 //           + (q_t * D(c0-1, t-1)) S + (q_t . (u * k_t)) v_t
 //   S <- D(c0-1, c1-1) S + sum_s (k_s * D(s, c1-1)) v_s^T.
 // With a rank-one term (RWKV-7: S_t = (D_t + b_t a_t^T) S_{t-1} + k_t v_t^T)
 // the chunk is solved exactly by the UT transform: sa_t = a_t^T S_{t-1} obeys
-//   sa_t = (a_t * D(c0-1, t-1))^T S + sum_{c0 <= r < t} [(a_t * D(r, t-1)) . b_r] sa_r
-//                                   + sum_{c0 <= r < t} [(a_t * D(r, t-1)) . k_r] v_r,
+//   sa_t = (a_t * D(c0-1, t-1))^T S + sum_{c0 <= r < t} [(a_t * D(r, t-1)) .
+//   b_r] sa_r
+//                                   + sum_{c0 <= r < t} [(a_t * D(r, t-1)) .
+//                                   k_r] v_r,
 // a triangular system solved by forward substitution; then
 //   o_t = (q_t * D(c0-1, t))^T S + sum_{r <= t} ([(q_t * D(r, t)) . b_r] sa_r
 //                                               + [(q_t * D(r, t)) . k_r] v_r),
@@ -82,8 +85,7 @@ private:
     if (!s.logDecay)
       return;
     e.loop(windowDim, [&](LoopEmitter &ei, Value i) {
-      ei.store(ei.add(ei.load(window, {i}), s.logDecay(ei, t, i)), window,
-               {i});
+      ei.store(ei.add(ei.load(window, {i}), s.logDecay(ei, t, i)), window, {i});
     });
   }
 
@@ -204,20 +206,24 @@ private:
       Value count = s.causal ? (pre ? r : add(et, r, 1)) : et.index(len);
       SmallVector<Value> den = et.loop(
           et.index(0), count, {et.f32(0.0)},
-          [&](LoopEmitter &es, Value n, ValueRange carried) -> SmallVector<Value> {
+          [&](LoopEmitter &es, Value n,
+              ValueRange carried) -> SmallVector<Value> {
             Value src =
-                s.causal ? arith::SubIOp::create(es.builder(),
-                                                 pre ? add(es, t, -1) : t, n)
-                               .getResult()
-                         : arith::AddIOp::create(es.builder(), c0, n).getResult();
-            SmallVector<Value> dot = es.loop(
-                K, {es.f32(0.0)},
-                [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
-                  Value term = ei.mul(s.query(ei, t, i), s.key(ei, src, i));
-                  if (windowDim > 1)
-                    term = ei.mul(term, decay(ei, i));
-                  return {ei.add(d[0], term)};
-                });
+                s.causal
+                    ? arith::SubIOp::create(es.builder(),
+                                            pre ? add(es, t, -1) : t, n)
+                          .getResult()
+                    : arith::AddIOp::create(es.builder(), c0, n).getResult();
+            SmallVector<Value> dot =
+                es.loop(K, {es.f32(0.0)},
+                        [&](LoopEmitter &ei, Value i,
+                            ValueRange d) -> SmallVector<Value> {
+                          Value term =
+                              ei.mul(s.query(ei, t, i), s.key(ei, src, i));
+                          if (windowDim > 1)
+                            term = ei.mul(term, decay(ei, i));
+                          return {ei.add(d[0], term)};
+                        });
             Value score = dot[0];
             if (s.logDecay && windowDim == 1)
               score = es.mul(score, decay(es, Value()));
@@ -242,13 +248,13 @@ private:
             Value zden = z ? ei.fma(w, ei.load(z, {i}), c[0]) : c[0];
             Value bonus = c[1];
             if (pre)
-              bonus = ei.fma(qi, ei.mul(s.bonus(ei, i), s.key(ei, t, i)), bonus);
+              bonus =
+                  ei.fma(qi, ei.mul(s.bonus(ei, i), s.key(ei, t, i)), bonus);
             return {zden, bonus};
           });
-      Value denom = s.normalize
-                        ? et.add(et.add(denTotal, inter[0]),
-                                 et.f32(s.normalizeEps))
-                        : Value();
+      Value denom = s.normalize ? et.add(et.add(denTotal, inter[0]),
+                                         et.f32(s.normalizeEps))
+                                : Value();
       et.loop(V, [&](LoopEmitter &ej, Value j) {
         Value o = ej.load(acc, {j});
         if (pre)

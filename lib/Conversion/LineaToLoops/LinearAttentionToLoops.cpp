@@ -157,7 +157,7 @@ struct LinearAttentionToLoops : public OpRewritePattern<LinearAttentionOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     LoopEmitter e(b);
     LinearAttention la(op, e);
-    emitSlices(e, la, *form, op.getChunkSize().value_or(kDefaultChunkSize));
+    emitSlices(e, la, *form, chunkFor(op, *form));
     replaceWithBuffers(op, rewriter, e, la.output, la.state);
     return success();
   }

@@ -30,6 +30,12 @@ FailureOr<Form> mlir::linea::detail::loweredForm(RecurrenceOpInterface op,
   return form;
 }
 
+int64_t mlir::linea::detail::chunkFor(RecurrenceOpInterface op, Form form) {
+  if (form != Form::chunked && form != Form::scan)
+    return 0;
+  return op.getChunkSizeValue().value_or(kDefaultChunkSize);
+}
+
 void mlir::linea::detail::replaceWithBuffers(RecurrenceOpInterface op,
                                              PatternRewriter &rewriter,
                                              LoopEmitter &e, Value output,

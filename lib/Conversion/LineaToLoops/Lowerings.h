@@ -28,6 +28,10 @@ ArrayRef<int64_t> shapeOf(Value tensor);
 FailureOr<Form> loweredForm(RecurrenceOpInterface op, PatternRewriter &rewriter,
                             ArrayRef<Form> implemented);
 
+/// The chunk size of the chunked and scan forms (`chunk_size`, or the
+/// default); 0 for the forms without chunks.
+int64_t chunkFor(RecurrenceOpInterface op, Form form);
+
 /// Replaces `op` by the tensors of `output` and, if it returns one, `state`.
 void replaceWithBuffers(RecurrenceOpInterface op, PatternRewriter &rewriter,
                         LoopEmitter &e, Value output, Value state);

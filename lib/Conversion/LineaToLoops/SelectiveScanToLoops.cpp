@@ -167,9 +167,8 @@ private:
     int64_t chunks = (len + scanChunk - 1) / scanChunk;
     auto chunkRange = [&](LoopEmitter &x, Value c) {
       Value c0 = arith::MulIOp::create(x.builder(), c, x.index(scanChunk));
-      Value c1 = x.indexMin(arith::AddIOp::create(x.builder(), c0,
-                                                  x.index(scanChunk)),
-                            len);
+      Value c1 = x.indexMin(
+          arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)), len);
       return std::make_pair(c0, c1);
     };
     auto global = [&](LoopEmitter &x, Value tl) {
@@ -189,14 +188,16 @@ private:
       Value zero = pe.splat(pe.f32(0.0), N);
       SmallVector<Value> end = pe.loop(
           c0, c1, {zero, zero},
-          [&](LoopEmitter &x, Value tl, ValueRange carried) -> SmallVector<Value> {
+          [&](LoopEmitter &x, Value tl,
+              ValueRange carried) -> SmallVector<Value> {
             Value la = logDecayRow(x, b, d, tl, aRow);
             Value bu = x.mul(x.splat(x.mul(x.load(dt, {b, d, tl}),
                                            x.load(u, {b, d, global(x, tl)})),
                                      N),
                              x.loadRow(bt, {b, g, tl, x.index(0)}, N));
             Value xs = x.fma(x.exp(la), carried[0], bu);
-            Value y = x.sum(x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N), xs));
+            Value y =
+                x.sum(x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N), xs));
             x.store(y, yLocal, {b, d, tl});
             return {xs, x.add(carried[1], la)};
           });
@@ -209,7 +210,8 @@ private:
       Value carry0 = pe.loadRow(state, {b, d, zero}, N);
       SmallVector<Value> carry = pe.loop(
           chunks, {carry0},
-          [&](LoopEmitter &x, Value c, ValueRange carried) -> SmallVector<Value> {
+          [&](LoopEmitter &x, Value c,
+              ValueRange carried) -> SmallVector<Value> {
             x.storeRow(carried[0], carryIn, {b, d, c, zero});
             return {x.fma(x.loadRow(chunkDecay, {b, d, c, zero}, N), carried[0],
                           x.loadRow(chunkState, {b, d, c, zero}, N))};
@@ -225,7 +227,8 @@ private:
       Value carry = pe.loadRow(carryIn, {b, d, c, pe.index(0)}, N);
       auto [c0, c1] = chunkRange(pe, c);
       pe.loop(c0, c1, {pe.splat(pe.f32(0.0), N)},
-              [&](LoopEmitter &x, Value tl, ValueRange carried) -> SmallVector<Value> {
+              [&](LoopEmitter &x, Value tl,
+                  ValueRange carried) -> SmallVector<Value> {
                 Value logp = x.add(carried[0], logDecayRow(x, b, d, tl, aRow));
                 Value share = x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N),
                                     x.mul(x.exp(logp), carry));
@@ -258,8 +261,7 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
     LoopEmitter e(builder);
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());
     Scan scan;
-    if (*form == Form::scan)
-      scan.scanChunk = op.getChunkSize().value_or(kDefaultChunkSize);
+    scan.scanChunk = chunkFor(op, *form);
     scan.B = us[0], scan.D = us[1], scan.L = us[2], scan.G = bs[1],
     scan.N = bs[2];
     scan.u = e.toBuffer(op.getU()), scan.delta = e.toBuffer(op.getDelta());

@@ -97,19 +97,18 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
     Value u = e.toBuffer(op.getU());
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()),
-                   scale, [&](RecurrenceSlice &s, auto read, Value h) {
-                     s.query = read(r);
-                     s.key = read(k);
-                     s.value = read(v);
-                     s.logDecay = read(w);
-                     s.bonus = [u, h](LoopEmitter &x, Value i) {
-                       return x.load(u, {h, i});
-                     };
-                   },
-                   *form == Form::chunked
-                       ? int64_t(op.getChunkSize().value_or(kDefaultChunkSize))
-                       : 0);
+    slices.forEach(
+        e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()), scale,
+        [&](RecurrenceSlice &s, auto read, Value h) {
+          s.query = read(r);
+          s.key = read(k);
+          s.value = read(v);
+          s.logDecay = read(w);
+          s.bonus = [u, h](LoopEmitter &x, Value i) {
+            return x.load(u, {h, i});
+          };
+        },
+        chunkFor(op, *form));
     replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
     return success();
   }
@@ -130,19 +129,17 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
     HeadSlices slices(op.getV(), e);
-    slices.forEach(e, v, {r, w, k, v, a, bb},
-                   bufferOrNull(e, op.getInitialState()), 1.0f,
-                   [&](RecurrenceSlice &s, auto read, Value) {
-                     s.query = read(r);
-                     s.key = read(k);
-                     s.value = read(v);
-                     s.logDecay = read(w);
-                     s.rankOneA = read(a);
-                     s.rankOneB = read(bb);
-                   },
-                   *form == Form::chunked
-                       ? int64_t(op.getChunkSize().value_or(kDefaultChunkSize))
-                       : 0);
+    slices.forEach(
+        e, v, {r, w, k, v, a, bb}, bufferOrNull(e, op.getInitialState()), 1.0f,
+        [&](RecurrenceSlice &s, auto read, Value) {
+          s.query = read(r);
+          s.key = read(k);
+          s.value = read(v);
+          s.logDecay = read(w);
+          s.rankOneA = read(a);
+          s.rankOneB = read(bb);
+        },
+        chunkFor(op, *form));
     replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
     return success();
   }

@@ -1,4 +1,5 @@
-//===- CostModel.cpp - Which form of a linea op is fastest --------*- C++ -*-===//
+//===- CostModel.cpp - Which form of a linea op is fastest --------*- C++
+//-*-===//
 //
 // Time = fixed overhead + work / parallel slices * time per unit of work.
 // Work is counted per head: state updates (T K V) for the recurrent form,
@@ -71,15 +72,15 @@ CpuConstants constantsFor(Operation *op) {
 void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
                  SmallVectorImpl<FormEstimate> &out) {
   CpuConstants c = constantsFor(op);
-  double parallel = static_cast<double>(std::max<int64_t>(
-      1, std::min<int64_t>(t.cores, s.slices)));
+  double parallel = static_cast<double>(
+      std::max<int64_t>(1, std::min<int64_t>(t.cores, s.slices)));
   double perSlice = static_cast<double>(s.slices) / parallel;
   double tokens = static_cast<double>(s.tokens);
   double state = static_cast<double>(s.keyDim * s.valueDim);
-  out.push_back({Form::recurrent,
-                 kRecurrentOverhead +
-                     perSlice * tokens * state * c.recurrentPerUpdate,
-                 std::nullopt});
+  out.push_back(
+      {Form::recurrent,
+       kRecurrentOverhead + perSlice * tokens * state * c.recurrentPerUpdate,
+       std::nullopt});
   // The CPU lowering has a quadratic form for linear attention, and a
   // chunked form (scores within chunks, the state between them) for linear
   // attention and wkv6. A chunk of C tokens costs C (C + 1) / 2 scores and
@@ -88,10 +89,10 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
   double macs = static_cast<double>(s.keyDim + s.valueDim);
   if (la) {
     double pairs = la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
-    out.push_back({Form::quadratic,
-                   kQuadraticOverhead +
-                       perSlice * pairs * macs * c.quadraticPerScoreMac,
-                   std::nullopt});
+    out.push_back(
+        {Form::quadratic,
+         kQuadraticOverhead + perSlice * pairs * macs * c.quadraticPerScoreMac,
+         std::nullopt});
   }
   if (isa<SelectiveScanOp>(op))
     out.push_back({Form::scan,
@@ -131,8 +132,9 @@ void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
   int64_t chunk = 64;
   if (iface.supportsForm(Form::chunked)) {
     double chunks = std::ceil(tokens / chunk);
-    double macs = s.slices * tokens *
-                  (chunk * (s.keyDim + s.valueDim) + 2.0 * s.keyDim * s.valueDim);
+    double macs =
+        s.slices * tokens *
+        (chunk * (s.keyDim + s.valueDim) + 2.0 * s.keyDim * s.valueDim);
     out.push_back(
         {Form::chunked, waves * chunks * kChunkLatency + macs / rate, chunk});
   }
@@ -165,8 +167,8 @@ mlir::linea::chooseForm(RecurrenceOpInterface op,
   SmallVector<FormEstimate> forms = estimateForms(op, target);
   if (forms.empty())
     return std::nullopt;
-  return *llvm::min_element(forms, [](const FormEstimate &a,
-                                      const FormEstimate &b) {
-    return a.seconds < b.seconds;
-  });
+  return *llvm::min_element(forms,
+                            [](const FormEstimate &a, const FormEstimate &b) {
+                              return a.seconds < b.seconds;
+                            });
 }

@@ -1,4 +1,5 @@
-//===- RaiseAttention.cpp - Softmax-free attention to linea ops --*- C++ -*-===//
+//===- RaiseAttention.cpp - Softmax-free attention to linea ops --*- C++
+//-*-===//
 //
 // Frontends write linear attention as products: scores = Q K^T, an optional
 // scale, an optional causal (tril) or decay (gamma^(i-j)) mask, then the
@@ -37,7 +38,8 @@ std::optional<double> constantScalar(Value v) {
 
 /// A mask tensor: lower triangular with ones (causal) or gamma^(i-j)
 /// (decay), anything else is not attention this pass knows.
-LogicalResult analyzeMask(DenseElementsAttr mask, int64_t n, ScoreSteps &steps) {
+LogicalResult analyzeMask(DenseElementsAttr mask, int64_t n,
+                          ScoreSteps &steps) {
   if (steps.causal)
     return failure();
   auto values = llvm::to_vector(mask.getValues<APFloat>());

@@ -1,4 +1,5 @@
-//===- Reassociate.cpp - Matrix-chain reordering of products -----*- C++ -*-===//
+//===- Reassociate.cpp - Matrix-chain reordering of products -----*- C++
+//-*-===//
 //
 // (Q K^T) V = Q (K^T V): the order of a chain of products decides whether
 // attention is quadratic or linear in the sequence length. This pass finds
@@ -107,9 +108,9 @@ Order bestOrder(const Chain &chain) {
       size_t j = i + len - 1;
       o.cost[i][j] = std::numeric_limits<int64_t>::max();
       for (size_t s = i; s < j; ++s) {
-        int64_t c = o.cost[i][s] + o.cost[s + 1][j] +
-                    chain.batch * chain.dims[i] * chain.dims[s + 1] *
-                        chain.dims[j + 1];
+        int64_t c =
+            o.cost[i][s] + o.cost[s + 1][j] +
+            chain.batch * chain.dims[i] * chain.dims[s + 1] * chain.dims[j + 1];
         if (c < o.cost[i][j]) {
           o.cost[i][j] = c;
           o.split[i][j] = s;
@@ -192,7 +193,8 @@ struct ReassociatePass
     OpBuilder b(root);
     Type elementType =
         cast<ShapedType>(root->getResult(0).getType()).getElementType();
-    Value product = build(b, root->getLoc(), chain, order, 0, n - 1, elementType);
+    Value product =
+        build(b, root->getLoc(), chain, order, 0, n - 1, elementType);
     IRRewriter rewriter(root->getContext());
     rewriter.replaceAllUsesWith(root->getResult(0), product);
     // The old products (root first) are dead now, inner ones once the root
@@ -203,7 +205,8 @@ struct ReassociatePass
       rewriter.eraseOp(op);
       if (!fill->use_empty())
         continue;
-      Operation *empty = cast<linalg::FillOp>(fill).getOutputs()[0].getDefiningOp();
+      Operation *empty =
+          cast<linalg::FillOp>(fill).getOutputs()[0].getDefiningOp();
       rewriter.eraseOp(fill);
       if (isa_and_nonnull<tensor::EmptyOp>(empty) && empty->use_empty())
         rewriter.eraseOp(empty);

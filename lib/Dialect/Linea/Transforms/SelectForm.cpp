@@ -1,4 +1,5 @@
-//===- SelectForm.cpp - The linea-select-form pass ---------------*- C++ -*-===//
+//===- SelectForm.cpp - The linea-select-form pass ---------------*- C++
+//-*-===//
 //
 // Only the pass: the estimates live in CostModel.cpp.
 //
@@ -17,8 +18,7 @@ using namespace mlir;
 using namespace mlir::linea;
 
 namespace {
-struct SelectFormPass
-    : public linea::impl::SelectFormPassBase<SelectFormPass> {
+struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
   using SelectFormPassBase::SelectFormPassBase;
 
   void runOnOperation() override {
@@ -30,8 +30,9 @@ struct SelectFormPass
           << target << "' (expected cpu or nvptx)";
       return signalPassFailure();
     }
-    desc.cores = cores > 0 ? int64_t(cores)
-                           : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    desc.cores =
+        cores > 0 ? int64_t(cores)
+                  : std::max<int64_t>(1, std::thread::hardware_concurrency());
     desc.vectorWidth = vectorWidth;
     desc.smCount = smCount;
     desc.tensorCores = tensorCores;
@@ -43,8 +44,9 @@ struct SelectFormPass
         return;
       op.setEvaluationForm(best->form);
       if (best->chunkSize && !op.getChunkSizeValue())
-        op->setAttr("chunk_size", Builder(op->getContext())
-                                      .getI64IntegerAttr(*best->chunkSize));
+        op->setAttr(
+            "chunk_size",
+            Builder(op->getContext()).getI64IntegerAttr(*best->chunkSize));
       if (!best->chunkSize)
         op->removeAttr("chunk_size");
       ++numSelected;
