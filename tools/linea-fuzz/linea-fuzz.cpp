@@ -19,28 +19,10 @@
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/lsan_interface.h>
-#endif
-#endif
 
 using namespace mlir;
 
 namespace {
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LINEA_FUZZ_LSAN 1
-#endif
-#endif
-#ifdef LINEA_FUZZ_LSAN
-void disableLeakChecks() { __lsan_disable(); }
-void enableLeakChecks() { __lsan_enable(); }
-#else
-void disableLeakChecks() {}
-void enableLeakChecks() {}
-#endif
-
 const DialectRegistry &registry() {
   static DialectRegistry *r = [] {
     auto *registry = new DialectRegistry();
@@ -71,23 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   MLIRContext context(registry(), MLIRContext::Threading::DISABLED);
   ScopedDiagnosticHandler swallow(&context,
                                   [](Diagnostic &) { return success(); });
-  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
-  sourceMgr->AddNewSourceBuffer(
+  // Upstream parser crashes are recovered (and reported) by the driver
+  // library, as in the tools; the fuzzer looks for crashes beyond those.
+  OwningOpRef<ModuleOp> module = linea::parseBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(
           StringRef(reinterpret_cast<const char *>(data), size), "fuzz"),
-      llvm::SMLoc());
-  // The tools survive upstream parser crashes (linalg.transpose, MLIR
-  // 22.1.8) the same way; the fuzzer looks for crashes beyond those. What a
-  // recovered parse leaves behind is not a leak of ours.
-  OwningOpRef<ModuleOp> module;
-  llvm::CrashRecoveryContext crashRecovery;
-  disableLeakChecks();
-  bool parsed = crashRecovery.RunSafely([&] {
-    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
-  });
-  enableLeakChecks();
-  if (!parsed)
-    return 0;
+      context);
   if (!module || failed(verify(*module)))
     return 0;
   (void)linea::generateCInterface(*module, "FUZZ_H");

@@ -13,9 +13,11 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/CrashRecoveryContext.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -57,7 +59,12 @@ int main(int argc, char **argv) {
                  << ":0:0: error: linea-opt crashed on this input (an internal "
                     "error, or a bug in an upstream op's parser on malformed "
                     "input)\n";
-    return 1;
+    // After a crash the heap is not to be trusted: leave without running
+    // destructors (or leak checks), removing the output file by hand.
+    llvm::errs().flush();
+    if (output != "-")
+      llvm::sys::fs::remove(output);
+    std::_Exit(1);
   }
   if (mlir::failed(result))
     return 1; // `out` is deleted unless kept.

@@ -16,6 +16,7 @@
 
 namespace llvm {
 class LLVMContext;
+class MemoryBuffer;
 class Module;
 class TargetMachine;
 } // namespace llvm
@@ -39,8 +40,15 @@ struct CompileOptions {
   bool openmp = true;
 };
 
-/// Parses and verifies `path` ("-": stdin). Errors go to the context's
-/// diagnostic handler, located where possible.
+/// Parses and verifies `buffer`. An upstream parser that crashes on
+/// malformed input (linalg.transpose in MLIR 22.1.8) is reported as an error
+/// at the buffer, and what the crashed parse leaves behind is not reported as
+/// a leak.
+OwningOpRef<ModuleOp> parseBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                                  MLIRContext &context);
+
+/// Parses and verifies `path` ("-": stdin), which must define a function.
+/// Errors go to the context's diagnostic handler, located where possible.
 OwningOpRef<ModuleOp> parseInput(StringRef path, MLIRContext &context);
 
 /// The C side of a compiled module.
