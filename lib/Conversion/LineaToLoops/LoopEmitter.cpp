@@ -95,9 +95,11 @@ void LoopEmitter::storeRow(Value row, Value memref, ValueRange indices) {
 
 Value LoopEmitter::sum(Value row) {
   // Reassociation lets the lanes be added as a tree (log2 steps) rather
-  // than in order (a chain of width - 1 dependent adds).
+  // than in order (a chain of width - 1 dependent adds); without signed
+  // zeros the reduction's 0.0 start value folds away.
   return vector::ReductionOp::create(b, vector::CombiningKind::ADD, row,
-                                     arith::FastMathFlags::reassoc);
+                                     arith::FastMathFlags::reassoc |
+                                         arith::FastMathFlags::nsz);
 }
 
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,

@@ -31,7 +31,7 @@
 // CHECK:             math.exp %{{.+}} : vector<4xf32>
 // CHECK:             vector.load %[[BT]][%[[B]], %[[G]], %[[T]], %{{.+}}] : memref<2x2x16x4xf32>, vector<4xf32>
 // CHECK:             %[[NEXT:.+]] = math.fma
-// CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc>
+// CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc,nsz>
 // CHECK:             memref.load %[[GATE]][%[[B]], %[[D]], %[[T]]]
 // CHECK:             scf.yield %[[NEXT]] : vector<4xf32>
 // CHECK:           vector.store %[[X]], %[[STATE]][%[[B]], %[[D]], %{{.+}}]
