@@ -102,6 +102,34 @@ Value LoopEmitter::sum(Value row) {
                                          arith::FastMathFlags::nsz);
 }
 
+Value LoopEmitter::sumEach(ArrayRef<Value> rows) {
+  // A transposing tree: each step adds two vectors that hold m rows' p
+  // partial sums each (row-major) into one that holds their 2m rows' p / 2
+  // partial sums, by two two-source shuffles and one add. W rows cost
+  // W - 1 steps, against W separate lane sums of log2(W) steps each.
+  int64_t width = cast<VectorType>(rows.front().getType()).getNumElements();
+  assert(static_cast<int64_t>(rows.size()) == width &&
+         llvm::isPowerOf2_64(width) && "one row per lane");
+  SmallVector<Value> level(rows);
+  for (int64_t m = 1; level.size() > 1; m *= 2) {
+    int64_t p = width / m;
+    SmallVector<int64_t> low, high;
+    for (int64_t source = 0; source < 2; ++source)
+      for (int64_t row = 0; row < m; ++row)
+        for (int64_t i = 0; i < p / 2; ++i) {
+          low.push_back(source * width + row * p + i);
+          high.push_back(source * width + row * p + p / 2 + i);
+        }
+    SmallVector<Value> next;
+    for (size_t i = 0; i < level.size(); i += 2)
+      next.push_back(
+          add(vector::ShuffleOp::create(b, level[i], level[i + 1], low),
+              vector::ShuffleOp::create(b, level[i], level[i + 1], high)));
+    level = std::move(next);
+  }
+  return level.front();
+}
+
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,
                               bool forWrite) {
   auto type = cast<MemRefType>(memref.getType());

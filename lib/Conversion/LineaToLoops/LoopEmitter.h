@@ -54,6 +54,9 @@ public:
   Value loadRow(Value memref, ValueRange indices, int64_t width);
   void storeRow(Value row, Value memref, ValueRange indices);
   Value sum(Value row);
+  /// The sums of `rows.size()` rows of that same width (a power of two) as
+  /// one vector: lane i holds the sum of rows[i].
+  Value sumEach(ArrayRef<Value> rows);
   /// Prefetches the cache lines of `width` contiguous elements starting at
   /// `indices` (a hint: nothing is read and nothing can fault).
   void prefetchRow(Value memref, ValueRange indices, int64_t width,

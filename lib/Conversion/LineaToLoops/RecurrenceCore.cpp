@@ -165,27 +165,54 @@ public:
   }
 
   /// V == 1: the state is one vector<K> carried through the token loop.
+  /// With a span store and K a power of two up to 16, tokens go in groups of
+  /// K: the K read-outs q_t . x_t are summed together (sumEach), which saves
+  /// most of the shuffles of K separate lane sums.
   void emitKeyVector(LoopEmitter &e) {
     int64_t K = s.keyDim;
     Value zero = e.index(0);
     Value x0 = s.initialState
                    ? e.loadRow(s.initialState, stateIndex(zero, zero), K)
                    : e.splat(e.f32(0.0), K);
-    SmallVector<Value> x =
-        e.loop(s.tokens, {x0},
+    // x_t from x_{t-1}, and the products q_t * x_t still to be summed.
+    auto step = [&](LoopEmitter &et, Value t, Value prev) {
+      if (s.beginToken)
+        s.beginToken(et, t);
+      Value decay = et.exp(s.logDecayRow(et, t));
+      Value v = et.splat(s.value(et, t, et.index(0)), K);
+      Value next = et.fma(s.keyRow(et, t), v, et.mul(decay, prev));
+      return std::make_pair(next, et.mul(s.queryRow(et, t), next));
+    };
+    bool grouped =
+        s.storeOutputSpan && K >= 2 && K <= 16 && llvm::isPowerOf2_64(K);
+    int64_t groupedTokens = grouped ? s.tokens / K * K : 0;
+    Value x = x0;
+    if (groupedTokens)
+      x = e.loop(groupedTokens / K, {x},
+                 [&](LoopEmitter &eg, Value group,
+                     ValueRange carried) -> SmallVector<Value> {
+                   Value t0 =
+                       arith::MulIOp::create(eg.builder(), group, eg.index(K));
+                   Value state = carried[0];
+                   SmallVector<Value> products;
+                   for (int64_t i = 0; i < K; ++i) {
+                     Value t =
+                         arith::AddIOp::create(eg.builder(), t0, eg.index(i));
+                     auto [next, product] = step(eg, t, state);
+                     state = next;
+                     products.push_back(product);
+                   }
+                   s.storeOutputSpan(eg, t0, eg.sumEach(products));
+                   return {state};
+                 })[0];
+    x = e.loop(e.index(groupedTokens), e.index(s.tokens), {x},
                [&](LoopEmitter &et, Value t,
                    ValueRange carried) -> SmallVector<Value> {
-                 if (s.beginToken)
-                   s.beginToken(et, t);
-                 Value decay = et.exp(s.logDecayRow(et, t));
-                 Value v = et.splat(s.value(et, t, et.index(0)), K);
-                 Value next =
-                     et.fma(s.keyRow(et, t), v, et.mul(decay, carried[0]));
-                 s.storeOutput(et, t, et.index(0),
-                               et.sum(et.mul(s.queryRow(et, t), next)));
+                 auto [next, product] = step(et, t, carried[0]);
+                 s.storeOutput(et, t, et.index(0), et.sum(product));
                  return {next};
-               });
-    e.storeRow(x[0], s.state, stateIndex(zero, zero));
+               })[0];
+    e.storeRow(x, s.state, stateIndex(zero, zero));
   }
 
   /// Each state row is a vector<V>; the output accumulates in registers.

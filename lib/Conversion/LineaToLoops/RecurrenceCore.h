@@ -53,6 +53,9 @@ struct RecurrenceSlice {
   std::function<Value(LoopEmitter &, Value t)> valueRow, queryRow, keyRow,
       logDecayRow;
   std::function<void(LoopEmitter &, Value t, Value o)> storeOutputRow;
+  /// For V == 1: the outputs of tokens t .. t + n - 1 as one vector<n>
+  /// (optional; lets n tokens' read-outs be summed together).
+  std::function<void(LoopEmitter &, Value t, Value o)> storeOutputSpan;
   /// Prefetches what token t reads and writes. Token rows of [B, T, H, S]
   /// operands sit H * S elements apart, too far for the hardware prefetcher
   /// to follow from one token to the next.

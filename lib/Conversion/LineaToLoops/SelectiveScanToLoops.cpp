@@ -147,6 +147,15 @@ private:
           y = x.mul(y, x.load(gate, {b, d, tl}));
         x.store(y, output, {b, d, t});
       };
+      s.storeOutputSpan = [&, b, d, skip](LoopEmitter &x, Value tl, Value y) {
+        int64_t n = cast<VectorType>(y.getType()).getNumElements();
+        Value t = global(x, tl);
+        if (skip)
+          y = x.fma(x.splat(skip, n), x.loadRow(u, {b, d, t}, n), y);
+        if (gate)
+          y = x.mul(y, x.loadRow(gate, {b, d, tl}, n));
+        x.storeRow(y, output, {b, d, t});
+      };
       // Each block starts from the state the previous one left.
       s.state = state;
       s.initialState = state;

@@ -57,6 +57,16 @@ case("all optional operands", G=3, D_skip=True, z=True, bias=True, softplus=True
 case("final state only", state=True)
 case("delta up to 50", delta_max=50.0, D_skip=True, state=True)
 case("N=16, D=40", D=40, N=16, G=2, D_skip=True, z=True)
+# The recurrent form sums the read-outs of N tokens together where N is a
+# power of two up to 16; other N (and the tokens left over) go one at a time.
+case("N=16, L=37: groups of 16 and a tail", D=8, N=16, L=37, G=2, D_skip=True, z=True,
+     bias=True, softplus=True, init=True, state=True)
+case("N=8, L=24: groups only", D=3, N=8, L=24, z=True, state=True)
+case("N=2, L=7", D=3, N=2, L=7, D_skip=True)
+case("N=6: one token at a time", D=3, N=6, L=13, D_skip=True, z=True, state=True)
+case("N=32: one token at a time", D=3, N=32, L=21, D_skip=True, z=True, state=True)
+case("f16 N=16, L=40", dtype="f16", D=4, N=16, L=40, D_skip=True, z=True, init=True,
+     state=True)
 case("L=1100: blocks of 512 and a tail", B=1, D=4, N=4, L=1100, G=2, D_skip=True, z=True,
      bias=True, softplus=True, init=True, state=True)
 # The scan form: chunks of 4 (9 tokens leave a tail), of 16 (> L), and over
