@@ -67,6 +67,27 @@ struct Scan {
   }
 
 private:
+  /// Stores y + D_skip * u, times the gate, for global token t (block-local
+  /// tl) of slice (b, d); y is one token's output, or a vector<n> holding
+  /// the outputs of n consecutive tokens from t on.
+  void storeOutput(LoopEmitter &x, Value b, Value d, Value skip, Value t,
+                   Value tl, Value y) {
+    auto span = dyn_cast<VectorType>(y.getType());
+    auto read = [&](Value memref, Value token) {
+      return span ? x.loadRow(memref, {b, d, token}, span.getNumElements())
+                  : x.load(memref, {b, d, token});
+    };
+    if (skip)
+      y = x.fma(span ? x.splat(skip, span.getNumElements()) : skip, read(u, t),
+                y);
+    if (gate)
+      y = x.mul(y, read(gate, tl));
+    if (span)
+      x.storeRow(y, output, {b, d, t});
+    else
+      x.store(y, output, {b, d, t});
+  }
+
   /// Tokens [t0, t0 + len) of every slice; local token index tl.
   void emitBlock(LoopEmitter &e, Value t0, int64_t len) {
     auto global = [&](LoopEmitter &x, Value tl) {
@@ -140,21 +161,10 @@ private:
       };
       s.storeOutput = [&, b, d, skip](LoopEmitter &x, Value tl, Value,
                                       Value y) {
-        Value t = global(x, tl);
-        if (skip)
-          y = x.fma(skip, x.load(u, {b, d, t}), y);
-        if (gate)
-          y = x.mul(y, x.load(gate, {b, d, tl}));
-        x.store(y, output, {b, d, t});
+        storeOutput(x, b, d, skip, global(x, tl), tl, y);
       };
       s.storeOutputSpan = [&, b, d, skip](LoopEmitter &x, Value tl, Value y) {
-        int64_t n = cast<VectorType>(y.getType()).getNumElements();
-        Value t = global(x, tl);
-        if (skip)
-          y = x.fma(x.splat(skip, n), x.loadRow(u, {b, d, t}, n), y);
-        if (gate)
-          y = x.mul(y, x.loadRow(gate, {b, d, tl}, n));
-        x.storeRow(y, output, {b, d, t});
+        storeOutput(x, b, d, skip, global(x, tl), tl, y);
       };
       // Each block starts from the state the previous one left.
       s.state = state;
@@ -242,12 +252,7 @@ private:
                 Value share = x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N),
                                     x.mul(x.exp(logp), carry));
                 Value y = x.add(x.load(yLocal, {b, d, tl}), x.sum(share));
-                Value t = global(x, tl);
-                if (skip)
-                  y = x.fma(skip, x.load(u, {b, d, t}), y);
-                if (gate)
-                  y = x.mul(y, x.load(gate, {b, d, tl}));
-                x.store(y, output, {b, d, t});
+                storeOutput(x, b, d, skip, global(x, tl), tl, y);
                 return {logp};
               });
     });
