@@ -21,6 +21,7 @@ void mlir::linea::registerEverything(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
   registry.insert<LineaDialect>();
+  registerGPUBarrierEffects(registry);
   registerAllPasses();
   registerLineaPasses();
   registerLineaConversionPasses();

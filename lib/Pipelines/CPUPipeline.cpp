@@ -1,6 +1,7 @@
 //===- CPUPipeline.cpp - linea-cpu-pipeline ---------------------*- C++ -*-===//
 //
-// From model IR on tensors down to the LLVM dialect, for the host CPU.
+// From model IR on tensors down to the LLVM dialect, for the host CPU; and
+// the steps every pipeline shares.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,22 +20,18 @@
 
 using namespace mlir;
 
-void mlir::linea::buildCPUPipeline(OpPassManager &pm,
-                                   const CPUPipelineOptions &options) {
+void mlir::linea::addFormSelection(OpPassManager &pm,
+                                   const SelectFormPassOptions &target) {
   // Drop unread final states before lowering, so they are never computed.
   pm.addPass(createCanonicalizerPass());
   // Softmax-free attention to linea ops; (Q K^T) V -> Q (K^T V) and every
   // other cheaper product order.
   pm.addPass(linea::createReassociatePass());
-  // Every form left auto gets the one the cost model picks for this CPU.
-  linea::SelectFormPassOptions select;
-  select.target = "cpu";
-  pm.addPass(linea::createSelectFormPass(select));
-  pm.addPass(linea::createConvertLineaToLoopsPass());
-  // Polynomial exp/log1p: vectorizable, unlike libm calls.
-  pm.addPass(linea::createApproximateMathPass());
-  pm.addPass(linea::createExportFunctionsPass());
+  // Every form left auto gets the one the cost model picks for the target.
+  pm.addPass(linea::createSelectFormPass(target));
+}
 
+void mlir::linea::addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -49,6 +46,18 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   // The deallocation pipeline clones buffers whose ownership it cannot prove.
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::linea::buildCPUPipeline(OpPassManager &pm,
+                                   const CPUPipelineOptions &options) {
+  linea::SelectFormPassOptions select;
+  select.target = "cpu";
+  addFormSelection(pm, select);
+  pm.addPass(linea::createConvertLineaToLoopsPass());
+  // Polynomial exp/log1p: vectorizable, unlike libm calls.
+  pm.addPass(linea::createApproximateMathPass());
+  pm.addPass(linea::createExportFunctionsPass());
+  addBufferization(pm);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (options.openmp)
@@ -72,4 +81,9 @@ void mlir::linea::registerPipelines() {
       "linea-cpu-pipeline",
       "Lower model IR with linea ops to the LLVM dialect for the host CPU",
       buildCPUPipeline);
+  PassPipelineRegistration<NVPTXPipelineOptions>(
+      "linea-nvptx-pipeline",
+      "Lower model IR with linea ops to GPU kernels (NVVM, PTX or cubin "
+      "embedded) and host code in the LLVM dialect",
+      buildNVPTXPipeline);
 }

@@ -12,6 +12,7 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class DialectRegistry;
 class RewritePatternSet;
 namespace linea {
 
@@ -20,6 +21,14 @@ namespace linea {
 
 /// Patterns that lower every linea op to scf loops over buffers.
 void populateLineaToLoopsPatterns(RewritePatternSet &patterns);
+
+/// Patterns that lower every linea op to gpu.launch kernels over buffers.
+void populateLineaToGPUPatterns(RewritePatternSet &patterns);
+
+/// gpu.barrier declares no memory effects in MLIR 22, and buffer
+/// deallocation refuses ops with unknown effects: this declares what a
+/// barrier does (orders every read and write of the block's threads).
+void registerGPUBarrierEffects(DialectRegistry &registry);
 
 #define GEN_PASS_REGISTRATION
 #include "linea/Conversion/Passes.h.inc"

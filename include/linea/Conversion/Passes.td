@@ -36,4 +36,37 @@ def ConvertLineaToLoopsPass : Pass<"convert-linea-to-loops"> {
   ];
 }
 
+def ConvertLineaToGPUPass : Pass<"convert-linea-to-gpu"> {
+  let summary = "Lower linea ops to gpu.launch kernels over buffers (NVPTX)";
+  let description = [{
+    The GPU counterpart of `convert-linea-to-loops`, on the same recurrence
+    core and with the same buffer interface (`bufferization.to_buffer` in,
+    `bufferization.to_tensor` out), every form of every op:
+
+    - the recurrent form of `linear_attention` (causal), `wkv6` and `wkv7`:
+      one block per (batch, head, tile of up to 32 value columns), one
+      thread per value column holding its K state entries in registers, the
+      token loop inside the kernel, and the tokens' query, key, decay (its
+      exp computed once per entry) and rank-one rows staged in workgroup
+      memory a block of tokens at a time;
+    - per-channel recurrences (`selective_scan`, `wkv4`) and the phases of
+      the scan form: one thread per (batch, channel[, chunk]), its state in
+      registers;
+    - the chunked and quadratic forms, and non-causal linear attention: one
+      thread per (batch, head) slice running the CPU evaluation of the slice.
+
+    Kernels read the op's buffers directly; where they live (host or device
+    memory) is decided later by `linea-gpu-residency`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // LINEA_CONVERSION_PASSES_TD

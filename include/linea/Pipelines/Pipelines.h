@@ -9,6 +9,7 @@
 #ifndef LINEA_PIPELINES_PIPELINES_H
 #define LINEA_PIPELINES_PIPELINES_H
 
+#include "linea/Dialect/Linea/Transforms/Passes.h"
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
@@ -22,13 +23,58 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// The first steps of every pipeline: canonicalize, raise attention and
+/// reorder products (linea-reassociate), choose forms for `target`.
+void addFormSelection(OpPassManager &pm, const SelectFormPassOptions &target);
+
+/// One-shot bufferization of the whole module with results in caller-owned
+/// buffers, and deallocation of the temporaries.
+void addBufferization(OpPassManager &pm);
+
 /// linea + func/linalg/arith/tensor on tensors -> the LLVM dialect: raise
 /// attention and reorder product chains, choose forms, lower linea ops, bufferize (results into caller-owned
 /// buffers), free temporaries, lower loops (OpenMP for parallel ones) and
 /// convert everything to LLVM with C-interface wrappers.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
-/// Registers `linea-cpu-pipeline`.
+struct NVPTXPipelineOptions
+    : public PassPipelineOptions<NVPTXPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture (sm_XY)"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features (the PTX ISA version)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What is embedded: isa (PTX, compiled by the driver at "
+                     "load), bin (cubin) or fatbin; bin and fatbin need "
+                     "ptxas"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<int64_t> smCount{
+      *this, "sm-count",
+      llvm::cl::desc("Streaming multiprocessors, for the cost model"),
+      llvm::cl::init(132)};
+  PassOptions::Option<bool> deviceEntryPoints{
+      *this, "device-entry-points",
+      llvm::cl::desc("Also export `<name>_device` entry points that take "
+                     "device memory"),
+      llvm::cl::init(false)};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("Optimization level of the kernels"),
+      llvm::cl::init(2)};
+};
+
+/// linea + func/linalg/arith/tensor on tensors -> the LLVM dialect with the
+/// kernels compiled to PTX (or cubin) and embedded: like the CPU pipeline up
+/// to bufferization, then every linea op a gpu kernel (and every remaining
+/// linalg op a kernel through parallel loops), buffers placed in device
+/// memory, kernels outlined and lowered through NVVM; the host side calls
+/// the mgpu* runtime (lib/Runtime/CUDA).
+void buildNVPTXPipeline(OpPassManager &pm,
+                        const NVPTXPipelineOptions &options);
+
+/// Registers `linea-cpu-pipeline` and `linea-nvptx-pipeline`.
 void registerPipelines();
 
 } // namespace linea

@@ -9,14 +9,18 @@
 #include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::linea {
+#define GEN_PASS_DEF_CONVERTLINEATOGPUPASS
 #define GEN_PASS_DEF_CONVERTLINEATOLOOPSPASS
 #include "linea/Conversion/Passes.h.inc"
 } // namespace mlir::linea
@@ -24,35 +28,79 @@ namespace mlir::linea {
 using namespace mlir;
 using namespace mlir::linea;
 
-void mlir::linea::populateLineaToLoopsPatterns(RewritePatternSet &patterns) {
-  populateLinearAttentionToLoopsPatterns(patterns);
-  populateSelectiveScanToLoopsPatterns(patterns);
-  populateWkvToLoopsPatterns(patterns);
+namespace {
+void populatePatterns(RewritePatternSet &patterns, linea::detail::Target target) {
+  populateLinearAttentionToLoopsPatterns(patterns, target);
+  populateSelectiveScanToLoopsPatterns(patterns, target);
+  populateWkvToLoopsPatterns(patterns, target);
 }
 
-namespace {
-struct ConvertLineaToLoopsPass
-    : public linea::impl::ConvertLineaToLoopsPassBase<ConvertLineaToLoopsPass> {
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateLineaToLoopsPatterns(patterns);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    // Whatever is left could not be lowered: say why, at the op.
-    WalkResult result = getOperation()->walk([](RecurrenceOpInterface op) {
+/// Lowers every linea op in `root` for `target`; an op left over is an
+/// error that says why.
+LogicalResult lowerAll(Operation *root, linea::detail::Target target) {
+  RewritePatternSet patterns(root->getContext());
+  populatePatterns(patterns, target);
+  walkAndApplyPatterns(root, std::move(patterns));
+  StringRef where = target == linea::detail::Target::CPU ? "CPU" : "GPU";
+  // Whatever is left could not be lowered: say why, at the op.
+  WalkResult result = root->walk([where](RecurrenceOpInterface op) {
       for (Type type : op->getOperandTypes())
         if (!cast<RankedTensorType>(type).hasStaticShape())
           return op->emitOpError("has a dynamic shape (")
-                     << type << "); the CPU lowering needs static shapes",
+                     << type << "); the " << where
+                     << " lowering needs static shapes",
                  WalkResult::interrupt();
       op->emitOpError("form '")
-          << stringifyForm(op.getEvaluationForm())
-          << "' has no CPU lowering (every op has the recurrent form; "
+          << stringifyForm(op.getEvaluationForm()) << "' has no " << where
+          << " lowering (every op has the recurrent form; "
              "linear_attention also the quadratic and chunked forms, wkv6 and "
              "wkv7 the chunked form, selective_scan the scan form)";
       return WalkResult::interrupt();
     });
-    if (result.wasInterrupted())
+  return failure(result.wasInterrupted());
+}
+
+struct ConvertLineaToLoopsPass
+    : public linea::impl::ConvertLineaToLoopsPassBase<ConvertLineaToLoopsPass> {
+  void runOnOperation() override {
+    if (failed(lowerAll(getOperation(), linea::detail::Target::CPU)))
+      signalPassFailure();
+  }
+};
+
+struct ConvertLineaToGPUPass
+    : public linea::impl::ConvertLineaToGPUPassBase<ConvertLineaToGPUPass> {
+  void runOnOperation() override {
+    if (failed(lowerAll(getOperation(), linea::detail::Target::GPU)))
       signalPassFailure();
   }
 };
 } // namespace
+
+void mlir::linea::populateLineaToLoopsPatterns(RewritePatternSet &patterns) {
+  populatePatterns(patterns, linea::detail::Target::CPU);
+}
+
+void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns) {
+  populatePatterns(patterns, linea::detail::Target::GPU);
+}
+
+namespace {
+struct BarrierEffects
+    : public MemoryEffectOpInterface::ExternalModel<BarrierEffects,
+                                                    gpu::BarrierOp> {
+  void getEffects(
+      Operation *,
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+          &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+} // namespace
+
+void mlir::linea::registerGPUBarrierEffects(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *context, gpu::GPUDialect *) {
+    gpu::BarrierOp::attachInterface<BarrierEffects>(*context);
+  });
+}

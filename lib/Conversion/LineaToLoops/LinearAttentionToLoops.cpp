@@ -92,10 +92,9 @@ struct LinearAttention {
 /// quadratic form is one chunk of T).
 void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
                 int64_t chunk) {
-  e.parallel({la.B, la.H}, [&](LoopEmitter &pe, ValueRange ivs) {
+  auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
     Value b = ivs[0], h = ivs[1];
     Value hk = pe.indexDiv(h, la.H / la.Hk);
-    RecurrenceSlice s;
     s.tokens = la.T, s.keyDim = la.K, s.valueDim = la.V;
     s.causal = la.op.getCausal();
     s.normalize = la.op.getNormalize();
@@ -137,16 +136,18 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
     s.stateIndex = [b, h](Value i, Value j) {
       return SmallVector<Value>{b, h, i, j};
     };
-    // Without causality there is one chunk: the recurrent form serves it.
-    if (form == Form::recurrent || (form == Form::chunked && !s.causal))
-      emitRecurrentSlice(pe, s);
-    else
-      emitChunkedSlice(pe, s, form == Form::quadratic ? la.T : chunk);
-  });
+  };
+  bool causal = la.op.getCausal();
+  // Without causality there is one chunk: the recurrent form serves it.
+  if (form == Form::recurrent || (form == Form::chunked && !causal))
+    chunk = 0;
+  else if (form == Form::quadratic)
+    chunk = la.T;
+  emitSlices(e, {la.B, la.H}, la.V, causal, chunk, build);
 }
 
-struct LinearAttentionToLoops : public OpRewritePattern<LinearAttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
+  using Lowering::Lowering;
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -155,7 +156,7 @@ struct LinearAttentionToLoops : public OpRewritePattern<LinearAttentionOp> {
     if (failed(form))
       return failure();
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    LoopEmitter e(b);
+    LoopEmitter e(b, target);
     LinearAttention la(op, e);
     emitSlices(e, la, *form, chunkFor(op, *form));
     replaceWithBuffers(op, rewriter, e, la.output, la.state);
@@ -166,6 +167,6 @@ struct LinearAttentionToLoops : public OpRewritePattern<LinearAttentionOp> {
 } // namespace
 
 void mlir::linea::populateLinearAttentionToLoopsPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<LinearAttentionToLoops>(patterns.getContext());
+    RewritePatternSet &patterns, Target target) {
+  patterns.add<LinearAttentionToLoops>(patterns.getContext(), target);
 }

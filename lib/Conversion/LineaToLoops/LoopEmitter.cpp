@@ -132,6 +132,8 @@ Value LoopEmitter::sumEach(ArrayRef<Value> rows) {
 
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,
                               bool forWrite) {
+  if (target == Target::GPU)
+    return;
   auto type = cast<MemRefType>(memref.getType());
   int64_t perLine = 64 / (type.getElementTypeBitWidth() / 8);
   SmallVector<Value> at(indices);
@@ -153,7 +155,7 @@ SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,
       b, lb, ub, index(1), init,
       [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
         ImplicitLocOpBuilder nb(loc, nested);
-        LoopEmitter inner(nb);
+        LoopEmitter inner = this->nested(nb);
         SmallVector<Value> yields = body(inner, iv, args);
         scf::YieldOp::create(nb, yields);
       });
@@ -174,6 +176,8 @@ void LoopEmitter::loop(int64_t n,
 }
 
 void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
+  if (target == Target::GPU)
+    return gpuParallel(ubs, body);
   SmallVector<Value> lbs, upper, steps;
   for (int64_t ub : ubs) {
     lbs.push_back(index(0));
@@ -183,9 +187,56 @@ void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
   scf::ParallelOp::create(b, lbs, upper, steps,
                           [&](OpBuilder &nested, Location loc, ValueRange ivs) {
                             ImplicitLocOpBuilder nb(loc, nested);
-                            LoopEmitter inner(nb);
+                            LoopEmitter inner = this->nested(nb);
                             body(inner, ivs);
                           });
+}
+
+void LoopEmitter::gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body) {
+  int64_t total = 1;
+  for (int64_t ub : ubs)
+    total *= ub;
+  int64_t threads = std::min<int64_t>(total, kThreadsPerBlock);
+  int64_t blocks = (total + threads - 1) / threads;
+  launch({blocks, 1}, threads, [&](LoopEmitter &k, Value block, Value,
+                                   Value thread) {
+    ImplicitLocOpBuilder &kb = k.builder();
+    Value id = arith::AddIOp::create(
+        kb, arith::MulIOp::create(kb, block, k.index(threads)), thread);
+    Value inRange = arith::CmpIOp::create(kb, arith::CmpIPredicate::ult, id,
+                                          k.index(total));
+    auto guard = scf::IfOp::create(kb, inRange, /*withElseRegion=*/false);
+    ImplicitLocOpBuilder gb =
+        ImplicitLocOpBuilder::atBlockBegin(kb.getLoc(), guard.thenBlock());
+    gb.setInsertionPoint(guard.thenBlock()->getTerminator());
+    LoopEmitter g = k.nested(gb);
+    // Row-major: the last slice index varies fastest across threads.
+    body(g, g.delinearize(id, ubs));
+  });
+}
+
+SmallVector<Value> LoopEmitter::delinearize(Value id, ArrayRef<int64_t> ubs) {
+  SmallVector<Value> ivs(ubs.size());
+  for (int64_t d = ubs.size() - 1; d >= 0; --d) {
+    ivs[d] = arith::RemUIOp::create(b, id, index(ubs[d]));
+    id = arith::DivUIOp::create(b, id, index(ubs[d]));
+  }
+  return ivs;
+}
+
+gpu::LaunchOp LoopEmitter::launch(
+    std::pair<int64_t, int64_t> grid, int64_t threads,
+    function_ref<void(LoopEmitter &, Value, Value, Value)> body) {
+  Value one = index(1);
+  auto op = gpu::LaunchOp::create(b, index(grid.first), index(grid.second),
+                                  one, index(threads), one, one);
+  ImplicitLocOpBuilder kb =
+      ImplicitLocOpBuilder::atBlockBegin(b.getLoc(), &op.getBody().front());
+  auto terminator = gpu::TerminatorOp::create(kb);
+  kb.setInsertionPoint(terminator);
+  LoopEmitter k = nested(kb);
+  body(k, op.getBlockIds().x, op.getBlockIds().y, op.getThreadIds().x);
+  return op;
 }
 
 Value LoopEmitter::alloc(ArrayRef<int64_t> shape, Type elementType) {

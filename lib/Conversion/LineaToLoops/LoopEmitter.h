@@ -11,20 +11,28 @@
 #ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
 #define LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir::linea::detail {
 
+/// Where the emitted code runs: on the host CPU (parallel loops become
+/// scf.parallel) or on a GPU (each parallel loop becomes a gpu.launch with a
+/// thread per iteration).
+enum class Target { CPU, GPU };
+
 class LoopEmitter {
 public:
-  explicit LoopEmitter(ImplicitLocOpBuilder &b) : b(b) {}
+  explicit LoopEmitter(ImplicitLocOpBuilder &b, Target target = Target::CPU)
+      : b(b), target(target) {}
 
   using LoopBody =
       function_ref<SmallVector<Value>(LoopEmitter &, Value, ValueRange)>;
   using ParallelBody = function_ref<void(LoopEmitter &, ValueRange)>;
 
   ImplicitLocOpBuilder &builder() { return b; }
+  Target getTarget() const { return target; }
 
   Value index(int64_t value);
   Value f32(double value);
@@ -58,7 +66,8 @@ public:
   /// one vector: lane i holds the sum of rows[i].
   Value sumEach(ArrayRef<Value> rows);
   /// Prefetches the cache lines of `width` contiguous elements starting at
-  /// `indices` (a hint: nothing is read and nothing can fault).
+  /// `indices` (a hint: nothing is read and nothing can fault; nothing on
+  /// the GPU, where other warps hide the latency).
   void prefetchRow(Value memref, ValueRange indices, int64_t width,
                    bool forWrite = false);
   /// min(x, bound) on indices.
@@ -70,8 +79,25 @@ public:
   SmallVector<Value> loop(Value lb, Value ub, ValueRange init, LoopBody body);
   /// A loop without carried values.
   void loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body);
-  /// `scf.parallel` over `[0, ubs)`: the slices run on separate threads.
+  /// Runs `body` for every point of `[0, ubs)`, the points on separate
+  /// threads: an `scf.parallel` on the CPU, a `gpu.launch` with a thread per
+  /// point on the GPU.
   void parallel(ArrayRef<int64_t> ubs, ParallelBody body);
+  /// A `gpu.launch` of grid.first x grid.second blocks of `threads` threads;
+  /// `body` gets the kernel's emitter, the block ids (x, y) and the thread
+  /// id (x).
+  gpu::LaunchOp
+  launch(std::pair<int64_t, int64_t> grid, int64_t threads,
+         function_ref<void(LoopEmitter &, Value, Value, Value)> body);
+  /// The indices of point `id` of `[0, ubs)` in row-major order.
+  SmallVector<Value> delinearize(Value id, ArrayRef<int64_t> ubs);
+  /// Threads per block of a GPU parallel loop.
+  static constexpr int64_t kThreadsPerBlock = 128;
+
+  /// The same emitter for code nested in `nb`.
+  LoopEmitter nested(ImplicitLocOpBuilder &nb) const {
+    return LoopEmitter(nb, target);
+  }
 
   /// Buffers: on the heap (whole-op storage) or on the stack (per slice).
   Value alloc(ArrayRef<int64_t> shape, Type elementType);
@@ -85,7 +111,10 @@ public:
   Value toTensor(Value memref);
 
 private:
+  void gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body);
+
   ImplicitLocOpBuilder &b;
+  Target target;
 };
 
 } // namespace mlir::linea::detail

@@ -16,6 +16,13 @@
 
 namespace mlir::linea::detail {
 
+/// A lowering of linea op `Op` for `target`.
+template <typename Op> struct Lowering : public OpRewritePattern<Op> {
+  Lowering(MLIRContext *context, Target target)
+      : OpRewritePattern<Op>(context), target(target) {}
+  Target target;
+};
+
 /// The chunk size of the chunked form when the op sets none.
 constexpr int64_t kDefaultChunkSize = 64;
 

@@ -9,12 +9,17 @@
 #ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_PATTERNS_H
 #define LINEA_LIB_CONVERSION_LINEATOLOOPS_PATTERNS_H
 
+#include "LoopEmitter.h"
+
 namespace mlir {
 class RewritePatternSet;
 namespace linea {
-void populateLinearAttentionToLoopsPatterns(RewritePatternSet &patterns);
-void populateSelectiveScanToLoopsPatterns(RewritePatternSet &patterns);
-void populateWkvToLoopsPatterns(RewritePatternSet &patterns);
+void populateLinearAttentionToLoopsPatterns(RewritePatternSet &patterns,
+                                            detail::Target target);
+void populateSelectiveScanToLoopsPatterns(RewritePatternSet &patterns,
+                                          detail::Target target);
+void populateWkvToLoopsPatterns(RewritePatternSet &patterns,
+                                detail::Target target);
 } // namespace linea
 } // namespace mlir
 

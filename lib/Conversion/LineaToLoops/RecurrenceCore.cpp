@@ -441,3 +441,18 @@ void mlir::linea::detail::emitRecurrentSlice(LoopEmitter &e,
                                              const RecurrenceSlice &slice) {
   SliceEmitter(slice).emit(e);
 }
+
+void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
+                                     int64_t valueDim, bool causal,
+                                     int64_t chunk, SliceBuilder build) {
+  if (e.getTarget() == Target::GPU && chunk == 0 && causal)
+    return emitColumnKernel(e, slices, valueDim, build);
+  e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
+    RecurrenceSlice s;
+    build(pe, ivs, s);
+    if (chunk > 0)
+      emitChunkedSlice(pe, s, chunk);
+    else
+      emitRecurrentSlice(pe, s);
+  });
+}

@@ -80,6 +80,25 @@ void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
 void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                       int64_t chunk);
 
+/// Fills in slice `s` of an op for the slice indices `ivs`.
+using SliceBuilder =
+    function_ref<void(LoopEmitter &, ValueRange ivs, RecurrenceSlice &s)>;
+
+/// Every slice of a head-wise op (`slices` = {B, H}, `valueDim` = V):
+/// recurrent (`chunk` == 0) or chunked. On the CPU the slices are parallel
+/// loop iterations. On the GPU a causal recurrent slice is a row of blocks,
+/// a thread per value column (emitColumnKernel); any other slice runs
+/// on one thread.
+void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t valueDim,
+                bool causal, int64_t chunk, SliceBuilder build);
+
+/// The GPU recurrent form of causal slices: one block per (slice, tile of
+/// value columns), one thread per value column j holding S[:, j] (K
+/// values) in registers; the tokens' q, k, exp(log-decay) and rank-one rows
+/// are staged in workgroup memory a block of tokens at a time.
+void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
+                      int64_t valueDim, SliceBuilder build);
+
 } // namespace mlir::linea::detail
 
 #endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H

@@ -262,8 +262,8 @@ private:
   Value yLocal, chunkDecay, chunkState, carryIn;
 };
 
-struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
+  using Lowering::Lowering;
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
@@ -272,7 +272,7 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
     if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder);
+    LoopEmitter e(builder, target);
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());
     Scan scan;
     scan.scanChunk = chunkFor(op, *form);
@@ -298,6 +298,6 @@ struct SelectiveScanToLoops : public OpRewritePattern<SelectiveScanOp> {
 } // namespace
 
 void mlir::linea::populateSelectiveScanToLoopsPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<SelectiveScanToLoops>(patterns.getContext());
+    RewritePatternSet &patterns, Target target) {
+  patterns.add<SelectiveScanToLoops>(patterns.getContext(), target);
 }

@@ -31,9 +31,8 @@ struct HeadSlices {
   template <typename Fn>
   void forEach(LoopEmitter &e, Value values, ArrayRef<Value> tokenRows,
                Value init, float scale, Fn body, int64_t chunk = 0) {
-    e.parallel({B, H}, [&](LoopEmitter &pe, ValueRange ivs) {
+    auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       Value b = ivs[0], h = ivs[1];
-      RecurrenceSlice s;
       s.tokens = T, s.keyDim = S, s.valueDim = S;
       s.state = state;
       s.initialState = init;
@@ -70,19 +69,16 @@ struct HeadSlices {
           x.prefetchRow(buf, {b, t, h, x.index(0)}, S);
         x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
       };
-      if (chunk > 0)
-        emitChunkedSlice(pe, s, chunk);
-      else
-        emitRecurrentSlice(pe, s);
-    });
+    };
+    emitSlices(e, {B, H}, S, /*causal=*/true, chunk, build);
   }
 
   int64_t B, T, H, S;
   Value output, state;
 };
 
-struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
-  using OpRewritePattern::OpRewritePattern;
+struct Wkv6ToLoops : public Lowering<Wkv6Op> {
+  using Lowering::Lowering;
 
   LogicalResult matchAndRewrite(Wkv6Op op,
                                 PatternRewriter &rewriter) const override {
@@ -91,7 +87,7 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
     if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder);
+    LoopEmitter e(builder, target);
     Value r = e.toBuffer(op.getR()), k = e.toBuffer(op.getK());
     Value v = e.toBuffer(op.getV()), w = e.toBuffer(op.getW());
     Value u = e.toBuffer(op.getU());
@@ -114,8 +110,8 @@ struct Wkv6ToLoops : public OpRewritePattern<Wkv6Op> {
   }
 };
 
-struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
-  using OpRewritePattern::OpRewritePattern;
+struct Wkv7ToLoops : public Lowering<Wkv7Op> {
+  using Lowering::Lowering;
 
   LogicalResult matchAndRewrite(Wkv7Op op,
                                 PatternRewriter &rewriter) const override {
@@ -124,7 +120,7 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
     if (failed(form))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder);
+    LoopEmitter e(builder, target);
     Value r = e.toBuffer(op.getR()), w = e.toBuffer(op.getW());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
@@ -147,15 +143,15 @@ struct Wkv7ToLoops : public OpRewritePattern<Wkv7Op> {
 
 /// RWKV-4 per channel, with state (aa, bb, pp): numerator and denominator
 /// scaled by exp(-pp). Every exp argument is <= 0.
-struct Wkv4ToLoops : public OpRewritePattern<Wkv4Op> {
-  using OpRewritePattern::OpRewritePattern;
+struct Wkv4ToLoops : public Lowering<Wkv4Op> {
+  using Lowering::Lowering;
 
   LogicalResult matchAndRewrite(Wkv4Op op,
                                 PatternRewriter &rewriter) const override {
     if (failed(loweredForm(op, rewriter, {Form::recurrent})))
       return failure();
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder);
+    LoopEmitter e(builder, target);
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
@@ -201,6 +197,6 @@ struct Wkv4ToLoops : public OpRewritePattern<Wkv4Op> {
 
 } // namespace
 
-void mlir::linea::populateWkvToLoopsPatterns(RewritePatternSet &patterns) {
-  patterns.add<Wkv4ToLoops, Wkv6ToLoops, Wkv7ToLoops>(patterns.getContext());
+void mlir::linea::populateWkvToLoopsPatterns(RewritePatternSet &patterns, Target target) {
+  patterns.add<Wkv4ToLoops, Wkv6ToLoops, Wkv7ToLoops>(patterns.getContext(), target);
 }

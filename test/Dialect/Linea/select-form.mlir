@@ -18,8 +18,10 @@ func.func @short(%q: tensor<1x4x8x64xf32>) -> tensor<1x4x8x64xf32> {
 
 // CHECK-LABEL: func @longer
 // CHECK:         linea.linear_attention {{.*}}form = #linea.form<recurrent>
+// The GPU lowering's chunked form runs a slice per thread: a thread per
+// value column (recurrent) wins at any length.
 // GPU-LABEL:   func @longer
-// GPU:           linea.linear_attention {{.*}}chunk_size = 64 : i64{{.*}}form = #linea.form<chunked>
+// GPU:           linea.linear_attention {{.*}}form = #linea.form<recurrent>
 func.func @longer(%q: tensor<1x4096x8x64xf32>) -> tensor<1x4096x8x64xf32> {
   %o = linea.linear_attention %q, %q, %q {causal} : tensor<1x4096x8x64xf32>, tensor<1x4096x8x64xf32>, tensor<1x4096x8x64xf32>
   return %o : tensor<1x4096x8x64xf32>

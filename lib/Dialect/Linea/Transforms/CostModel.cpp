@@ -115,34 +115,36 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
     }
 }
 
-/// NVPTX: analytic, from the H100's published rates (no GPU measured this
-/// model): a recurrent step is latency bound (~1 us per token for a block
-/// that holds its state); the chunked form runs its intra-chunk products on
-/// tensor cores and its token loop over T / C chunks; the scan form keeps
-/// the selective scan's channels busy in O(log) steps.
+/// NVPTX: analytic (no GPU measured this model), over the kernels that
+/// convert-linea-to-gpu emits. A token step of one thread is latency bound
+/// (~1 us with its loads); a wave holds ~2048 threads per SM.
+/// - recurrent: head-wise ops run a thread per value column, per-channel
+///   ops a thread per channel; T steps per wave.
+/// - scan (selective scan): a thread per (channel, chunk of C tokens) in
+///   two passes of C steps, and a carry pass of T / C steps per channel.
+/// - chunked and quadratic run each slice on one thread (no tensor-core
+///   kernel yet), so they are never estimated cheaper than recurrent.
 void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
                    SmallVectorImpl<FormEstimate> &out) {
-  constexpr double kStepLatency = 1e-6, kChunkLatency = 4e-6;
+  constexpr double kStepLatency = 1e-6, kThreadsPerSm = 2048;
   double tokens = static_cast<double>(s.tokens);
-  double waves = std::max(1.0, static_cast<double>(s.slices) /
-                                   static_cast<double>(4 * t.smCount));
-  double rate = t.tensorCores ? 4e14 : 5e13; // multiply-adds per second
-  out.push_back({Form::recurrent, waves * tokens * kStepLatency, std::nullopt});
-  auto iface = cast<RecurrenceOpInterface>(op);
-  int64_t chunk = 64;
-  if (iface.supportsForm(Form::chunked)) {
+  double capacity = kThreadsPerSm * static_cast<double>(t.smCount);
+  auto waves = [&](double threads) {
+    return std::max(1.0, std::ceil(threads / capacity));
+  };
+  double columns = static_cast<double>(s.slices) *
+                   static_cast<double>(std::max<int64_t>(s.valueDim, 1));
+  out.push_back({Form::recurrent, waves(columns) * tokens * kStepLatency,
+                 std::nullopt});
+  if (isa<SelectiveScanOp>(op)) {
+    constexpr int64_t kChunk = 64;
+    double chunk = std::min(tokens, static_cast<double>(kChunk));
     double chunks = std::ceil(tokens / chunk);
-    double macs =
-        s.slices * tokens *
-        (chunk * (s.keyDim + s.valueDim) + 2.0 * s.keyDim * s.valueDim);
-    out.push_back(
-        {Form::chunked, waves * chunks * kChunkLatency + macs / rate, chunk});
-  }
-  if (iface.supportsForm(Form::scan))
     out.push_back({Form::scan,
-                   waves * (std::log2(std::max(2.0, tokens)) * kStepLatency +
-                            tokens / 1024.0 * kChunkLatency),
-                   1024});
+                   (2 * waves(s.slices * chunks) * chunk + chunks) *
+                       kStepLatency,
+                   kChunk});
+  }
 }
 
 } // namespace

@@ -21,8 +21,25 @@ using namespace mlir;
 namespace {
 struct ExportFunctionsPass
     : public linea::impl::ExportFunctionsPassBase<ExportFunctionsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     Builder b(&getContext());
+    if (deviceEntryPoints) {
+      // The copies go next to their originals, before the loop below sees
+      // them.
+      SymbolTable symbols(getOperation());
+      for (auto func :
+           llvm::to_vector(getOperation().getOps<func::FuncOp>())) {
+        if (!func.isPublic() || func.isExternal() ||
+            func->hasAttr(linea::kDevicePointersAttr))
+          continue;
+        auto copy = func.clone();
+        copy.setSymName((func.getSymName() + "_device").str());
+        copy->setAttr(linea::kDevicePointersAttr, b.getUnitAttr());
+        symbols.insert(copy, std::next(Block::iterator(func)));
+      }
+    }
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (!func.isPublic() || func.isExternal())
         continue;

@@ -14,6 +14,10 @@
 
 namespace mlir::linea {
 
+/// Marks a function whose memref arguments are device memory (the
+/// `<name>_device` entry points of GPU libraries).
+constexpr StringLiteral kDevicePointersAttr = "linea.device_pointers";
+
 #define GEN_PASS_DECL
 #include "linea/Dialect/Linea/Transforms/Passes.h.inc"
 

@@ -20,7 +20,35 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
     argument `bufferization.writable = false`: the caller owns its inputs,
     and bufferization must copy rather than write into them.
   }];
+  let options = [
+    Option<"deviceEntryPoints", "device-entry-points", "bool",
+           /*default=*/"false",
+           "Also export `<name>_device`, a copy of each public function "
+           "whose buffers are device memory (marked linea.device_pointers)">,
+  ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def GPUResidencyPass : Pass<"linea-gpu-residency", "ModuleOp"> {
+  let summary = "Place the buffers of GPU kernels in device memory";
+  let description = [{
+    Runs on buffers (after bufferization), where every `gpu.launch` reads
+    and writes the buffers it captures. For each buffer a launch captures
+    (through views such as expand_shape):
+
+    - a `memref.alloc` used only by launches (and its dealloc) becomes a
+      `gpu.alloc` (and `gpu.dealloc`): temporaries never touch the host;
+    - a function argument or global used only by launches gets one device
+      copy for the whole call: copied in at entry, copied back before each
+      return if a launch writes it, freed;
+    - a buffer also used on the host is copied in before each launch and
+      back after it (if written).
+
+    In a function marked `linea.device_pointers` the arguments are device
+    memory already: they are used as they are, and a temporary that the host
+    would touch is an error.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 def ApproximateMathPass : Pass<"linea-approximate-math"> {

@@ -1,0 +1,244 @@
+//===- ColumnKernel.cpp - The GPU recurrent form of head-wise slices ------===//
+//
+// S_t = (diag(d_t) + b_t a_t^T) S_{t-1} + k_t v_t^T acts on every column of
+// S alike: column j only needs v_t[j] and the token's key-side rows. So one
+// thread owns one column, S[:, j] lives in its registers (a vector<K>), and
+// the block's threads share the key-side rows, which they stage together in
+// workgroup memory, a block of tokens per barrier. The decay's exp is taken
+// once per entry while staging instead of once per thread.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RecurrenceCore.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::linea::detail;
+
+namespace {
+
+/// Value columns per block: one warp.
+constexpr int64_t kColumnsPerBlock = 32;
+/// Workgroup memory for staged rows, below the 48 KiB that needs no opt-in.
+constexpr int64_t kStagingBytes = 40 * 1024;
+/// Tokens staged per barrier, at most.
+constexpr int64_t kMaxStagedTokens = 32;
+
+class ColumnEmitter {
+public:
+  ColumnEmitter(const RecurrenceSlice &s, gpu::LaunchOp launch)
+      : s(s), launch(launch) {}
+
+  void emit(LoopEmitter &k, Value tile, Value thread, int64_t columns) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    ImplicitLocOpBuilder &b = k.builder();
+    Value j = arith::AddIOp::create(
+        b, arith::MulIOp::create(b, tile, k.index(columns)), thread);
+    // Threads past the last column compute on column V - 1 and store
+    // nothing; they still take part in staging and barriers.
+    bool ragged = V % columns != 0;
+    Value active, column = j;
+    if (ragged) {
+      active = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, j,
+                                     k.index(V));
+      column = k.indexMin(j, V - 1);
+    }
+
+    // Rows of K floats per staged token (q, k, decays, a, b), and u.
+    int64_t rows = 2 + (s.logDecay ? 1 : 0) + (s.rankOneA ? 2 : 0);
+    staged = std::clamp<int64_t>(kStagingBytes / (4 * K * rows), 1,
+                                 std::min(kMaxStagedTokens, s.tokens));
+    // Workgroup memory is the launch's dynamic shared memory, cut into
+    // views (attributions would be taken for buffers to deallocate).
+    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+    Value bytes = gpu::DynamicSharedMemoryOp::create(
+        b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                           MemRefLayoutAttrInterface(), workgroup));
+    int64_t used = 0;
+    auto shared = [&](ArrayRef<int64_t> shape) -> Value {
+      auto type = MemRefType::get(shape, b.getF32Type(),
+                                  MemRefLayoutAttrInterface(), workgroup);
+      Value view = memref::ViewOp::create(b, type, bytes, k.index(used),
+                                          ValueRange());
+      used += type.getNumElements() * 4;
+      return view;
+    };
+    qs = shared({staged, K}), ks = shared({staged, K});
+    if (s.logDecay)
+      ds = shared({staged, K});
+    if (s.rankOneA)
+      as = shared({staged, K}), bs = shared({staged, K});
+    if (s.bonus) {
+      // u is the same for every token: staged once.
+      us = shared({K});
+      stridedLoop(k, k.index(0), k.index(K), thread, columns,
+                  [&](LoopEmitter &x, Value i) {
+                    x.store(s.bonus(x, i), us, {i});
+                  });
+      gpu::BarrierOp::create(b);
+    }
+    OpBuilder lb(launch);
+    launch.getDynamicSharedMemorySizeMutable().assign(arith::ConstantOp::create(
+        lb, launch.getLoc(), lb.getI32IntegerAttr(used)));
+
+    // The column of the initial state, and z for the normalizer.
+    Value zero = k.splat(k.f32(0.0), K);
+    Value state = zero;
+    if (s.initialState)
+      for (int64_t i = 0; i < K; ++i)
+        state = vector::InsertOp::create(
+            b, k.load(s.initialState, s.stateIndex(k.index(i), column)),
+            state, i);
+    SmallVector<Value> init{state};
+    if (s.normalize)
+      init.push_back(zero);
+
+    int64_t blocks = (s.tokens + staged - 1) / staged;
+    SmallVector<Value> end = k.loop(
+        blocks, init,
+        [&](LoopEmitter &x, Value blk, ValueRange carried) {
+          Value t0 = arith::MulIOp::create(x.builder(), blk, x.index(staged));
+          Value n = x.indexMin(
+              arith::SubIOp::create(x.builder(), x.index(s.tokens), t0),
+              staged);
+          stage(x, t0, n, thread, columns);
+          SmallVector<Value> next = x.loop(
+              x.index(0), n, carried,
+              [&](LoopEmitter &y, Value tt, ValueRange c) {
+                return token(y, t0, tt, column, active, c);
+              });
+          // Nobody restages while another thread still reads.
+          gpu::BarrierOp::create(x.builder());
+          return next;
+        });
+
+    auto storeState = [&](LoopEmitter &x) {
+      for (int64_t i = 0; i < K; ++i)
+        x.store(vector::ExtractOp::create(x.builder(), end[0], i), s.state,
+                s.stateIndex(x.index(i), j));
+    };
+    guarded(k, active, storeState);
+  }
+
+private:
+  /// `for i = lb + thread; i < ub; i += step`.
+  void stridedLoop(LoopEmitter &e, Value lb, Value ub, Value thread,
+                   int64_t step, function_ref<void(LoopEmitter &, Value)> body) {
+    ImplicitLocOpBuilder &b = e.builder();
+    scf::ForOp::create(b, arith::AddIOp::create(b, lb, thread), ub,
+                       e.index(step), {},
+                       [&](OpBuilder &nested, Location loc, Value iv,
+                           ValueRange) {
+                         ImplicitLocOpBuilder nb(loc, nested);
+                         LoopEmitter inner = e.nested(nb);
+                         body(inner, iv);
+                         scf::YieldOp::create(nb);
+                       });
+  }
+
+  /// Runs `body` where `active` holds (always, when it is null).
+  void guarded(LoopEmitter &e, Value active,
+               function_ref<void(LoopEmitter &)> body) {
+    if (!active)
+      return body(e);
+    auto ifOp = scf::IfOp::create(e.builder(), active, false);
+    ImplicitLocOpBuilder ib(e.builder().getLoc(), e.builder());
+    ib.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    LoopEmitter inner = e.nested(ib);
+    body(inner);
+  }
+
+  /// Rows of tokens t0 .. t0 + n - 1 into workgroup memory, the block's
+  /// threads splitting the n * K entries.
+  void stage(LoopEmitter &e, Value t0, Value n, Value thread,
+             int64_t columns) {
+    int64_t K = s.keyDim;
+    Value entries = arith::MulIOp::create(e.builder(), n, e.index(K));
+    stridedLoop(e, e.index(0), entries, thread, columns,
+                [&](LoopEmitter &x, Value idx) {
+                  ImplicitLocOpBuilder &b = x.builder();
+                  Value tt = arith::DivUIOp::create(b, idx, x.index(K));
+                  Value i = arith::RemUIOp::create(b, idx, x.index(K));
+                  Value t = arith::AddIOp::create(b, t0, tt);
+                  x.store(s.query(x, t, i), qs, {tt, i});
+                  x.store(s.key(x, t, i), ks, {tt, i});
+                  if (ds)
+                    x.store(x.exp(s.logDecay(x, t, i)), ds, {tt, i});
+                  if (as) {
+                    x.store(s.rankOneA(x, t, i), as, {tt, i});
+                    x.store(s.rankOneB(x, t, i), bs, {tt, i});
+                  }
+                });
+    gpu::BarrierOp::create(e.builder());
+  }
+
+  /// One token on this thread's column; carried: the column (and z).
+  SmallVector<Value> token(LoopEmitter &e, Value t0, Value tt, Value column,
+                           Value active, ValueRange carried) {
+    int64_t K = s.keyDim;
+    Value t = arith::AddIOp::create(e.builder(), t0, tt);
+    Value zero = e.index(0);
+    Value q = e.loadRow(qs, {tt, zero}, K), key = e.loadRow(ks, {tt, zero}, K);
+    Value decay = ds ? e.loadRow(ds, {tt, zero}, K) : Value();
+    Value state = carried[0];
+    Value v = s.value(e, t, column);
+    Value next = decay ? e.mul(decay, state) : state;
+    next = e.fma(key, e.splat(v, K), next);
+    if (as) {
+      Value sa = e.sum(e.mul(e.loadRow(as, {tt, zero}, K), state));
+      next = e.fma(e.loadRow(bs, {tt, zero}, K), e.splat(sa, K), next);
+    }
+    Value o;
+    if (us) {
+      // o = q (S_{t-1} + diag(u) k v^T)[:, j]
+      Value uk = e.mul(e.loadRow(us, {zero}, K), key);
+      o = e.fma(e.sum(e.mul(q, uk)), v, e.sum(e.mul(q, state)));
+    } else {
+      o = e.sum(e.mul(q, next));
+    }
+    SmallVector<Value> out{next};
+    if (s.normalize) {
+      Value z = carried[1];
+      z = e.add(decay ? e.mul(decay, z) : z, key);
+      o = e.div(o, e.add(e.sum(e.mul(q, z)), e.f32(s.normalizeEps)));
+      out.push_back(z);
+    }
+    guarded(e, active,
+            [&](LoopEmitter &x) { s.storeOutput(x, t, column, o); });
+    return out;
+  }
+
+  const RecurrenceSlice &s;
+  gpu::LaunchOp launch;
+  int64_t staged = 1;
+  Value qs, ks, ds, as, bs, us;
+};
+
+} // namespace
+
+void mlir::linea::detail::emitColumnKernel(LoopEmitter &e,
+                                           ArrayRef<int64_t> slices,
+                                           int64_t valueDim,
+                                           SliceBuilder build) {
+  int64_t total = 1;
+  for (int64_t n : slices)
+    total *= n;
+  int64_t columns = std::min(valueDim, kColumnsPerBlock);
+  int64_t tiles = (valueDim + columns - 1) / columns;
+  e.launch({total, tiles}, columns,
+           [&](LoopEmitter &k, Value block, Value tile, Value thread) {
+             ImplicitLocOpBuilder &b = k.builder();
+             RecurrenceSlice s;
+             build(k, k.delinearize(block, slices), s);
+             assert(s.causal && !s.beginToken && s.valueDim == valueDim &&
+                    "the column kernel evaluates causal slices");
+             auto launch = cast<gpu::LaunchOp>(b.getBlock()->getParentOp());
+             ColumnEmitter(s, launch).emit(k, tile, thread, columns);
+           });
+}

@@ -1,0 +1,53 @@
+//===- NVPTXPipeline.cpp - linea-nvptx-pipeline -----------------*- C++ -*-===//
+//
+// From model IR on tensors to host code in the LLVM dialect that launches
+// NVPTX kernels embedded in it (gpu.binary).
+//
+//===----------------------------------------------------------------------===//
+
+#include "linea/Conversion/Passes.h"
+#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Pipelines/Pipelines.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
+                                     const NVPTXPipelineOptions &options) {
+  linea::SelectFormPassOptions select;
+  select.target = "nvptx";
+  select.smCount = options.smCount;
+  addFormSelection(pm, select);
+  pm.addPass(linea::createConvertLineaToGPUPass());
+  // Polynomial exp/log1p in the kernels too: no libdevice needed.
+  pm.addPass(linea::createApproximateMathPass());
+  linea::ExportFunctionsPassOptions exportOptions;
+  exportOptions.deviceEntryPoints = options.deviceEntryPoints;
+  pm.addPass(linea::createExportFunctionsPass(exportOptions));
+  addBufferization(pm);
+
+  // What the model computes besides linea ops (projections, norms, gates)
+  // runs on the GPU as well: parallel loops mapped to blocks and threads.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(linea::createGPUResidencyPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.optLevel = options.optLevel;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
