@@ -103,10 +103,26 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
 
 )c";
 
+/// C helpers of the checked entry points of GPU libraries: the CUDA
+/// runtime (lib/Runtime/CUDA) records the first failure of a call.
+const char *kGpuHelpers = R"c(
+int lineaCudaTakeError(char *buf, unsigned long size);
+
+static int linea_gpu_failed(char *error, int64_t size, const char *fn) {
+  char message[1024];
+  if (!lineaCudaTakeError(message, sizeof(message)))
+    return 0;
+  linea_report(error, size, "%s: %s", fn, message);
+  return 1;
+}
+
+)c";
+
 } // namespace
 
 FailureOr<linea::CInterface>
-mlir::linea::generateCInterface(ModuleOp module, StringRef guardName) {
+mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
+                                bool gpu) {
   // One descriptor struct per element type and rank.
   llvm::MapVector<StringRef, ShapedType, llvm::StringMap<unsigned>> descriptors;
   llvm::StringSet<> names;
@@ -175,20 +191,28 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName) {
           << "))\n      return " << index + 1 << ";\n  }\n";
       checks.push_back(check);
     }
-    os << "void _mlir_ciface_" << func.getName() << "("
-       << llvm::join(params, ", ") << ");\n";
-    // The checked entry point: same arguments after an error buffer.
-    os << "int32_t linea_" << func.getName()
-       << "(char *error, int64_t error_size, " << llvm::join(params, ", ")
-       << ");\n\n";
-    cs << "int32_t linea_" << func.getName()
-       << "(char *error, int64_t error_size, " << llvm::join(params, ", ")
-       << ") {\n";
-    for (const std::string &check : checks)
-      cs << check;
-    cs << "  _mlir_ciface_" << func.getName() << "(" << llvm::join(args, ", ")
-       << ");\n  if (error && error_size > 0)\n    error[0] = 0;\n  return "
-          "0;\n}\n\n";
+    // On the GPU, also the variant on device memory.
+    SmallVector<std::string> variants{func.getName().str()};
+    if (gpu)
+      variants.push_back(func.getName().str() + "_device");
+    for (const std::string &fn : variants) {
+      os << "void _mlir_ciface_" << fn << "(" << llvm::join(params, ", ")
+         << ");\n";
+      // The checked entry point: same arguments after an error buffer.
+      os << "int32_t linea_" << fn << "(char *error, int64_t error_size, "
+         << llvm::join(params, ", ") << ");\n\n";
+      cs << "int32_t linea_" << fn << "(char *error, int64_t error_size, "
+         << llvm::join(params, ", ") << ") {\n";
+      for (const std::string &check : checks)
+        cs << check;
+      cs << "  _mlir_ciface_" << fn << "(" << llvm::join(args, ", ")
+         << ");\n";
+      if (gpu)
+        cs << "  if (linea_gpu_failed(error, error_size, \"" << fn
+           << "\"))\n    return -1;\n";
+      cs << "  if (error && error_size > 0)\n    error[0] = 0;\n  return "
+            "0;\n}\n\n";
+    }
   }
 
   std::string header;
@@ -210,6 +234,16 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName) {
          "of\n"
          " * the descriptor, writes a message to `error` and runs nothing; on\n"
          " * success it returns 0. */\n";
+  if (gpu)
+    out << "/* GPU library: <name> takes host memory (copied to the device "
+           "and\n"
+           " * back), <name>_device takes device memory (CUDA device "
+           "pointers). Both\n"
+           " * return when the results are written. linea_<name> returns -1 "
+           "and a\n"
+           " * message when the GPU runtime fails (no driver, no device, a "
+           "failed\n"
+           " * launch). */\n";
   out << "#ifndef " << guardName << "\n#define " << guardName << "\n\n";
   out << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" "
          "{\n#endif\n\n";
@@ -229,6 +263,6 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName) {
 
   CInterface result;
   result.header = header;
-  result.wrappers = header + kCheckHelpers + checked;
+  result.wrappers = header + kCheckHelpers + (gpu ? kGpuHelpers : "") + checked;
   return result;
 }

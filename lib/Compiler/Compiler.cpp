@@ -8,6 +8,7 @@
 #include "linea/Compiler/Compiler.h"
 #include "linea/Pipelines/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -132,11 +133,37 @@ std::string headerGuard(StringRef path) {
   return guard;
 }
 
+/// The PTX ISA version a chip needs (LLVM 22 emits PTX 6.0 by default,
+/// which predates sm_90).
+std::string ptxFeatures(StringRef chip) {
+  unsigned sm = 0;
+  chip.drop_front(3).consumeInteger(10, sm);
+  return sm >= 100 ? "+ptx86" : "+ptx80";
+}
+
+/// The PTX of every kernel module, one after the other.
+LogicalResult writePTX(ModuleOp module, raw_ostream &os) {
+  bool any = false;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      os << "// kernels of " << binary.getSymName() << "\n"
+         << object.getObject().getValue() << "\n";
+      any = true;
+    }
+  });
+  if (!any)
+    return emitError(module.getLoc())
+           << "the module has no GPU kernels to emit as PTX";
+  return success();
+}
+
 /// Links `objectPath` and the checked entry points (C source in
 /// `wrappersPath`) into `outputPath`: a shared library (with libomp and MLIR's
 /// C runner utils, for memrefCopy), or a relocatable object.
 LogicalResult link(StringRef objectPath, StringRef wrappersPath,
-                   StringRef outputPath, bool shared, MLIRContext &context) {
+                   StringRef outputPath, bool shared, bool gpu,
+                   MLIRContext &context) {
   std::string clang = LINEA_CLANG;
   if (!llvm::sys::fs::can_execute(clang)) {
     auto found = llvm::sys::findProgramByName("clang-22");
@@ -154,6 +181,9 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
   if (shared)
     args.append(
         {"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils", "-lm"});
+  // GPU code calls the mgpu* runtime, which loads the driver at run time.
+  if (shared && gpu)
+    args.append({"-x", "none", LINEA_CUDA_RUNTIME, "-ldl", "-lstdc++"});
   else
     args.append({"-r", "-nostdlib"});
   std::string message;
@@ -216,9 +246,18 @@ OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
 LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
                                               const CompileOptions &options) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  CPUPipelineOptions pipeline;
-  pipeline.openmp = options.openmp;
-  buildCPUPipeline(pm, pipeline);
+  if (options.target == CompileTarget::NVPTX) {
+    NVPTXPipelineOptions pipeline;
+    pipeline.chip = options.chip;
+    pipeline.features = ptxFeatures(options.chip);
+    pipeline.format = options.emit == EmitKind::PTX ? "isa" : options.gpuFormat;
+    pipeline.deviceEntryPoints = true;
+    buildNVPTXPipeline(pm, pipeline);
+  } else {
+    CPUPipelineOptions pipeline;
+    pipeline.openmp = options.openmp;
+    buildCPUPipeline(pm, pipeline);
+  }
   return pm.run(module);
 }
 
@@ -319,8 +358,12 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     llvm::sys::path::replace_extension(p, "h");
     headerPath = p.str().str();
   }
+  bool gpu = options.target == CompileTarget::NVPTX;
+  if (options.emit == EmitKind::PTX && !gpu)
+    return emitError(optionLoc(context))
+           << "--emit=ptx needs --target=nvptx";
   FailureOr<CInterface> cInterface =
-      generateCInterface(*module, headerGuard(headerPath));
+      generateCInterface(*module, headerGuard(headerPath), gpu);
   if (failed(cInterface))
     return failure();
   // Checked first: a bad --mcpu or --mattr fails before any work or output.
@@ -336,6 +379,11 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     return failure();
   if (options.emit == EmitKind::MLIR) {
     module->print(output.os());
+    return output.commit(context);
+  }
+  if (options.emit == EmitKind::PTX) {
+    if (failed(writePTX(*module, output.os())))
+      return failure();
     return output.commit(context);
   }
   llvm::LLVMContext llvmContext;
@@ -378,7 +426,7 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   }
   codeStream->flush();
   if (linked && failed(link(object->temp(), wrappers->temp(), output.temp(),
-                            options.emit == EmitKind::Shared, context)))
+                            options.emit == EmitKind::Shared, gpu, context)))
     return failure();
   if (wantsHeader) {
     AtomicOutput headerOut(headerPath);

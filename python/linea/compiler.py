@@ -63,17 +63,23 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=()):
     return Library(lib, module_text)
 
 
-def compile(fn_or_module, target="cpu", opt_level=2, openmp=True):
+def compile(fn_or_module, target="cpu", opt_level=2, openmp=True, chip="sm_90"):
     """Compiles a builder Function (returns its callable), a builder Module
-    or MLIR text (returns the Library)."""
+    or MLIR text (returns the Library). `target` is "cpu" or "nvptx" (GPU
+    kernels for `chip`; the callables copy numpy arrays to the GPU and back,
+    and `.on_device(...)` runs on GPU arrays in place)."""
     from .builder import Function, Module
-    if target != "cpu":
-        raise ValueError("compile: target %r is not supported (use 'cpu')" % target)
+    if target == "cpu":
+        extra = ()
+    elif target == "nvptx":
+        extra = ("--target=nvptx", "--chip=" + chip)
+    else:
+        raise ValueError("compile: target %r is not supported (use 'cpu' or 'nvptx')" % target)
     if isinstance(fn_or_module, Function):
-        return compile_text(fn_or_module.text(), opt_level, openmp)[fn_or_module.name]
+        return compile_text(fn_or_module.text(), opt_level, openmp, extra)[fn_or_module.name]
     if isinstance(fn_or_module, Module):
-        return compile_text(fn_or_module.text(), opt_level, openmp)
+        return compile_text(fn_or_module.text(), opt_level, openmp, extra)
     if isinstance(fn_or_module, str):
-        return compile_text(fn_or_module, opt_level, openmp)
+        return compile_text(fn_or_module, opt_level, openmp, extra)
     raise TypeError("compile: expected a Function, a Module or MLIR text, got %s" %
                     type(fn_or_module).__name__)

@@ -82,15 +82,50 @@ def signatures(module_text):
     return sigs
 
 
+class GPUError(RuntimeError):
+    """The GPU runtime failed (no driver or device, a failed launch)."""
+
+
+def _describe_cuda(obj, expected, name, index):
+    """The memref descriptor of a dense GPU array (anything with
+    `__cuda_array_interface__`, such as a CUDA torch tensor)."""
+    iface = getattr(obj, "__cuda_array_interface__", None)
+    if iface is None:
+        raise TypeError("%s: buffer %d must be a GPU array (with "
+                        "__cuda_array_interface__)" % (name, index))
+    shape = tuple(iface["shape"])
+    dtype = np.dtype(iface["typestr"])
+    want = np.dtype(dtypes.numpy_dtype(expected.element))
+    # bf16 travels as 16-bit patterns: only the element size is comparable.
+    if dtype.itemsize != want.itemsize:
+        raise TypeError("%s: buffer %d has dtype %s, expected %s" %
+                        (name, index, dtype, expected))
+    if shape != expected.shape:
+        raise ValueError("%s: buffer %d has shape %s, expected %s" %
+                         (name, index, shape, expected.shape))
+    if iface.get("strides") is not None:
+        dense = dtype.itemsize * np.cumprod((1,) + shape[:0:-1])[::-1]
+        if tuple(iface["strides"]) != tuple(int(x) for x in dense):
+            raise ValueError("%s: buffer %d must be dense row-major" % (name, index))
+    desc = descriptor_type(len(shape))()
+    desc.allocated = desc.aligned = iface["data"][0]
+    desc.offset = 0
+    if shape:
+        desc.sizes[:] = shape
+        desc.strides[:] = [int(x) for x in np.cumprod((1,) + shape[:0:-1])[::-1]]
+    return desc
+
+
 class Function:
     """A compiled entry point, called on numpy arrays."""
 
-    def __init__(self, lib, name, arg_types, result_types):
+    def __init__(self, lib, name, arg_types, result_types, symbol=None):
         self.name = name
         self.arg_types = arg_types
         self.result_types = result_types
         # The checked entry point validates every descriptor again in C.
-        self._fn = getattr(lib, "linea_" + name)
+        self._lib = lib
+        self._fn = getattr(lib, "linea_" + (symbol or name))
         self._fn.restype = ctypes.c_int32
     def _descriptor(self, index, array):
         self._check(index, array, self.arg_types[index], "argument")
@@ -135,10 +170,31 @@ class Function:
     def call_descriptors(self, *args):
         """Calls the checked entry point on raw ctypes arguments (inputs,
         then outputs); raises ValueError with its message if it rejects them."""
-        error = ctypes.create_string_buffer(512)
+        error = ctypes.create_string_buffer(1024)
         rc = self._fn(error, ctypes.c_int64(len(error)), *args)
+        if rc < 0:
+            raise GPUError(error.value.decode())
         if rc != 0:
             raise ValueError(error.value.decode() or "%s: rejected descriptor %d" % (self.name, rc))
+
+    def on_device(self, *buffers):
+        """GPU libraries: runs `<name>_device` on GPU arrays (inputs, then
+        one output per result), which it reads and writes in place."""
+        if len(buffers) != len(self.arg_types) + len(self.result_types):
+            raise TypeError("%s: on_device takes %d buffers (inputs and outputs), got %d" %
+                            (self.name, len(self.arg_types) + len(self.result_types), len(buffers)))
+        types = self.arg_types + self.result_types
+        descs = [_describe_cuda(b, t, self.name, i) for i, (b, t) in enumerate(zip(buffers, types))]
+        self._device().call_descriptors(*[ctypes.byref(d) for d in descs])
+
+    def _device(self):
+        if not hasattr(self, "_device_fn"):
+            try:
+                self._device_fn = Function(self._lib, self.name, self.arg_types,
+                                           self.result_types, self.name + "_device")
+            except AttributeError:
+                raise TypeError("%s: not a GPU library (no %s_device)" % (self.name, self.name)) from None
+        return self._device_fn
 
 
 class Library:

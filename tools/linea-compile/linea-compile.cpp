@@ -10,6 +10,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -18,7 +20,6 @@ using namespace llvm;
 using namespace mlir::linea;
 
 namespace {
-enum class Target { CPU };
 
 cl::OptionCategory category("linea-compile options");
 cl::opt<std::string> input(cl::Positional, cl::desc("<input .mlir>"),
@@ -35,11 +36,24 @@ cl::opt<EmitKind>
                     clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR"),
                     clEnumValN(EmitKind::Asm, "asm", "assembly"),
                     clEnumValN(EmitKind::Obj, "obj", "object file"),
-                    clEnumValN(EmitKind::Shared, "shared", "shared library")),
+                    clEnumValN(EmitKind::Shared, "shared", "shared library"),
+                    clEnumValN(EmitKind::PTX, "ptx",
+                               "PTX of the GPU kernels (--target=nvptx)")),
          cl::cat(category));
-cl::opt<Target> target("target", cl::desc("Target"), cl::init(Target::CPU),
-                       cl::values(clEnumValN(Target::CPU, "cpu", "host CPU")),
-                       cl::cat(category));
+cl::opt<CompileTarget> target(
+    "target", cl::desc("Target"), cl::init(CompileTarget::CPU),
+    cl::values(clEnumValN(CompileTarget::CPU, "cpu", "host CPU"),
+               clEnumValN(CompileTarget::NVPTX, "nvptx",
+                          "NVIDIA GPU (kernels in PTX or cubin, host code "
+                          "for this machine)")),
+    cl::cat(category));
+cl::opt<std::string> chip("chip", cl::desc("GPU architecture (nvptx)"),
+                          cl::init("sm_90"), cl::cat(category));
+cl::opt<std::string>
+    gpuFormat("gpu-format",
+              cl::desc("Embedded GPU code: isa (PTX, compiled by the driver), "
+                       "bin (cubin) or fatbin; bin and fatbin need ptxas"),
+              cl::init("isa"), cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level (0-3)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
 cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: host)"),
@@ -67,6 +81,20 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  if (!StringRef(chip).starts_with("sm_") ||
+      StringRef(chip).drop_front(3).empty() ||
+      !llvm::all_of(StringRef(chip).drop_front(3),
+                    [](char c) { return isDigit(c) || c == 'a'; })) {
+    errs() << "linea-compile: error: --chip=" << chip
+           << " is not a GPU architecture (expected sm_XY, e.g. sm_90)\n";
+    return 1;
+  }
+  if (gpuFormat != "isa" && gpuFormat != "bin" && gpuFormat != "fatbin") {
+    errs() << "linea-compile: error: --gpu-format=" << gpuFormat
+           << " is not one of isa, bin, fatbin\n";
+    return 1;
+  }
+
   mlir::DialectRegistry registry;
   registerEverything(registry);
   mlir::MLIRContext context(registry);
@@ -82,5 +110,8 @@ int main(int argc, char **argv) {
   options.cpu = mcpu;
   options.features = mattr;
   options.openmp = !noOpenMP;
+  options.target = target;
+  options.chip = chip;
+  options.gpuFormat = gpuFormat;
   return mlir::failed(compile(options, context)) ? 1 : 0;
 }

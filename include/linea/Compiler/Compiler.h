@@ -25,7 +25,8 @@ namespace mlir {
 class MLIRContext;
 namespace linea {
 
-enum class EmitKind { MLIR, LLVM, Asm, Obj, Shared };
+enum class EmitKind { MLIR, LLVM, Asm, Obj, Shared, PTX };
+enum class CompileTarget { CPU, NVPTX };
 
 struct CompileOptions {
   std::string inputPath = "-";
@@ -38,6 +39,11 @@ struct CompileOptions {
   /// Empty: the host CPU and its features.
   std::string cpu, features;
   bool openmp = true;
+  CompileTarget target = CompileTarget::CPU;
+  /// NVPTX: the GPU architecture, and what is embedded (isa: PTX, bin:
+  /// cubin, fatbin; bin and fatbin need ptxas).
+  std::string chip = "sm_90";
+  std::string gpuFormat = "isa";
 };
 
 /// Parses and verifies `buffer`. An upstream parser that crashes on
@@ -61,10 +67,14 @@ struct CInterface {
 };
 
 /// The C interface of every public function of `module` (still on tensors).
-/// Fails (with a diagnostic at the function) on a type C cannot take.
-FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName);
+/// Fails (with a diagnostic at the function) on a type C cannot take. With
+/// `gpu`, every function also has its `<name>_device` variant, and the
+/// checked entry points report GPU runtime failures.
+FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName,
+                                         bool gpu = false);
 
-/// Runs the CPU pipeline: `module` ends in the LLVM dialect.
+/// Runs the pipeline of `options.target`: `module` ends in the LLVM dialect
+/// (for NVPTX, with the kernels embedded).
 LogicalResult lowerToLLVMDialect(ModuleOp module,
                                  const CompileOptions &options);
 
