@@ -29,3 +29,25 @@ llvm_config.add_tool_substitutions(
      ToolSubst("linea-compile", unresolved="ignore")], tool_dirs)
 llvm_config.with_environment("PATH", config.linea_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# ptxas (from a CUDA toolkit) assembles the PTX tests produce: on PATH, or
+# in the usual install prefix.
+import shutil
+ptxas = shutil.which("ptxas") or next(
+    (p for p in ["/usr/local/cuda/bin/ptxas"] if os.access(p, os.X_OK)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+# GPU execution tests need the NVIDIA driver and a device.
+def _cuda_device_present():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+
+if _cuda_device_present():
+    config.available_features.add("cuda-gpu")

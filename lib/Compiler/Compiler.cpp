@@ -181,11 +181,11 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
   if (shared)
     args.append(
         {"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils", "-lm"});
+  else
+    args.append({"-r", "-nostdlib"});
   // GPU code calls the mgpu* runtime, which loads the driver at run time.
   if (shared && gpu)
     args.append({"-x", "none", LINEA_CUDA_RUNTIME, "-ldl", "-lstdc++"});
-  else
-    args.append({"-r", "-nostdlib"});
   std::string message;
   int rc =
       llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message);

@@ -25,8 +25,11 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
   select.smCount = options.smCount;
   addFormSelection(pm, select);
   pm.addPass(linea::createConvertLineaToGPUPass());
-  // Polynomial exp/log1p in the kernels too: no libdevice needed.
-  pm.addPass(linea::createApproximateMathPass());
+  // Polynomial exp/log1p in the kernels too, without floor: no libdevice
+  // needed.
+  linea::ApproximateMathPassOptions approximate;
+  approximate.expandFloor = true;
+  pm.addPass(linea::createApproximateMathPass(approximate));
   linea::ExportFunctionsPassOptions exportOptions;
   exportOptions.deviceEntryPoints = options.deviceEntryPoints;
   pm.addPass(linea::createExportFunctionsPass(exportOptions));
@@ -41,6 +44,10 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
   pm.addPass(linea::createGPUResidencyPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  // Math ops to LLVM intrinsics in the kernels, which NVPTX selects to
+  // instructions; left to the NVVM lowering, fma would become a libdevice
+  // call (__nv_fmaf), which we do not link.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToLLVMPass());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;

@@ -60,7 +60,15 @@ def ApproximateMathPass : Pass<"linea-approximate-math"> {
     approximations (range
     reduction plus a minimax polynomial; the accuracy the test suite checks
     is documented in docs/Numerics.md).
+
+    With `expand-floor`, the `math.floor` of the range reduction becomes
+    integer conversions and a select (exact): the NVPTX lowering would
+    otherwise call libdevice's `__nv_floorf`, which is not linked.
   }];
+  let options = [
+    Option<"expandFloor", "expand-floor", "bool", /*default=*/"false",
+           "Expand f32 math.floor into conversions and a select">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",

@@ -1,0 +1,70 @@
+// RUN: linea-opt %s -convert-linea-to-gpu -split-input-file | FileCheck %s
+
+// RWKV-6, recurrent: one block per (batch, head) and tile of 32 value
+// columns (grid 2 x 2 for H = 2, V = 64), a thread per column. The block
+// stages u once, then q, k and exp(w) of up to 32 tokens per barrier into
+// dynamic shared memory; the column S[:, j] is a vector<64> carried through
+// the token loop; the bonus read-out uses S_{t-1}.
+// CHECK-LABEL: func @wkv6
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{(_[0-9]+)?}}, {{.*}} = %c2{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c32, {{.*}}) dynamic_shared_memory_size %c24832_i32
+// CHECK:           %[[BYTES:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// CHECK:           memref.view %[[BYTES]]{{.*}} to memref<32x64xf32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.barrier
+// CHECK:           scf.for {{.*}} iter_args(%{{.+}} = %{{.+}}) -> (vector<64xf32>)
+// CHECK:             scf.for
+// CHECK:               math.exp
+// CHECK:             gpu.barrier
+// CHECK:             scf.for {{.*}} -> (vector<64xf32>)
+// CHECK:               vector.load {{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, vector<64xf32>
+// CHECK:               math.fma {{.*}} : vector<64xf32>
+// CHECK:               vector.reduction <add>
+// CHECK:             gpu.barrier
+// CHECK:           vector.extract
+func.func @wkv6(%r: tensor<1x100x2x64xf32>, %w: tensor<1x100x2x64xf32>, %u: tensor<2x64xf32>) -> tensor<1x100x2x64xf32> {
+  %o = linea.wkv6 %r, %r, %r, %w, %u : tensor<1x100x2x64xf32>, tensor<1x100x2x64xf32>, tensor<1x100x2x64xf32>, tensor<1x100x2x64xf32>, tensor<2x64xf32>
+  return %o : tensor<1x100x2x64xf32>
+}
+
+// -----
+
+// RWKV-7: a and b rows staged too; a^T S from the column before the update.
+// A value dimension that tiles unevenly (V = 40: tiles of 32) guards the
+// stores of the threads past column 39.
+// CHECK-LABEL: func @wkv7
+// CHECK:         gpu.launch
+// CHECK-COUNT-5:   memref.view
+// CHECK:           scf.for {{.*}} -> (vector<40xf32>)
+// CHECK:             scf.for {{.*}} -> (vector<40xf32>)
+// CHECK:               vector.reduction <add>
+// CHECK:               scf.if
+// CHECK:                 memref.store
+func.func @wkv7(%r: tensor<1x8x1x40xf32>) -> tensor<1x8x1x40xf32> {
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>
+  return %o : tensor<1x8x1x40xf32>
+}
+
+// -----
+
+// Per-channel recurrences run a thread per (batch, channel): 2 x 16 = 32
+// threads in one block, the RWKV-4 state in registers.
+// CHECK-LABEL: func @wkv4
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c32, {{.*}})
+// CHECK:           scf.if
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32)
+func.func @wkv4(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+  %y = linea.wkv4 %w, %w, %k, %k : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
+  return %y : tensor<2x8x16xf32>
+}
+
+// -----
+
+// The scan form of the selective scan: each phase is a kernel, a thread per
+// (batch, channel, chunk) in phases 1 and 3, per (batch, channel) in the
+// carry phase.
+// CHECK-LABEL: func @scan
+// CHECK-COUNT-5: gpu.launch
+// CHECK-NOT:     scf.parallel
+func.func @scan(%u: tensor<2x8x18xf32>, %A: tensor<8x4xf32>, %B: tensor<2x2x4x18xf32>) -> tensor<2x8x18xf32> {
+  %y = linea.selective_scan %u, %u, %A, %B, %B {form = #linea.form<scan>, chunk_size = 4} : tensor<2x8x18xf32>, tensor<2x8x18xf32>, tensor<8x4xf32>, tensor<2x2x4x18xf32>, tensor<2x2x4x18xf32>
+  return %y : tensor<2x8x18xf32>
+}
