@@ -253,6 +253,8 @@ LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
     pipeline.format = options.emit == EmitKind::PTX ? "isa" : options.gpuFormat;
     pipeline.deviceEntryPoints = true;
     buildNVPTXPipeline(pm, pipeline);
+  } else if (options.target == CompileTarget::GPUEmulator) {
+    buildGPUEmulationPipeline(pm);
   } else {
     CPUPipelineOptions pipeline;
     pipeline.openmp = options.openmp;

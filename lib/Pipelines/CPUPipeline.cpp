@@ -58,9 +58,12 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(linea::createApproximateMathPass());
   pm.addPass(linea::createExportFunctionsPass());
   addBufferization(pm);
+  addHostLowering(pm, options.openmp);
+}
 
+void mlir::linea::addHostLowering(OpPassManager &pm, bool openmp) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  if (options.openmp)
+  if (openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerAffinePass());
@@ -69,7 +72,7 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   // keep a single block until memrefs are lowered.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
-  if (options.openmp)
+  if (openmp)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
@@ -86,4 +89,9 @@ void mlir::linea::registerPipelines() {
       "Lower model IR with linea ops to GPU kernels (NVVM, PTX or cubin "
       "embedded) and host code in the LLVM dialect",
       buildNVPTXPipeline);
+  PassPipelineRegistration<>(
+      "linea-gpu-emulation-pipeline",
+      "Lower model IR like linea-nvptx-pipeline, but run the kernels on host "
+      "threads (a block at a time, an OpenMP thread per GPU thread)",
+      buildGPUEmulationPipeline);
 }

@@ -18,12 +18,13 @@
 
 using namespace mlir;
 
-void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
-                                     const NVPTXPipelineOptions &options) {
+namespace {
+/// Model IR to bufferized functions whose linea ops are gpu.launch kernels.
+void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
   linea::SelectFormPassOptions select;
   select.target = "nvptx";
-  select.smCount = options.smCount;
-  addFormSelection(pm, select);
+  select.smCount = smCount;
+  linea::addFormSelection(pm, select);
   pm.addPass(linea::createConvertLineaToGPUPass());
   // Polynomial exp/log1p in the kernels too, without floor: no libdevice
   // needed.
@@ -31,9 +32,21 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
   approximate.expandFloor = true;
   pm.addPass(linea::createApproximateMathPass(approximate));
   linea::ExportFunctionsPassOptions exportOptions;
-  exportOptions.deviceEntryPoints = options.deviceEntryPoints;
+  exportOptions.deviceEntryPoints = deviceEntryPoints;
   pm.addPass(linea::createExportFunctionsPass(exportOptions));
-  addBufferization(pm);
+  linea::addBufferization(pm);
+}
+} // namespace
+
+void mlir::linea::buildGPUEmulationPipeline(OpPassManager &pm) {
+  addKernels(pm, /*smCount=*/132, /*deviceEntryPoints=*/false);
+  pm.addPass(linea::createEmulateGPUPass());
+  addHostLowering(pm, /*openmp=*/true);
+}
+
+void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
+                                     const NVPTXPipelineOptions &options) {
+  addKernels(pm, options.smCount, options.deviceEntryPoints);
 
   // What the model computes besides linea ops (projections, norms, gates)
   // runs on the GPU as well: parallel loops mapped to blocks and threads.

@@ -36,14 +36,29 @@ def cache_dir():
     return d
 
 
-def compile_text(module_text, opt_level=2, openmp=True, extra_args=()):
+def target_args(target, chip="sm_90"):
+    """linea-compile's flags for `target`: "cpu", "nvptx" or "gpu-emulator"
+    (the NVPTX kernels run on this CPU). None: $LINEA_TARGET, else "cpu"."""
+    target = target or os.environ.get("LINEA_TARGET") or "cpu"
+    if target == "cpu":
+        return []
+    if target == "nvptx":
+        return ["--target=nvptx", "--chip=" + chip]
+    if target == "gpu-emulator":
+        return ["--target=gpu-emulator"]
+    raise ValueError("compile: target %r is not supported (use 'cpu', 'nvptx' or "
+                     "'gpu-emulator')" % target)
+
+
+def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=None):
     """Compiles `module_text` to a shared library and loads it.
 
     The library is cached under `cache_dir()` by a hash of the text, the
     options and the compiler binary, so recompiling an unchanged model is free.
     """
     tool = _find_tool("linea-compile")
-    args = ["-O%d" % opt_level] + ([] if openmp else ["--no-openmp"]) + list(extra_args)
+    args = (["-O%d" % opt_level] + ([] if openmp else ["--no-openmp"]) + target_args(target)
+            + list(extra_args))
     stat = os.stat(tool)
     key = hashlib.sha256("\0".join(
         [module_text, " ".join(args), tool, str(stat.st_mtime_ns), str(stat.st_size)]
@@ -63,23 +78,19 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=()):
     return Library(lib, module_text)
 
 
-def compile(fn_or_module, target="cpu", opt_level=2, openmp=True, chip="sm_90"):
+def compile(fn_or_module, target=None, opt_level=2, openmp=True, chip="sm_90"):
     """Compiles a builder Function (returns its callable), a builder Module
-    or MLIR text (returns the Library). `target` is "cpu" or "nvptx" (GPU
-    kernels for `chip`; the callables copy numpy arrays to the GPU and back,
-    and `.on_device(...)` runs on GPU arrays in place)."""
+    or MLIR text (returns the Library). `target`: "cpu" (default, or
+    $LINEA_TARGET), "nvptx" (GPU kernels for `chip`; the callables copy numpy
+    arrays to the GPU and back, `.on_device(...)` runs on GPU arrays in
+    place) or "gpu-emulator" (those kernels run on this CPU)."""
     from .builder import Function, Module
-    if target == "cpu":
-        extra = ()
-    elif target == "nvptx":
-        extra = ("--target=nvptx", "--chip=" + chip)
-    else:
-        raise ValueError("compile: target %r is not supported (use 'cpu' or 'nvptx')" % target)
+    extra = target_args(target, chip)
     if isinstance(fn_or_module, Function):
-        return compile_text(fn_or_module.text(), opt_level, openmp, extra)[fn_or_module.name]
+        return compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu")[fn_or_module.name]
     if isinstance(fn_or_module, Module):
-        return compile_text(fn_or_module.text(), opt_level, openmp, extra)
+        return compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu")
     if isinstance(fn_or_module, str):
-        return compile_text(fn_or_module, opt_level, openmp, extra)
+        return compile_text(fn_or_module, opt_level, openmp, extra, "cpu")
     raise TypeError("compile: expected a Function, a Module or MLIR text, got %s" %
                     type(fn_or_module).__name__)

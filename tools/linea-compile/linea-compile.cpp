@@ -45,7 +45,11 @@ cl::opt<CompileTarget> target(
     cl::values(clEnumValN(CompileTarget::CPU, "cpu", "host CPU"),
                clEnumValN(CompileTarget::NVPTX, "nvptx",
                           "NVIDIA GPU (kernels in PTX or cubin, host code "
-                          "for this machine)")),
+                          "for this machine)"),
+               clEnumValN(CompileTarget::GPUEmulator, "gpu-emulator",
+                          "the NVPTX kernels run on this CPU, a block at a "
+                          "time, an OpenMP thread per GPU thread (checks "
+                          "them without a GPU; slow)")),
     cl::cat(category));
 cl::opt<std::string> chip("chip", cl::desc("GPU architecture (nvptx)"),
                           cl::init("sm_90"), cl::cat(category));

@@ -26,7 +26,9 @@ class MLIRContext;
 namespace linea {
 
 enum class EmitKind { MLIR, LLVM, Asm, Obj, Shared, PTX };
-enum class CompileTarget { CPU, NVPTX };
+/// CPU; NVPTX (kernels for an NVIDIA GPU); GPUEmulator (the NVPTX kernels
+/// run on this CPU, for checking them without a GPU).
+enum class CompileTarget { CPU, NVPTX, GPUEmulator };
 
 struct CompileOptions {
   std::string inputPath = "-";

@@ -31,6 +31,10 @@ void addFormSelection(OpPassManager &pm, const SelectFormPassOptions &target);
 /// buffers, and deallocation of the temporaries.
 void addBufferization(OpPassManager &pm);
 
+/// Bufferized IR to the LLVM dialect for the host: linalg to loops, parallel
+/// loops on OpenMP threads (`openmp`), everything to LLVM.
+void addHostLowering(OpPassManager &pm, bool openmp);
+
 /// linea + func/linalg/arith/tensor on tensors -> the LLVM dialect: raise
 /// attention and reorder product chains, choose forms, lower linea ops, bufferize (results into caller-owned
 /// buffers), free temporaries, lower loops (OpenMP for parallel ones) and
@@ -74,7 +78,14 @@ struct NVPTXPipelineOptions
 void buildNVPTXPipeline(OpPassManager &pm,
                         const NVPTXPipelineOptions &options);
 
-/// Registers `linea-cpu-pipeline` and `linea-nvptx-pipeline`.
+/// The NVPTX pipeline's kernels, run on this machine instead: each
+/// gpu.launch a loop over blocks, each block a team of OpenMP threads (one
+/// per GPU thread) with OpenMP barriers. For checking the kernels' results
+/// where there is no GPU.
+void buildGPUEmulationPipeline(OpPassManager &pm);
+
+/// Registers `linea-cpu-pipeline`, `linea-nvptx-pipeline` and
+/// `linea-gpu-emulation-pipeline`.
 void registerPipelines();
 
 } // namespace linea

@@ -51,6 +51,27 @@ def GPUResidencyPass : Pass<"linea-gpu-residency", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def EmulateGPUPass : Pass<"linea-emulate-gpu", "ModuleOp"> {
+  let summary = "Run gpu.launch kernels on the host, a thread per GPU thread";
+  let description = [{
+    Checks GPU kernels on machines without a GPU: each `gpu.launch` (on
+    buffers, before outlining) becomes a loop over its blocks, and each
+    block an `omp.parallel` region with one OpenMP thread per GPU thread.
+    `gpu.barrier` becomes `omp.barrier`, the launch's dynamic shared memory
+    a host buffer per block, thread ids come from `omp_get_thread_num`. The
+    kernels' code (indexing, staging, barriers, arithmetic) is the code the
+    NVPTX pipeline compiles; what differs is the memory system and the
+    instruction selection.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::omp::OpenMPDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def ApproximateMathPass : Pass<"linea-approximate-math"> {
   let summary = "Replace exp, log and log1p by polynomial approximations";
   let description = [{
