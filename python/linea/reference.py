@@ -150,8 +150,10 @@ def wkv7(r, w, k, v, a, b, initial_state=None):
         np.array(initial_state, np.float64)
     o = np.zeros((Bsz, T, H, S))
     for t in range(T):
-        G = np.exp(w[:, t])[..., None] * np.eye(S) + b[:, t, :, :, None] * a[:, t, :, None, :]
-        St = np.einsum("bhij,bhjv->bhiv", G, St) + k[:, t, :, :, None] * v[:, t, :, None, :]
+        # (diag(e^w) + b a^T) S, without forming the S x S transition.
+        aS = np.einsum("bhj,bhjv->bhv", a[:, t], St)
+        St = (np.exp(w[:, t])[..., None] * St + b[:, t, :, :, None] * aS[:, :, None, :]
+              + k[:, t, :, :, None] * v[:, t, :, None, :])
         o[:, t] = np.einsum("bhi,bhij->bhj", r[:, t], St)
     return o, St
 

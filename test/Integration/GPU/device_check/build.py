@@ -1,0 +1,81 @@
+"""Builds the one-shot device check folder (here, where MLIR is).
+
+    python3 build.py OUT [--target nvptx|gpu-emulator] [--chip sm_90] [--main-T 2048]
+
+OUT receives the compiled libraries (lib/*.so with their module text), the
+inputs and float64 references of the small cases (cases/*.npz), the pure
+numpy part of the linea package (to load the libraries and recompute the
+references of the benchmark shapes), and the driver: run.py,
+torch_baselines.py, cases.py and run-on-device.sh. `--target gpu-emulator`
+builds the same folder with the kernels run on the CPU, to check the
+driver itself where there is no GPU.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE, "python"))
+
+import cases  # noqa: E402
+from linea.compiler import _find_tool  # noqa: E402
+
+
+def compile_module(text, out_dir, name, target, chip):
+    src = os.path.join(out_dir, "lib", name + ".mlir")
+    with open(src, "w") as f:
+        f.write(text)
+    args = [_find_tool("linea-compile"), src, "-o", os.path.join(out_dir, "lib", name + ".so"),
+            "--target=" + target]
+    if target == "nvptx":
+        args.append("--chip=" + chip)
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit("linea-compile failed for %s:\n%s" % (name, proc.stderr))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--target", default="nvptx", choices=["nvptx", "gpu-emulator"])
+    parser.add_argument("--chip", default="sm_90")
+    parser.add_argument("--main-T", type=int, default=2048)
+    args = parser.parse_args()
+
+    out = os.path.abspath(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    for d in ("lib", "cases"):
+        os.makedirs(os.path.join(out, d))
+    shutil.copytree(os.path.join(SOURCE, "python", "linea"), os.path.join(out, "linea"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("cases.py", "run.py", "torch_baselines.py", "run-on-device.sh"):
+        shutil.copy(os.path.join(HERE, f), out)
+
+    coverage = cases.coverage()
+    compile_module("\n".join(c.text for c in coverage), out, "coverage", args.target, args.chip)
+    manifest = {"target": args.target, "chip": args.chip, "main_T": args.main_T,
+                "coverage": []}
+    for c in coverage:
+        path = os.path.join("cases", c.fn + ".npz")
+        np.savez_compressed(os.path.join(out, path), want=c.want[0],
+                            **{"in%d" % i: a for i, a in enumerate(c.inputs)})
+        manifest["coverage"].append({"name": c.name, "fn": c.fn, "dtype": c.dtype,
+                                     "tol": c.tol, "inputs": len(c.inputs), "file": path})
+    main_cases = cases.main_shapes(compute=False, T=args.main_T)
+    compile_module("\n".join(c.text for c in main_cases), out, "main", args.target, args.chip)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    print("built %s: %d small cases, %d benchmark shapes, %.1f MB" %
+          (out, len(coverage), len(main_cases), size / 1e6))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The cases of the one-shot device check.
+
+Every op x form x element type at small shapes (inputs and float64
+references computed here and stored), and the benchmark shapes (B = 1,
+T = 2048), whose inputs are made from a seed and whose references are
+computed where the check runs, so that the folder stays small. The
+references are linea.reference: float64, token by token, from DESIGN.md.
+"""
+
+import numpy as np
+
+from linea import reference
+from linea.testing import TOLERANCE, Operand, op_function
+
+
+class Case:
+    """One function of one compiled module, its inputs and expected outputs."""
+
+    def __init__(self, name, op, operands, attrs, results, want, dtype, main=False, kind=None):
+        self.name, self.dtype, self.main, self.kind = name, dtype, main, kind
+        self.fn = "c_" + "".join(c if c.isalnum() else "_" for c in name)
+        self.text = op_function(self.fn, op, operands, attrs, results)
+        self.inputs = [o.array for o in operands]
+        self.values = {o.name: o.value for o in operands}
+        self.want = want  # float64 outputs, or None when not computed
+        self.tol = TOLERANCE[dtype]
+
+
+def _form(form, chunk):
+    if form in ("chunked", "scan"):
+        return "form = #linea.form<%s>, chunk_size = %d : i64" % (form, chunk)
+    return "form = #linea.form<%s>" % form
+
+
+def _maybe(compute, fn):
+    return fn() if compute else None
+
+
+def la(name, rng, B=2, T=37, Hk=2, H=2, K=16, V=24, dtype="f32", form="recurrent", chunk=16,
+       gate="key", normalize=False, causal=True, compute=True, main=False):
+    q, k = rng.standard_normal((2, B, T, Hk, K)) * 0.5
+    if normalize:  # positive features keep the normalizer away from 0
+        q, k = np.abs(q), np.abs(k)
+    v = rng.standard_normal((B, T, H, V))
+    ops = [Operand("q", q, dtype), Operand("k", k, dtype), Operand("v", v, dtype)]
+    if gate == "key":
+        # GLA-style gates: log sigmoid / 16.
+        g = -np.logaddexp(0, -rng.standard_normal((B, T, H, K))) / 16
+        ops.append(Operand("g", g, dtype, "gate"))
+    elif gate == "scalar":
+        ops.append(Operand("g", -rng.random((B, T, H)) * 0.2, dtype, "gate"))
+    attrs = _form(form, chunk) + (", causal" if causal else "") + (", normalize" if normalize else "")
+    want = _maybe(compute, lambda: reference.linear_attention(
+        ops[0].value, ops[1].value, ops[2].value, ops[3].value if gate else None,
+        causal=causal, normalize=normalize))
+    return Case(name, "linea.linear_attention", ops, attrs, [((B, T, H, V), dtype)],
+                want and want[:1], dtype, main, "gla")
+
+
+def ss(name, rng, B=2, D=8, L=45, N=16, G=1, dtype="f32", form="recurrent", chunk=16,
+       compute=True, main=False):
+    u = rng.standard_normal((B, D, L))
+    delta = rng.standard_normal((B, D, L)) - 1.0
+    A = -np.exp(rng.standard_normal((D, N)))
+    Bm, Cm = rng.standard_normal((2, B, G, N, L))
+    ops = [Operand("u", u, dtype), Operand("dt", delta, dtype), Operand("A", A, "f32"),
+           Operand("Bm", Bm, dtype), Operand("Cm", Cm, dtype),
+           Operand("Ds", rng.standard_normal(D), "f32", "D_skip"),
+           Operand("z", rng.standard_normal((B, D, L)), dtype, "z"),
+           Operand("db", rng.standard_normal(D) * 0.5, "f32", "delta_bias")]
+    want = _maybe(compute, lambda: reference.selective_scan(
+        *[o.value for o in ops[:5]], D_skip=ops[5].value, z=ops[6].value,
+        delta_bias=ops[7].value, delta_softplus=True))
+    return Case(name, "linea.selective_scan", ops, "delta_softplus, " + _form(form, chunk),
+                [((B, D, L), dtype)], want and want[:1], dtype, main, "ss")
+
+
+def wkv4(name, rng, B=2, T=29, C=40, dtype="f32", compute=True):
+    ops = [Operand("w", rng.standard_normal(C) - 1.0, "f32"),
+           Operand("u", rng.standard_normal(C), "f32"),
+           Operand("k", 2 * rng.random((B, T, C)) - 1, dtype),
+           Operand("v", rng.standard_normal((B, T, C)), dtype)]
+    want = _maybe(compute, lambda: reference.wkv4(*[o.value for o in ops]))
+    return Case(name, "linea.wkv4", ops, "form = #linea.form<recurrent>", [((B, T, C), dtype)],
+                want and want[:1], dtype)
+
+
+def _decays(rng, shape):
+    return -np.exp(rng.standard_normal(shape) - 1.0)
+
+
+def wkv6(name, rng, B=2, T=37, H=2, S=64, dtype="f32", form="recurrent", chunk=16,
+         compute=True, main=False):
+    r, k, v = rng.standard_normal((3, B, T, H, S)) * 0.5
+    ops = [Operand("r", r, dtype), Operand("k", k, dtype), Operand("v", v, dtype),
+           Operand("w", _decays(rng, (B, T, H, S)), dtype),
+           Operand("u", rng.standard_normal((H, S)) * 0.5, "f32")]
+    want = _maybe(compute, lambda: reference.wkv6(*[o.value for o in ops]))
+    return Case(name, "linea.wkv6", ops, _form(form, chunk), [((B, T, H, S), dtype)],
+                want and want[:1], dtype, main, "wkv6")
+
+
+def wkv7(name, rng, B=2, T=37, H=2, S=64, dtype="f32", form="recurrent", chunk=16,
+         compute=True, main=False):
+    r, k, v = rng.standard_normal((3, B, T, H, S)) * 0.5
+    kk = rng.standard_normal((B, T, H, S))
+    kk /= np.linalg.norm(kk, axis=-1, keepdims=True)
+    ops = [Operand(n, x, dtype) for n, x in
+           zip("rwkvab", (r, _decays(rng, (B, T, H, S)), k, v, -kk,
+                          kk * rng.random((B, T, H, S))))]
+    want = _maybe(compute, lambda: reference.wkv7(*[o.value for o in ops]))
+    return Case(name, "linea.wkv7", ops, _form(form, chunk), [((B, T, H, S), dtype)],
+                want and want[:1], dtype, main, "wkv7")
+
+
+def coverage():
+    """Every op x form x element type, small (T not a multiple of the chunk,
+    value dimensions that tile unevenly, grouped heads)."""
+    rng = np.random.default_rng(2026)
+    out = []
+    for dtype in ("f32", "bf16", "f16"):
+        out += [la("la recurrent key gate " + dtype, rng, dtype=dtype),
+                la("la chunked key gate " + dtype, rng, dtype=dtype, form="chunked"),
+                la("la quadratic scalar gate " + dtype, rng, dtype=dtype, form="quadratic",
+                   gate="scalar"),
+                ss("ss recurrent " + dtype, rng, dtype=dtype),
+                ss("ss scan " + dtype, rng, dtype=dtype, form="scan"),
+                wkv4("wkv4 " + dtype, rng, dtype=dtype),
+                wkv6("wkv6 recurrent " + dtype, rng, dtype=dtype),
+                wkv6("wkv6 chunked " + dtype, rng, dtype=dtype, form="chunked"),
+                wkv7("wkv7 recurrent " + dtype, rng, dtype=dtype),
+                wkv7("wkv7 chunked " + dtype, rng, dtype=dtype, form="chunked")]
+    out += [la("la grouped heads, V=40, normalize", rng, Hk=1, H=4, V=40, gate=None,
+               normalize=True),
+            la("la non-causal", rng, gate=None, causal=False),
+            wkv6("wkv6 head size 96, T=1", rng, T=1, S=96),
+            wkv7("wkv7 head size 40", rng, S=40)]
+    return out
+
+
+def main_shapes(compute=True, T=2048):
+    """The benchmark shapes; each case has its own seed."""
+    def rng(seed):
+        return np.random.default_rng(seed)
+    return [la("main gla H=32 S=64", rng(1), B=1, T=T, Hk=32, H=32, K=64, V=64,
+               compute=compute, main=True),
+            wkv6("main wkv6 H=32 S=64", rng(2), B=1, T=T, H=32, S=64, compute=compute,
+                 main=True),
+            wkv7("main wkv7 H=32 S=64", rng(3), B=1, T=T, H=32, S=64, compute=compute,
+                 main=True),
+            ss("main selective scan D=1536 N=16", rng(4), B=1, D=1536, L=T, N=16,
+               compute=compute, main=True),
+            ss("main selective scan D=1536 N=16, scan form", rng(4), B=1, D=1536, L=T, N=16,
+               form="scan", chunk=64, compute=compute, main=True)]
