@@ -123,7 +123,7 @@ public:
         x.store(vector::ExtractOp::create(x.builder(), end[0], i), s.state,
                 s.stateIndex(x.index(i), j));
     };
-    guarded(k, active, storeState);
+    k.guarded(active, storeState);
   }
 
 private:
@@ -140,18 +140,6 @@ private:
                          body(inner, iv);
                          scf::YieldOp::create(nb);
                        });
-  }
-
-  /// Runs `body` where `active` holds (always, when it is null).
-  void guarded(LoopEmitter &e, Value active,
-               function_ref<void(LoopEmitter &)> body) {
-    if (!active)
-      return body(e);
-    auto ifOp = scf::IfOp::create(e.builder(), active, false);
-    ImplicitLocOpBuilder ib(e.builder().getLoc(), e.builder());
-    ib.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    LoopEmitter inner = e.nested(ib);
-    body(inner);
   }
 
   /// Rows of tokens t0 .. t0 + n - 1 into workgroup memory, the block's
@@ -209,8 +197,7 @@ private:
       o = e.div(o, e.add(e.sum(e.mul(q, z)), e.f32(s.normalizeEps)));
       out.push_back(z);
     }
-    guarded(e, active,
-            [&](LoopEmitter &x) { s.storeOutput(x, t, column, o); });
+    e.guarded(active, [&](LoopEmitter &x) { s.storeOutput(x, t, column, o); });
     return out;
   }
 

@@ -205,14 +205,21 @@ void LoopEmitter::gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body) {
         kb, arith::MulIOp::create(kb, block, k.index(threads)), thread);
     Value inRange = arith::CmpIOp::create(kb, arith::CmpIPredicate::ult, id,
                                           k.index(total));
-    auto guard = scf::IfOp::create(kb, inRange, /*withElseRegion=*/false);
-    ImplicitLocOpBuilder gb =
-        ImplicitLocOpBuilder::atBlockBegin(kb.getLoc(), guard.thenBlock());
-    gb.setInsertionPoint(guard.thenBlock()->getTerminator());
-    LoopEmitter g = k.nested(gb);
     // Row-major: the last slice index varies fastest across threads.
-    body(g, g.delinearize(id, ubs));
+    k.guarded(inRange,
+              [&](LoopEmitter &g) { body(g, g.delinearize(id, ubs)); });
   });
+}
+
+void LoopEmitter::guarded(Value cond,
+                          function_ref<void(LoopEmitter &)> body) {
+  if (!cond)
+    return body(*this);
+  auto ifOp = scf::IfOp::create(b, cond, /*withElseRegion=*/false);
+  ImplicitLocOpBuilder ib(b.getLoc(), b);
+  ib.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  LoopEmitter inner = nested(ib);
+  body(inner);
 }
 
 SmallVector<Value> LoopEmitter::delinearize(Value id, ArrayRef<int64_t> ubs) {

@@ -89,6 +89,8 @@ public:
   gpu::LaunchOp
   launch(std::pair<int64_t, int64_t> grid, int64_t threads,
          function_ref<void(LoopEmitter &, Value, Value, Value)> body);
+  /// Runs `body` where `cond` holds (always, when it is null).
+  void guarded(Value cond, function_ref<void(LoopEmitter &)> body);
   /// The indices of point `id` of `[0, ubs)` in row-major order.
   SmallVector<Value> delinearize(Value id, ArrayRef<int64_t> ubs);
   /// Threads per block of a GPU parallel loop.

@@ -11,6 +11,7 @@
 #include "Patterns.h"
 #include "RecurrenceCore.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include <algorithm>
 
 using namespace mlir;
@@ -18,6 +19,125 @@ using namespace mlir::linea;
 using namespace mlir::linea::detail;
 
 namespace {
+
+/// The N state entries of one channel (of one chunk). On the CPU they are
+/// one vector<N> in one thread. On the GPU each is one thread's scalar: the
+/// N threads of a channel sit next to each other in a warp (N divides 32),
+/// sums over n are xor shuffles, and one thread (n = 0) stores what is per
+/// channel.
+struct StateRow {
+  int64_t N;
+  /// GPU: this thread's n, and whether it maps to a channel at all
+  /// (threads past the last one compute on a copy and store nothing).
+  Value lane, valid;
+
+  /// Entries [.., 0 .. N) of `memref`; `at` ends with the n index, 0.
+  Value load(LoopEmitter &x, Value memref, SmallVector<Value> at) const {
+    if (!lane)
+      return x.loadRow(memref, at, N);
+    at.back() = lane;
+    return x.load(memref, at);
+  }
+  void store(LoopEmitter &x, Value value, Value memref,
+             SmallVector<Value> at) const {
+    if (!lane)
+      return x.storeRow(value, memref, at);
+    at.back() = lane;
+    x.guarded(valid, [&](LoopEmitter &g) { g.store(value, memref, at); });
+  }
+  Value splat(LoopEmitter &x, Value scalar) const {
+    return lane ? scalar : x.splat(scalar, N);
+  }
+  /// The sum over n, in every lane.
+  Value sum(LoopEmitter &x, Value value) const {
+    if (!lane)
+      return x.sum(value);
+    for (int64_t offset = N / 2; offset >= 1; offset /= 2)
+      value = x.add(value, gpu::ShuffleOp::create(x.builder(), value, offset,
+                                                 /*width=*/32,
+                                                 gpu::ShuffleMode::XOR)
+                               .getShuffleResult());
+    return value;
+  }
+  /// Per-channel work: once per channel (and only where `active`, if
+  /// given).
+  void once(LoopEmitter &x, function_ref<void(LoopEmitter &)> body,
+            Value active = Value()) const {
+    ImplicitLocOpBuilder &b = x.builder();
+    if (!lane)
+      return x.guarded(active, body);
+    Value first =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, x.index(0));
+    Value cond = arith::AndIOp::create(b, valid, first);
+    if (active)
+      cond = arith::AndIOp::create(b, cond, active);
+    x.guarded(cond, body);
+  }
+
+  /// `for tl in [lo, hi)` with carried values. Shuffles need every lane of
+  /// a warp in step, and the lanes of one warp may hold chunks of different
+  /// lengths: on the GPU every lane runs `span` iterations from lo, and
+  /// past hi it computes on token hi - 1, keeps its carried values and
+  /// stores nothing (`active` is false).
+  SmallVector<Value>
+  loop(LoopEmitter &e, Value lo, Value hi, int64_t span, ValueRange init,
+       function_ref<SmallVector<Value>(LoopEmitter &, Value, Value, ValueRange)>
+           body) const {
+    if (!lane)
+      return e.loop(lo, hi, init,
+                    [&](LoopEmitter &x, Value tl, ValueRange carried) {
+                      return body(x, tl, Value(), carried);
+                    });
+    return e.loop(
+        span, init, [&](LoopEmitter &x, Value i, ValueRange carried) {
+          ImplicitLocOpBuilder &b = x.builder();
+          Value tl = arith::AddIOp::create(b, lo, i);
+          Value active =
+              arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tl, hi);
+          Value last = arith::SubIOp::create(b, hi, x.index(1));
+          SmallVector<Value> next =
+              body(x, arith::MinUIOp::create(b, tl, last), active, carried);
+          for (auto [n, old] : llvm::zip(next, carried))
+            n = arith::SelectOp::create(b, active, n, old);
+          return next;
+        });
+  }
+};
+
+/// Threads per block of the GPU lane kernels.
+constexpr int64_t kLaneThreads = 128;
+
+/// Runs `body` for every point of `[0, ubs)` (channels, or channels and
+/// chunks): parallel loop iterations with vector rows, or, on the GPU with
+/// N a power of two up to 32, N threads per point (see StateRow).
+void forEachChannel(
+    LoopEmitter &e, ArrayRef<int64_t> ubs, int64_t N,
+    function_ref<void(LoopEmitter &, ValueRange, const StateRow &)> body) {
+  if (e.getTarget() != Target::GPU || N > 32 || !llvm::isPowerOf2_64(N))
+    return e.parallel(ubs, [&](LoopEmitter &pe, ValueRange ivs) {
+      body(pe, ivs, StateRow{N, Value(), Value()});
+    });
+  int64_t total = N;
+  for (int64_t ub : ubs)
+    total *= ub;
+  // Whole warps: every lane of a warp takes part in its shuffles.
+  int64_t blocks = (total + kLaneThreads - 1) / kLaneThreads;
+  e.launch({blocks, 1}, kLaneThreads,
+           [&](LoopEmitter &k, Value block, Value, Value thread) {
+             ImplicitLocOpBuilder &b = k.builder();
+             Value id = arith::AddIOp::create(
+                 b, arith::MulIOp::create(b, block, k.index(kLaneThreads)),
+                 thread);
+             Value valid = arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
+                                                 id, k.index(total));
+             SmallVector<int64_t> shape(ubs);
+             shape.push_back(N);
+             SmallVector<Value> ivs =
+                 k.delinearize(k.indexMin(id, total - 1), shape);
+             Value lane = ivs.pop_back_val();
+             body(k, ivs, StateRow{N, lane, valid});
+           });
+}
 
 /// The selective scan, one block of tokens at a time: per block, B and C
 /// are laid out with n innermost (one token's row contiguous, so the state is
@@ -126,6 +246,10 @@ private:
       emitScan(e, t0, len);
       return;
     }
+    if (e.getTarget() == Target::GPU) {
+      emitChannelRecurrence(e, t0, len);
+      return;
+    }
     e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], d = ivs[1];
       Value g = pe.indexDiv(d, D / G);
@@ -176,12 +300,56 @@ private:
     });
   }
 
+  /// x_t, the read-out C_t . x_t and the log-decay dt_t A of one token.
+  struct Step {
+    Value next, y, logDecay;
+  };
+
+  /// One token of one channel: x_t = exp(dt_t A) x_{t-1} + dt_t u_t B_t.
+  Step step(LoopEmitter &x, const StateRow &row,
+                                       Value b, Value d, Value g, Value t0,
+                                       Value tl, Value aRow, Value prev) {
+    Value dtv = x.load(dt, {b, d, tl});
+    Value la = x.mul(row.splat(x, dtv), aRow);
+    Value t = arith::AddIOp::create(x.builder(), t0, tl);
+    Value bu = x.mul(row.splat(x, x.mul(dtv, x.load(u, {b, d, t}))),
+                     row.load(x, bt, {b, g, tl, x.index(0)}));
+    Value next = x.fma(x.exp(la), prev, bu);
+    Value y = row.sum(x, x.mul(row.load(x, ct, {b, g, tl, x.index(0)}), next));
+    return {next, y, la};
+  }
+
+  /// The recurrent form on the GPU: N threads per channel (StateRow), each
+  /// carrying one state entry through the block's tokens.
+  void emitChannelRecurrence(LoopEmitter &e, Value t0, int64_t len) {
+    forEachChannel(e, {B, D}, N, [&](LoopEmitter &pe, ValueRange ivs,
+                                    const StateRow &row) {
+      Value b = ivs[0], d = ivs[1], zero = pe.index(0);
+      Value g = pe.indexDiv(d, D / G);
+      Value aRow = row.load(pe, A, {d, zero});
+      Value skip = dSkip ? pe.load(dSkip, {d}) : Value();
+      Value end = pe.loop(
+          len, {row.load(pe, state, {b, d, zero})},
+          [&](LoopEmitter &x, Value tl,
+              ValueRange carried) -> SmallVector<Value> {
+            Step st = step(x, row, b, d, g, t0, tl, aRow, carried[0]);
+            Value t = arith::AddIOp::create(x.builder(), t0, tl);
+            row.once(x, [&](LoopEmitter &o) {
+              storeOutput(o, b, d, skip, t, tl, st.y);
+            });
+            return {st.next};
+          })[0];
+      row.store(pe, end, state, {b, d, zero});
+    });
+  }
+
   /// The scan form of a block: the recurrence x_t = a_t x_{t-1} + b_t is
   /// an associative scan over (a, b) pairs with (a1, b1) . (a2, b2) =
   /// (a1 a2, a2 b1 + b2). Every chunk is scanned locally from a zero carry
   /// (in parallel over chunks), the chunks' aggregates carry the prefix from
   /// chunk to chunk, and a second parallel pass adds each token's share of
-  /// the carry, C_t . (a_{c0..t} * carry), to its local output.
+  /// the carry, C_t . (a_{c0..t} * carry), to its local output. On the GPU
+  /// every (channel, chunk) is N threads (StateRow).
   void emitScan(LoopEmitter &e, Value t0, int64_t len) {
     int64_t chunks = (len + scanChunk - 1) / scanChunk;
     auto chunkRange = [&](LoopEmitter &x, Value c) {
@@ -190,69 +358,68 @@ private:
           arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)), len);
       return std::make_pair(c0, c1);
     };
-    auto global = [&](LoopEmitter &x, Value tl) {
-      return arith::AddIOp::create(x.builder(), t0, tl).getResult();
-    };
-    // a_t = exp(dt_t A) as a log, per n.
-    auto logDecayRow = [&](LoopEmitter &x, Value b, Value d, Value tl,
-                           Value aRow) {
-      return x.mul(x.splat(x.load(dt, {b, d, tl}), N), aRow);
-    };
     // Phase 1: each chunk from a zero carry; its outputs and aggregates.
-    e.parallel({B, D, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], d = ivs[1], c = ivs[2];
+    forEachChannel(e, {B, D, chunks}, N, [&](LoopEmitter &pe, ValueRange ivs,
+                                            const StateRow &row) {
+      Value b = ivs[0], d = ivs[1], c = ivs[2], zero = pe.index(0);
       Value g = pe.indexDiv(d, D / G);
-      Value aRow = pe.loadRow(A, {d, pe.index(0)}, N);
+      Value aRow = row.load(pe, A, {d, zero});
       auto [c0, c1] = chunkRange(pe, c);
-      Value zero = pe.splat(pe.f32(0.0), N);
-      SmallVector<Value> end = pe.loop(
-          c0, c1, {zero, zero},
-          [&](LoopEmitter &x, Value tl,
+      Value none = row.splat(pe, pe.f32(0.0));
+      SmallVector<Value> end = row.loop(
+          pe, c0, c1, scanChunk, {none, none},
+          [&](LoopEmitter &x, Value tl, Value active,
               ValueRange carried) -> SmallVector<Value> {
-            Value la = logDecayRow(x, b, d, tl, aRow);
-            Value bu = x.mul(x.splat(x.mul(x.load(dt, {b, d, tl}),
-                                           x.load(u, {b, d, global(x, tl)})),
-                                     N),
-                             x.loadRow(bt, {b, g, tl, x.index(0)}, N));
-            Value xs = x.fma(x.exp(la), carried[0], bu);
-            Value y =
-                x.sum(x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N), xs));
-            x.store(y, yLocal, {b, d, tl});
-            return {xs, x.add(carried[1], la)};
+            Step st = step(x, row, b, d, g, t0, tl, aRow, carried[0]);
+            row.once(
+                x, [&](LoopEmitter &o) { o.store(st.y, yLocal, {b, d, tl}); },
+                active);
+            return {st.next, x.add(carried[1], st.logDecay)};
           });
-      pe.storeRow(pe.exp(end[1]), chunkDecay, {b, d, c, pe.index(0)});
-      pe.storeRow(end[0], chunkState, {b, d, c, pe.index(0)});
+      row.store(pe, pe.exp(end[1]), chunkDecay, {b, d, c, zero});
+      row.store(pe, end[0], chunkState, {b, d, c, zero});
     });
     // Phase 2: the prefix carried from chunk to chunk, from the state.
-    e.parallel({B, D}, [&](LoopEmitter &pe, ValueRange ivs) {
+    forEachChannel(e, {B, D}, N, [&](LoopEmitter &pe, ValueRange ivs,
+                                    const StateRow &row) {
       Value b = ivs[0], d = ivs[1], zero = pe.index(0);
-      Value carry0 = pe.loadRow(state, {b, d, zero}, N);
+      Value carry0 = row.load(pe, state, {b, d, zero});
       SmallVector<Value> carry = pe.loop(
           chunks, {carry0},
           [&](LoopEmitter &x, Value c,
               ValueRange carried) -> SmallVector<Value> {
-            x.storeRow(carried[0], carryIn, {b, d, c, zero});
-            return {x.fma(x.loadRow(chunkDecay, {b, d, c, zero}, N), carried[0],
-                          x.loadRow(chunkState, {b, d, c, zero}, N))};
+            row.store(x, carried[0], carryIn, {b, d, c, zero});
+            return {x.fma(row.load(x, chunkDecay, {b, d, c, zero}), carried[0],
+                          row.load(x, chunkState, {b, d, c, zero}))};
           });
-      pe.storeRow(carry[0], state, {b, d, zero});
+      row.store(pe, carry[0], state, {b, d, zero});
     });
     // Phase 3: each token's share of its chunk's carry, then D and the gate.
-    e.parallel({B, D, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], d = ivs[1], c = ivs[2];
+    forEachChannel(e, {B, D, chunks}, N, [&](LoopEmitter &pe, ValueRange ivs,
+                                            const StateRow &row) {
+      Value b = ivs[0], d = ivs[1], c = ivs[2], zero = pe.index(0);
       Value g = pe.indexDiv(d, D / G);
-      Value aRow = pe.loadRow(A, {d, pe.index(0)}, N);
+      Value aRow = row.load(pe, A, {d, zero});
       Value skip = dSkip ? pe.load(dSkip, {d}) : Value();
-      Value carry = pe.loadRow(carryIn, {b, d, c, pe.index(0)}, N);
+      Value carry = row.load(pe, carryIn, {b, d, c, zero});
       auto [c0, c1] = chunkRange(pe, c);
-      pe.loop(c0, c1, {pe.splat(pe.f32(0.0), N)},
-              [&](LoopEmitter &x, Value tl,
-                  ValueRange carried) -> SmallVector<Value> {
-                Value logp = x.add(carried[0], logDecayRow(x, b, d, tl, aRow));
-                Value share = x.mul(x.loadRow(ct, {b, g, tl, x.index(0)}, N),
-                                    x.mul(x.exp(logp), carry));
-                Value y = x.add(x.load(yLocal, {b, d, tl}), x.sum(share));
-                storeOutput(x, b, d, skip, global(x, tl), tl, y);
+      row.loop(pe, c0, c1, scanChunk, {row.splat(pe, pe.f32(0.0))},
+               [&](LoopEmitter &x, Value tl, Value active,
+                   ValueRange carried) -> SmallVector<Value> {
+                Value logp = x.add(
+                    carried[0],
+                    x.mul(row.splat(x, x.load(dt, {b, d, tl})), aRow));
+                Value share = row.sum(
+                    x, x.mul(row.load(x, ct, {b, g, tl, x.index(0)}),
+                             x.mul(x.exp(logp), carry)));
+                Value t = arith::AddIOp::create(x.builder(), t0, tl);
+                row.once(
+                    x,
+                    [&](LoopEmitter &o) {
+                      storeOutput(o, b, d, skip, t, tl,
+                                  o.add(o.load(yLocal, {b, d, tl}), share));
+                    },
+                    active);
                 return {logp};
               });
     });

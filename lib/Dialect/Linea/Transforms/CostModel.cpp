@@ -118,9 +118,10 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 /// NVPTX: analytic (no GPU measured this model), over the kernels that
 /// convert-linea-to-gpu emits. A token step of one thread is latency bound
 /// (~1 us with its loads); a wave holds ~2048 threads per SM.
-/// - recurrent: head-wise ops run a thread per value column, per-channel
-///   ops a thread per channel; T steps per wave.
-/// - scan (selective scan): a thread per (channel, chunk of C tokens) in
+/// - recurrent: head-wise ops run a thread per value column, the selective
+///   scan N threads per channel (one state entry each), wkv4 a thread per
+///   channel; T steps per wave.
+/// - scan (selective scan): N threads per (channel, chunk of C tokens) in
 ///   two passes of C steps, and a carry pass of T / C steps per channel.
 /// - chunked and quadratic run each slice on one thread (no tensor-core
 ///   kernel yet), so they are never estimated cheaper than recurrent.
@@ -132,18 +133,20 @@ void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
   auto waves = [&](double threads) {
     return std::max(1.0, std::ceil(threads / capacity));
   };
-  double columns = static_cast<double>(s.slices) *
-                   static_cast<double>(std::max<int64_t>(s.valueDim, 1));
-  out.push_back({Form::recurrent, waves(columns) * tokens * kStepLatency,
-                 std::nullopt});
-  if (isa<SelectiveScanOp>(op)) {
+  bool scan = isa<SelectiveScanOp>(op);
+  double lanes = static_cast<double>(
+      scan ? s.keyDim : std::max<int64_t>(s.valueDim, 1));
+  double threads = static_cast<double>(s.slices) * lanes;
+  out.push_back(
+      {Form::recurrent, waves(threads) * tokens * kStepLatency, std::nullopt});
+  if (scan) {
     constexpr int64_t kChunk = 64;
     double chunk = std::min(tokens, static_cast<double>(kChunk));
     double chunks = std::ceil(tokens / chunk);
-    out.push_back({Form::scan,
-                   (2 * waves(s.slices * chunks) * chunk + chunks) *
-                       kStepLatency,
-                   kChunk});
+    out.push_back(
+        {Form::scan,
+         (2 * waves(threads * chunks) * chunk + chunks) * kStepLatency,
+         kChunk});
   }
 }
 

@@ -73,12 +73,22 @@ void emulate(gpu::LaunchOp launch) {
         MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
         ValueRange{size});
   }
+  // Shuffles exchange values through a buffer with a slot per thread.
+  Value lanes;
+  if (launch.getBody()
+          .walk([](gpu::ShuffleOp) { return WalkResult::interrupt(); })
+          .wasInterrupted())
+    lanes = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()),
+        ValueRange{threads});
   omp::ParallelOperands clauses;
   clauses.numThreads = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                                   threads);
   auto team = omp::ParallelOp::create(b, loc, clauses);
   if (shared)
     memref::DeallocOp::create(b, loc, shared);
+  if (lanes)
+    memref::DeallocOp::create(b, loc, lanes);
   Block *body = b.createBlock(&team.getRegion());
   b.setInsertionPointToStart(body);
   Value tid = arith::IndexCastOp::create(
@@ -129,6 +139,20 @@ void emulate(gpu::LaunchOp launch) {
     } else if (isa<gpu::BarrierOp>(op)) {
       omp::BarrierOp::create(rb, op->getLoc());
       op->erase();
+    } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      // Every thread of the block runs the same shuffles (uniform control
+      // flow), so a team barrier stands for the warp's exchange.
+      Location l = shuffle.getLoc();
+      memref::StoreOp::create(rb, l, shuffle.getValue(), lanes, tid);
+      omp::BarrierOp::create(rb, l);
+      Value offset = arith::IndexCastOp::create(rb, l, rb.getIndexType(),
+                                                shuffle.getOffset());
+      Value partner = arith::XOrIOp::create(rb, l, tid, offset);
+      Value got = memref::LoadOp::create(rb, l, lanes, partner);
+      omp::BarrierOp::create(rb, l);
+      Value valid = arith::ConstantOp::create(rb, l, rb.getBoolAttr(true));
+      shuffle.replaceAllUsesWith(ValueRange{got, valid});
+      shuffle.erase();
     }
   });
   launch.erase();
@@ -140,12 +164,22 @@ struct EmulateGPUPass : public linea::impl::EmulateGPUPassBase<EmulateGPUPass> {
     getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
     if (launches.empty())
       return;
-    for (gpu::LaunchOp launch : launches)
+    for (gpu::LaunchOp launch : launches) {
       if (launch.getAsyncToken() || !launch.getBody().hasOneBlock()) {
         launch.emitOpError("is not emulated: it is async or has several "
                            "blocks");
         return signalPassFailure();
       }
+      WalkResult unsupported = launch.walk([](gpu::ShuffleOp shuffle) {
+        if (shuffle.getMode() == gpu::ShuffleMode::XOR &&
+            shuffle.getValue().getType().isF32())
+          return WalkResult::advance();
+        shuffle.emitOpError("is not emulated (only f32 xor shuffles are)");
+        return WalkResult::interrupt();
+      });
+      if (unsupported.wasInterrupted())
+        return signalPassFailure();
+    }
     declareThreadNum(getOperation());
     for (gpu::LaunchOp launch : launches)
       emulate(launch);

@@ -1,6 +1,7 @@
 """Builds the one-shot device check folder (here, where MLIR is).
 
-    python3 build.py OUT [--target nvptx|gpu-emulator] [--chip sm_90] [--main-T 2048]
+    python3 build.py OUT [--target nvptx|gpu-emulator] [--chip sm_90]
+                         [--main-T 2048] [--main-H 32] [--main-D 1536]
 
 OUT receives the compiled libraries (lib/*.so with their module text), the
 inputs and float64 references of the small cases (cases/*.npz), the pure
@@ -47,6 +48,12 @@ def main():
     parser.add_argument("--target", default="nvptx", choices=["nvptx", "gpu-emulator"])
     parser.add_argument("--chip", default="sm_90")
     parser.add_argument("--main-T", type=int, default=2048)
+    parser.add_argument("--main-H", type=int, default=32,
+                        help="heads of the benchmark shapes (smaller to check the driver)")
+    parser.add_argument("--main-D", type=int, default=1536,
+                        help="selective scan channels of the benchmark shapes")
+    parser.add_argument("--quick", action="store_true",
+                        help="f32 small cases only (to check the driver)")
     args = parser.parse_args()
 
     out = os.path.abspath(args.out)
@@ -58,17 +65,17 @@ def main():
     for f in ("cases.py", "run.py", "torch_baselines.py", "run-on-device.sh"):
         shutil.copy(os.path.join(HERE, f), out)
 
-    coverage = cases.coverage()
+    coverage = cases.coverage(args.quick)
     compile_module("\n".join(c.text for c in coverage), out, "coverage", args.target, args.chip)
-    manifest = {"target": args.target, "chip": args.chip, "main_T": args.main_T,
-                "coverage": []}
+    manifest = {"target": args.target, "chip": args.chip, "coverage": [],
+                "main": {"T": args.main_T, "H": args.main_H, "D": args.main_D}}
     for c in coverage:
         path = os.path.join("cases", c.fn + ".npz")
         np.savez_compressed(os.path.join(out, path), want=c.want[0],
                             **{"in%d" % i: a for i, a in enumerate(c.inputs)})
         manifest["coverage"].append({"name": c.name, "fn": c.fn, "dtype": c.dtype,
                                      "tol": c.tol, "inputs": len(c.inputs), "file": path})
-    main_cases = cases.main_shapes(compute=False, T=args.main_T)
+    main_cases = cases.main_shapes(compute=False, **manifest["main"])
     compile_module("\n".join(c.text for c in main_cases), out, "main", args.target, args.chip)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -113,12 +113,13 @@ def wkv7(name, rng, B=2, T=37, H=2, S=64, dtype="f32", form="recurrent", chunk=1
                 want and want[:1], dtype, main, "wkv7")
 
 
-def coverage():
+def coverage(quick=False):
     """Every op x form x element type, small (T not a multiple of the chunk,
-    value dimensions that tile unevenly, grouped heads)."""
+    value dimensions that tile unevenly, grouped heads). `quick`: f32 only,
+    for checking the driver on the (slow) GPU emulator."""
     rng = np.random.default_rng(2026)
     out = []
-    for dtype in ("f32", "bf16", "f16"):
+    for dtype in ("f32",) if quick else ("f32", "bf16", "f16"):
         out += [la("la recurrent key gate " + dtype, rng, dtype=dtype),
                 la("la chunked key gate " + dtype, rng, dtype=dtype, form="chunked"),
                 la("la quadratic scalar gate " + dtype, rng, dtype=dtype, form="quadratic",
@@ -138,17 +139,18 @@ def coverage():
     return out
 
 
-def main_shapes(compute=True, T=2048):
-    """The benchmark shapes; each case has its own seed."""
+def main_shapes(compute=True, T=2048, H=32, D=1536):
+    """The benchmark shapes (smaller H, D and T for checking the driver);
+    each case has its own seed."""
     def rng(seed):
         return np.random.default_rng(seed)
-    return [la("main gla H=32 S=64", rng(1), B=1, T=T, Hk=32, H=32, K=64, V=64,
+    return [la("main gla H=%d S=64" % H, rng(1), B=1, T=T, Hk=H, H=H, K=64, V=64,
                compute=compute, main=True),
-            wkv6("main wkv6 H=32 S=64", rng(2), B=1, T=T, H=32, S=64, compute=compute,
+            wkv6("main wkv6 H=%d S=64" % H, rng(2), B=1, T=T, H=H, S=64, compute=compute,
                  main=True),
-            wkv7("main wkv7 H=32 S=64", rng(3), B=1, T=T, H=32, S=64, compute=compute,
+            wkv7("main wkv7 H=%d S=64" % H, rng(3), B=1, T=T, H=H, S=64, compute=compute,
                  main=True),
-            ss("main selective scan D=1536 N=16", rng(4), B=1, D=1536, L=T, N=16,
+            ss("main selective scan D=%d N=16" % D, rng(4), B=1, D=D, L=T, N=16,
                compute=compute, main=True),
-            ss("main selective scan D=1536 N=16, scan form", rng(4), B=1, D=1536, L=T, N=16,
+            ss("main selective scan D=%d N=16, scan form" % D, rng(4), B=1, D=D, L=T, N=16,
                form="scan", chunk=64, compute=compute, main=True)]

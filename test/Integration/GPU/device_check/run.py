@@ -102,10 +102,10 @@ def main():
         report.line(ok, c["name"], detail)
 
     main_lib = load("main")
-    T = manifest["main_T"]
     print("\nbenchmark shapes, B=1, T=%d: host call (copies in and out), device call "
-          "(CUDA tensors), PyTorch recurrence and chunked form, all in ms" % T)
-    for c in cases.main_shapes(compute=True, T=T):
+          "(CUDA tensors), PyTorch recurrence and chunked form, all in ms" %
+          manifest["main"]["T"])
+    for c in cases.main_shapes(compute=True, **manifest["main"]):
         fn = main_lib[c.fn]
         ok, detail, host = run_case(fn, c.inputs, c.want[0], c.dtype, c.tol, args.repeat)
         report.line(ok, c.name, detail)

@@ -58,7 +58,9 @@ def EmulateGPUPass : Pass<"linea-emulate-gpu", "ModuleOp"> {
     buffers, before outlining) becomes a loop over its blocks, and each
     block an `omp.parallel` region with one OpenMP thread per GPU thread.
     `gpu.barrier` becomes `omp.barrier`, the launch's dynamic shared memory
-    a host buffer per block, thread ids come from `omp_get_thread_num`. The
+    a host buffer per block, thread ids come from `omp_get_thread_num`; an
+    f32 xor `gpu.shuffle` exchanges through a buffer between two team
+    barriers (the kernels run their shuffles in uniform control flow). The
     kernels' code (indexing, staging, barriers, arithmetic) is the code the
     NVPTX pipeline compiles; what differs is the memory system and the
     instruction selection.

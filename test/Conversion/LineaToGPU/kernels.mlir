@@ -58,8 +58,27 @@ func.func @wkv4(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32
 
 // -----
 
-// The scan form of the selective scan: each phase is a kernel, a thread per
-// (batch, channel, chunk) in phases 1 and 3, per (batch, channel) in the
+// The selective scan's recurrent form: N = 4 threads per channel (2 x 8
+// channels: 64 threads, one block of 128), each carrying one state entry;
+// the read-out sums over them by xor shuffles (offsets 2, 1). Before it, per
+// token block: the state's start, B and C transposed, dt and the gate.
+// CHECK-LABEL: func @recurrent_scan
+// CHECK-COUNT-3: gpu.launch
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c128
+// CHECK:           scf.for {{.*}} -> (f32)
+// CHECK:             gpu.shuffle  xor %{{.+}}, %c2_i32, %c32_i32 : f32
+// CHECK:             gpu.shuffle  xor %{{.+}}, %c1_i32, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK:             scf.if
+func.func @recurrent_scan(%u: tensor<2x8x18xf32>, %A: tensor<8x4xf32>, %B: tensor<2x2x4x18xf32>) -> tensor<2x8x18xf32> {
+  %y = linea.selective_scan %u, %u, %A, %B, %B {form = #linea.form<recurrent>} : tensor<2x8x18xf32>, tensor<2x8x18xf32>, tensor<8x4xf32>, tensor<2x2x4x18xf32>, tensor<2x2x4x18xf32>
+  return %y : tensor<2x8x18xf32>
+}
+
+// -----
+
+// The scan form: each phase a kernel, N threads per (batch, channel,
+// chunk) in phases 1 and 3, every lane running the chunk's full length in
+// step (lanes of a shorter last chunk masked), per (batch, channel) in the
 // carry phase.
 // CHECK-LABEL: func @scan
 // CHECK-COUNT-5: gpu.launch
