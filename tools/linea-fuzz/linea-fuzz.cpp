@@ -40,7 +40,13 @@ constexpr const char *kPipelines[] = {
     "builtin.module(linea-approximate-math)",
     "builtin.module(convert-linea-to-loops)",
     "builtin.module(linea-export-functions)",
+    "builtin.module(linea-export-functions{device-entry-points=1})",
     "builtin.module(linea-cpu-pipeline)",
+    "builtin.module(convert-linea-to-gpu)",
+    "builtin.module(linea-gpu-residency)",
+    "builtin.module(linea-emulate-gpu)",
+    "builtin.module(linea-gpu-emulation-pipeline)",
+    "builtin.module(linea-nvptx-pipeline{device-entry-points=1})",
 };
 } // namespace
 
@@ -62,6 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!module || failed(verify(*module)))
     return 0;
   (void)linea::generateCInterface(*module, "FUZZ_H");
+  (void)linea::generateCInterface(*module, "FUZZ_H", /*gpu=*/true);
   for (const char *pipeline : kPipelines) {
     OwningOpRef<ModuleOp> clone = module->clone();
     PassManager pm(&context, ModuleOp::getOperationName());
