@@ -143,7 +143,7 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
     chunk = 0;
   else if (form == Form::quadratic)
     chunk = la.T;
-  emitSlices(e, {la.B, la.H}, la.V, causal, chunk, build);
+  emitSlices(e, {la.B, la.H}, la.K, la.V, causal, chunk, build);
 }
 
 struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {

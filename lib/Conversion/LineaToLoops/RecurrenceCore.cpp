@@ -443,10 +443,11 @@ void mlir::linea::detail::emitRecurrentSlice(LoopEmitter &e,
 }
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
-                                     int64_t valueDim, bool causal,
-                                     int64_t chunk, SliceBuilder build) {
+                                     int64_t keyDim, int64_t valueDim,
+                                     bool causal, int64_t chunk,
+                                     SliceBuilder build) {
   if (e.getTarget() == Target::GPU && chunk == 0 && causal)
-    return emitColumnKernel(e, slices, valueDim, build);
+    return emitColumnKernel(e, slices, keyDim, valueDim, build);
   e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
     RecurrenceSlice s;
     build(pe, ivs, s);

@@ -84,20 +84,22 @@ void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
 using SliceBuilder =
     function_ref<void(LoopEmitter &, ValueRange ivs, RecurrenceSlice &s)>;
 
-/// Every slice of a head-wise op (`slices` = {B, H}, `valueDim` = V):
+/// Every slice of a head-wise op (`slices` = {B, H}, K x V states):
 /// recurrent (`chunk` == 0) or chunked. On the CPU the slices are parallel
 /// loop iterations. On the GPU a causal recurrent slice is a row of blocks,
-/// a thread per value column (emitColumnKernel); any other slice runs
+/// a few threads per value column (emitColumnKernel); any other slice runs
 /// on one thread.
-void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t valueDim,
-                bool causal, int64_t chunk, SliceBuilder build);
+void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t keyDim,
+                int64_t valueDim, bool causal, int64_t chunk,
+                SliceBuilder build);
 
 /// The GPU recurrent form of causal slices: one block per (slice, tile of
-/// value columns), one thread per value column j holding S[:, j] (K
-/// values) in registers; the tokens' q, k, exp(log-decay) and rank-one rows
-/// are staged in workgroup memory a block of tokens at a time.
+/// value columns), P threads per value column j (up to 4), each holding
+/// K / P entries of S[:, j] in registers and summing dot products across
+/// the P by warp shuffles; the tokens' q, k, exp(log-decay) and rank-one
+/// rows are staged in workgroup memory a block of tokens at a time.
 void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
-                      int64_t valueDim, SliceBuilder build);
+                      int64_t keyDim, int64_t valueDim, SliceBuilder build);
 
 } // namespace mlir::linea::detail
 

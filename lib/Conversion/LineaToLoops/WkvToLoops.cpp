@@ -70,7 +70,7 @@ struct HeadSlices {
         x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
       };
     };
-    emitSlices(e, {B, H}, S, /*causal=*/true, chunk, build);
+    emitSlices(e, {B, H}, S, S, /*causal=*/true, chunk, build);
   }
 
   int64_t B, T, H, S;

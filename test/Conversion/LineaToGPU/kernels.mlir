@@ -1,23 +1,27 @@
 // RUN: linea-opt %s -convert-linea-to-gpu -split-input-file | FileCheck %s
 
 // RWKV-6, recurrent: one block per (batch, head) and tile of 32 value
-// columns (grid 2 x 2 for H = 2, V = 64), a thread per column. The block
-// stages u once, then q, k and exp(w) of up to 32 tokens per barrier into
-// dynamic shared memory; the column S[:, j] is a vector<64> carried through
-// the token loop; the bonus read-out uses S_{t-1}.
+// columns (grid 2 x 2 for H = 2, V = 64), four threads per column (128),
+// each holding 16 of the column's 64 entries. The block stages u once, then
+// q, k and exp(w) of up to 32 tokens per barrier into dynamic shared memory;
+// each thread carries its part of S[:, j] as a vector<16> through the token
+// loop; dot products over the keys are summed across the four threads by
+// xor shuffles; the bonus read-out uses S_{t-1}.
 // CHECK-LABEL: func @wkv6
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{(_[0-9]+)?}}, {{.*}} = %c2{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c32, {{.*}}) dynamic_shared_memory_size %c24832_i32
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{(_[0-9]+)?}}, {{.*}} = %c2{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c128, {{.*}}) dynamic_shared_memory_size %c24832_i32
 // CHECK:           %[[BYTES:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK:           memref.view %[[BYTES]]{{.*}} to memref<32x64xf32, #gpu.address_space<workgroup>>
 // CHECK:           gpu.barrier
-// CHECK:           scf.for {{.*}} iter_args(%{{.+}} = %{{.+}}) -> (vector<64xf32>)
+// CHECK:           scf.for {{.*}} iter_args(%{{.+}} = %{{.+}}) -> (vector<16xf32>)
 // CHECK:             scf.for
 // CHECK:               math.exp
 // CHECK:             gpu.barrier
-// CHECK:             scf.for {{.*}} -> (vector<64xf32>)
-// CHECK:               vector.load {{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, vector<64xf32>
-// CHECK:               math.fma {{.*}} : vector<64xf32>
+// CHECK:             scf.for {{.*}} -> (vector<16xf32>)
+// CHECK:               vector.load {{.*}} : memref<32x64xf32, #gpu.address_space<workgroup>>, vector<16xf32>
+// CHECK:               math.fma {{.*}} : vector<16xf32>
 // CHECK:               vector.reduction <add>
+// CHECK:               gpu.shuffle  xor %{{.+}}, %c2_i32, %c32_i32
+// CHECK:               gpu.shuffle  xor %{{.+}}, %c1_i32, %c32_i32
 // CHECK:             gpu.barrier
 // CHECK:           vector.extract
 func.func @wkv6(%r: tensor<1x100x2x64xf32>, %w: tensor<1x100x2x64xf32>, %u: tensor<2x64xf32>) -> tensor<1x100x2x64xf32> {
@@ -29,18 +33,31 @@ func.func @wkv6(%r: tensor<1x100x2x64xf32>, %w: tensor<1x100x2x64xf32>, %u: tens
 
 // RWKV-7: a and b rows staged too; a^T S from the column before the update.
 // A value dimension that tiles unevenly (V = 40: tiles of 32) guards the
-// stores of the threads past column 39.
+// stores of the threads past column 39; K = 40 splits into four parts of 10.
 // CHECK-LABEL: func @wkv7
-// CHECK:         gpu.launch
+// CHECK:         gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c128,
 // CHECK-COUNT-5:   memref.view
-// CHECK:           scf.for {{.*}} -> (vector<40xf32>)
-// CHECK:             scf.for {{.*}} -> (vector<40xf32>)
+// CHECK:           scf.for {{.*}} -> (vector<10xf32>)
+// CHECK:             scf.for {{.*}} -> (vector<10xf32>)
 // CHECK:               vector.reduction <add>
+// CHECK:               gpu.shuffle
 // CHECK:               scf.if
 // CHECK:                 memref.store
 func.func @wkv7(%r: tensor<1x8x1x40xf32>) -> tensor<1x8x1x40xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>, tensor<1x8x1x40xf32>
   return %o : tensor<1x8x1x40xf32>
+}
+
+// -----
+
+// Small heads keep one thread per column (K = 4 < 2 x 8 keys).
+// CHECK-LABEL: func @small_head
+// CHECK:         gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c4,
+// CHECK-NOT:     gpu.shuffle
+// CHECK:         return
+func.func @small_head(%r: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
+  %o = linea.wkv6 %r, %r, %r, %r, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return %o : tensor<1x8x2x4xf32>
 }
 
 // -----
