@@ -139,8 +139,8 @@ TEST_F(CostModelTest, MoreCoresNeverSlower) {
 }
 
 TEST_F(CostModelTest, GpuKeepsAttentionRecurrent) {
-  // The GPU lowering's chunked form runs one slice per thread: the column
-  // kernel of the recurrent form is the one to pick, short or long.
+  // The GPU lowering's chunked form redoes the chunk's scores per value
+  // column: the column kernel of the recurrent form is the one to pick.
   TargetDescription gpu;
   gpu.kind = TargetDescription::Kind::NVPTX;
   EXPECT_EQ(choice(attention(4), gpu), Form::recurrent);

@@ -44,16 +44,17 @@ def ConvertLineaToGPUPass : Pass<"convert-linea-to-gpu"> {
     `bufferization.to_tensor` out), every form of every op:
 
     - the recurrent form of `linear_attention` (causal), `wkv6` and `wkv7`:
-      one block per (batch, head, tile of up to 32 value columns), one
-      thread per value column holding its K state entries in registers, the
-      token loop inside the kernel, and the tokens' query, key, decay (its
-      exp computed once per entry) and rank-one rows staged in workgroup
-      memory a block of tokens at a time;
-    - per-channel recurrences (`selective_scan`, `wkv4`) and the phases of
-      the scan form: one thread per (batch, channel[, chunk]), its state in
-      registers;
-    - the chunked and quadratic forms, and non-causal linear attention: one
-      thread per (batch, head) slice running the CPU evaluation of the slice.
+      one block per (batch, head, tile of up to 32 value columns), up to 4
+      threads per value column each holding K / 4 of its state entries in
+      registers (key dot products summed by warp shuffles), the token loop
+      inside the kernel, and the tokens' query, key, decay (its exp computed
+      once per entry) and rank-one rows staged in workgroup memory a block
+      of tokens at a time;
+    - `selective_scan`, recurrent and every phase of the scan form: N
+      threads per (batch, channel[, chunk]), one state entry each, read-outs
+      summed by warp shuffles; `wkv4`: a thread per (batch, channel);
+    - the chunked and quadratic forms, and non-causal linear attention: a
+      thread per (batch, head, value column) evaluating that column.
 
     Kernels read the op's buffers directly; where they live (host or device
     memory) is decided later by `linea-gpu-residency`.

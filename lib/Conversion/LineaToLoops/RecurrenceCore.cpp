@@ -446,14 +446,43 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
                                      int64_t keyDim, int64_t valueDim,
                                      bool causal, int64_t chunk,
                                      SliceBuilder build) {
-  if (e.getTarget() == Target::GPU && chunk == 0 && causal)
-    return emitColumnKernel(e, slices, keyDim, valueDim, build);
-  e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
-    RecurrenceSlice s;
-    build(pe, ivs, s);
+  auto evaluate = [&](LoopEmitter &pe, const RecurrenceSlice &s) {
     if (chunk > 0)
       emitChunkedSlice(pe, s, chunk);
     else
       emitRecurrentSlice(pe, s);
+  };
+  if (e.getTarget() == Target::CPU)
+    return e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
+      RecurrenceSlice s;
+      build(pe, ivs, s);
+      evaluate(pe, s);
+    });
+  if (chunk == 0 && causal)
+    return emitColumnKernel(e, slices, keyDim, valueDim, build);
+  // The other forms on the GPU: a thread per value column, each evaluating
+  // its column as a slice of its own (V = 1; the key-side work, such as a
+  // chunk's scores, is redone per column).
+  SmallVector<int64_t> columns(slices);
+  columns.push_back(valueDim);
+  e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
+    RecurrenceSlice s;
+    build(pe, ivs.drop_back(), s);
+    Value j = ivs.back();
+    RecurrenceSlice column = s;
+    column.valueDim = 1;
+    column.value = [&s, j](LoopEmitter &x, Value t, Value) {
+      return s.value(x, t, j);
+    };
+    column.storeOutput = [&s, j](LoopEmitter &x, Value t, Value, Value o) {
+      s.storeOutput(x, t, j, o);
+    };
+    column.stateIndex = [&s, j](Value i, Value) { return s.stateIndex(i, j); };
+    // Row access reads whole value rows: not per column.
+    column.valueRow = column.queryRow = column.keyRow = column.logDecayRow =
+        nullptr;
+    column.storeOutputRow = column.storeOutputSpan = nullptr;
+    column.prefetchToken = nullptr;
+    evaluate(pe, column);
   });
 }

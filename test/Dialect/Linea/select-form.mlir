@@ -18,8 +18,8 @@ func.func @short(%q: tensor<1x4x8x64xf32>) -> tensor<1x4x8x64xf32> {
 
 // CHECK-LABEL: func @longer
 // CHECK:         linea.linear_attention {{.*}}form = #linea.form<recurrent>
-// The GPU lowering's chunked form runs a slice per thread: a thread per
-// value column (recurrent) wins at any length.
+// The GPU lowering's chunked form redoes the chunk's scores per value
+// column: the recurrent column kernel wins at any length.
 // GPU-LABEL:   func @longer
 // GPU:           linea.linear_attention {{.*}}form = #linea.form<recurrent>
 func.func @longer(%q: tensor<1x4096x8x64xf32>) -> tensor<1x4096x8x64xf32> {

@@ -123,8 +123,9 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 ///   channel; T steps per wave.
 /// - scan (selective scan): N threads per (channel, chunk of C tokens) in
 ///   two passes of C steps, and a carry pass of T / C steps per channel.
-/// - chunked and quadratic run each slice on one thread (no tensor-core
-///   kernel yet), so they are never estimated cheaper than recurrent.
+/// - chunked and quadratic run a thread per value column that redoes the
+///   chunk's key-side work (no tensor-core kernel yet): not estimated, so
+///   never chosen.
 void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
                    SmallVectorImpl<FormEstimate> &out) {
   constexpr double kStepLatency = 1e-6, kThreadsPerSm = 2048;
