@@ -19,7 +19,7 @@
 using namespace mlir;
 
 namespace {
-/// Model IR to bufferized functions whose linea ops are gpu.launch kernels.
+/// Model IR to bufferized functions whose work is gpu.launch kernels.
 void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
   linea::SelectFormPassOptions select;
   select.target = "nvptx";
@@ -35,6 +35,12 @@ void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
   exportOptions.deviceEntryPoints = deviceEntryPoints;
   pm.addPass(linea::createExportFunctionsPass(exportOptions));
   linea::addBufferization(pm);
+  // What the model computes besides linea ops (projections, norms, gates)
+  // runs on the GPU as well: parallel loops mapped to blocks and threads.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
 }
 } // namespace
 
@@ -47,13 +53,6 @@ void mlir::linea::buildGPUEmulationPipeline(OpPassManager &pm) {
 void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
                                      const NVPTXPipelineOptions &options) {
   addKernels(pm, options.smCount, options.deviceEntryPoints);
-
-  // What the model computes besides linea ops (projections, norms, gates)
-  // runs on the GPU as well: parallel loops mapped to blocks and threads.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
-  pm.addPass(createCanonicalizerPass());
   pm.addPass(linea::createGPUResidencyPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
