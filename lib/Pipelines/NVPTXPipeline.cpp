@@ -30,13 +30,16 @@ void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
   // needed.
   linea::ApproximateMathPassOptions approximate;
   approximate.expandFloor = true;
+  approximate.allFunctions = true;
   pm.addPass(linea::createApproximateMathPass(approximate));
   linea::ExportFunctionsPassOptions exportOptions;
   exportOptions.deviceEntryPoints = deviceEntryPoints;
   pm.addPass(linea::createExportFunctionsPass(exportOptions));
   linea::addBufferization(pm);
-  // What the model computes besides linea ops (projections, norms, gates)
-  // runs on the GPU as well: parallel loops mapped to blocks and threads.
+  // What the model computes besides linea ops (projections, norms, gates,
+  // copies) runs on the GPU as well: parallel loops mapped to blocks and
+  // threads.
+  pm.addPass(linea::createCopiesToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
@@ -56,10 +59,10 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
   pm.addPass(linea::createGPUResidencyPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
-  // Math ops to LLVM intrinsics in the kernels, which NVPTX selects to
-  // instructions; left to the NVVM lowering, fma would become a libdevice
-  // call (__nv_fmaf), which we do not link.
-  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToLLVMPass());
+  // sqrt, fma, floor and friends in the kernels as LLVM intrinsics, which
+  // NVPTX selects to instructions; left to the NVVM lowering they would
+  // become libdevice calls, which we do not link.
+  pm.addNestedPass<gpu::GPUModuleOp>(linea::createMathToNVPTXIntrinsicsPass());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;

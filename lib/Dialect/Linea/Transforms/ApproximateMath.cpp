@@ -71,9 +71,10 @@ struct ApproximateMathPass
     RewritePatternSet patterns(&getContext());
     if (expandFloor)
       patterns.add<ExpandFloor>(&getContext());
-    populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+    bool all = allFunctions;
+    populateMathPolynomialApproximationPatterns(patterns, [all](StringRef name) {
       // log1p expands into log, which must be approximated too.
-      return name == math::ExpOp::getOperationName() ||
+      return all || name == math::ExpOp::getOperationName() ||
              name == math::Log1pOp::getOperationName() ||
              name == math::LogOp::getOperationName();
     });

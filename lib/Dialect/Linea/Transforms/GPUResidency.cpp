@@ -10,6 +10,7 @@
 #include "linea/Dialect/Linea/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -19,6 +20,7 @@
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir::linea {
+#define GEN_PASS_DEF_COPIESTOLINALGPASS
 #define GEN_PASS_DEF_GPURESIDENCYPASS
 #include "linea/Dialect/Linea/Transforms/Passes.h.inc"
 } // namespace mlir::linea
@@ -194,6 +196,18 @@ struct Residency {
     if (written)
       gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(), root, device);
     gpu::DeallocOp::create(b, loc, TypeRange(), ValueRange(), device);
+  }
+};
+
+struct CopiesToLinalgPass
+    : public linea::impl::CopiesToLinalgPassBase<CopiesToLinalgPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](memref::CopyOp copy) {
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                             copy.getTarget());
+      copy.erase();
+    });
   }
 };
 

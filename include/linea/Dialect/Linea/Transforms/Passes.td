@@ -29,6 +29,33 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def CopiesToLinalgPass : Pass<"linea-copies-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization leaves `memref.copy` ops (tensor.pad, insert_slice,
+    copies the deallocation pipeline makes); on the GPU they would run on
+    the host, on device buffers. As `linalg.copy` they become parallel
+    loops and then kernels like every other linalg op.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def MathToNVPTXIntrinsicsPass : Pass<"linea-math-to-nvptx-intrinsics"> {
+  let summary = "Math ops of GPU kernels as LLVM intrinsics NVPTX selects";
+  let description = [{
+    The NVVM lowering turns `math.sqrt`, `rsqrt`, `absf`, `floor`, `ceil`
+    and `fma` into libdevice calls (`__nv_sqrtf`, ...), and marks the LLVM
+    intrinsics for them illegal; Debian ships no libdevice to link. The
+    NVPTX backend selects those intrinsics to single instructions
+    (`sqrt.rn.f32`, `abs.f32`, `cvt.rmi.f32.f32`, `fma.rn.f32`), so this
+    pass emits them as `llvm.call_intrinsic` before that lowering (rsqrt as
+    a division by the square root, correctly rounded as the others). Run on
+    GPU modules (or any op); other math ops are left alone.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GPUResidencyPass : Pass<"linea-gpu-residency", "ModuleOp"> {
   let summary = "Place the buffers of GPU kernels in device memory";
   let description = [{
@@ -86,11 +113,16 @@ def ApproximateMathPass : Pass<"linea-approximate-math"> {
 
     With `expand-floor`, the `math.floor` of the range reduction becomes
     integer conversions and a select (exact): the NVPTX lowering would
-    otherwise call libdevice's `__nv_floorf`, which is not linked.
+    otherwise call libdevice's `__nv_floorf`, which is not linked. With
+    `all-functions`, every function MLIR has a polynomial for (tanh, erf,
+    sin, cos, atan, expm1, ...) is approximated too, for the same reason.
   }];
   let options = [
     Option<"expandFloor", "expand-floor", "bool", /*default=*/"false",
            "Expand f32 math.floor into conversions and a select">,
+    Option<"allFunctions", "all-functions", "bool", /*default=*/"false",
+           "Approximate every function MLIR has a polynomial for, not only "
+           "exp, log and log1p">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
