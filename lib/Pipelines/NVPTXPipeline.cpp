@@ -26,10 +26,9 @@ void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
   select.smCount = smCount;
   linea::addFormSelection(pm, select);
   pm.addPass(linea::createConvertLineaToGPUPass());
-  // Polynomial exp/log1p in the kernels too, without floor: no libdevice
-  // needed.
+  // Polynomials for every math function MLIR has one for: kernels call no
+  // libdevice.
   linea::ApproximateMathPassOptions approximate;
-  approximate.expandFloor = true;
   approximate.allFunctions = true;
   pm.addPass(linea::createApproximateMathPass(approximate));
   linea::ExportFunctionsPassOptions exportOptions;

@@ -193,10 +193,10 @@ private:
   /// Rows of tokens t0 .. t0 + n - 1 into workgroup memory, the block's
   /// threads splitting the n * K entries.
   void stage(LoopEmitter &e, Value t0, Value n, Value thread,
-             int64_t columns) {
+             int64_t threads) {
     int64_t K = s.keyDim;
     Value entries = arith::MulIOp::create(e.builder(), n, e.index(K));
-    stridedLoop(e, e.index(0), entries, thread, columns,
+    stridedLoop(e, e.index(0), entries, thread, threads,
                 [&](LoopEmitter &x, Value idx) {
                   ImplicitLocOpBuilder &b = x.builder();
                   Value tt = arith::DivUIOp::create(b, idx, x.index(K));

@@ -147,20 +147,15 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
 }
 
 struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
-  using Lowering::Lowering;
+  LinearAttentionToLoops(MLIRContext *context, Target target)
+      : Lowering(context, target,
+                 {Form::recurrent, Form::quadratic, Form::chunked}) {}
 
-  LogicalResult matchAndRewrite(LinearAttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<Form> form = loweredForm(
-        op, rewriter, {Form::recurrent, Form::quadratic, Form::chunked});
-    if (failed(form))
-      return failure();
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    LoopEmitter e(b, target);
+  Buffers lower(LinearAttentionOp op, Form form,
+                LoopEmitter &e) const override {
     LinearAttention la(op, e);
-    emitSlices(e, la, *form, chunkFor(op, *form));
-    replaceWithBuffers(op, rewriter, e, la.output, la.state);
-    return success();
+    emitSlices(e, la, form, chunkFor(op, form));
+    return {la.output, la.state};
   }
 };
 

@@ -16,13 +16,6 @@
 
 namespace mlir::linea::detail {
 
-/// A lowering of linea op `Op` for `target`.
-template <typename Op> struct Lowering : public OpRewritePattern<Op> {
-  Lowering(MLIRContext *context, Target target)
-      : OpRewritePattern<Op>(context), target(target) {}
-  Target target;
-};
-
 /// The chunk size of the chunked form when the op sets none.
 constexpr int64_t kDefaultChunkSize = 64;
 
@@ -45,6 +38,39 @@ void replaceWithBuffers(RecurrenceOpInterface op, PatternRewriter &rewriter,
 
 /// The tensor operand's buffer, or null for an absent operand.
 Value bufferOrNull(LoopEmitter &e, Value tensor);
+
+/// The buffers a lowering fills: the output, and the final state (read
+/// only if the op returns it).
+struct Buffers {
+  Value output, state;
+};
+
+/// A lowering of linea op `Op` for `target`, for the forms in
+/// `implemented`: checks the op's form, has `lower` emit its evaluation,
+/// and replaces the op by the buffers `lower` returns.
+template <typename Op> struct Lowering : public OpRewritePattern<Op> {
+  Lowering(MLIRContext *context, Target target, ArrayRef<Form> implemented)
+      : OpRewritePattern<Op>(context), target(target),
+        implemented(implemented) {}
+
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const final {
+    FailureOr<Form> form = loweredForm(op, rewriter, implemented);
+    if (failed(form))
+      return failure();
+    ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
+    LoopEmitter e(builder, target);
+    Buffers buffers = lower(op, *form, e);
+    replaceWithBuffers(op, rewriter, e, buffers.output, buffers.state);
+    return success();
+  }
+
+  /// Emits the evaluation of `op` in `form` (recurrent for `auto`).
+  virtual Buffers lower(Op op, Form form, LoopEmitter &e) const = 0;
+
+  Target target;
+  SmallVector<Form> implemented;
+};
 
 } // namespace mlir::linea::detail
 

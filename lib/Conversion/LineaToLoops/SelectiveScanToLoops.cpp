@@ -430,19 +430,13 @@ private:
 };
 
 struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
-  using Lowering::Lowering;
+  SelectiveScanToLoops(MLIRContext *context, Target target)
+      : Lowering(context, target, {Form::recurrent, Form::scan}) {}
 
-  LogicalResult matchAndRewrite(SelectiveScanOp op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<Form> form =
-        loweredForm(op, rewriter, {Form::recurrent, Form::scan});
-    if (failed(form))
-      return failure();
-    ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder, target);
+  Buffers lower(SelectiveScanOp op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());
     Scan scan;
-    scan.scanChunk = chunkFor(op, *form);
+    scan.scanChunk = chunkFor(op, form);
     scan.B = us[0], scan.D = us[1], scan.L = us[2], scan.G = bs[1],
     scan.N = bs[2];
     scan.u = e.toBuffer(op.getU()), scan.delta = e.toBuffer(op.getDelta());
@@ -454,11 +448,10 @@ struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
     scan.softplus = op.getDeltaSoftplus();
     scan.output = e.alloc({scan.B, scan.D, scan.L},
                           getElementTypeOrSelf(op.getU().getType()));
-    scan.state = e.alloc({scan.B, scan.D, scan.N}, builder.getF32Type());
-    Value init = bufferOrNull(e, op.getInitialState());
-    scan.emit(e, init);
-    replaceWithBuffers(op, rewriter, e, scan.output, scan.state);
-    return success();
+    scan.state =
+        e.alloc({scan.B, scan.D, scan.N}, e.builder().getF32Type());
+    scan.emit(e, bufferOrNull(e, op.getInitialState()));
+    return {scan.output, scan.state};
   }
 };
 

@@ -78,16 +78,10 @@ struct HeadSlices {
 };
 
 struct Wkv6ToLoops : public Lowering<Wkv6Op> {
-  using Lowering::Lowering;
+  Wkv6ToLoops(MLIRContext *context, Target target)
+      : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
 
-  LogicalResult matchAndRewrite(Wkv6Op op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<Form> form =
-        loweredForm(op, rewriter, {Form::recurrent, Form::chunked});
-    if (failed(form))
-      return failure();
-    ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder, target);
+  Buffers lower(Wkv6Op op, Form form, LoopEmitter &e) const override {
     Value r = e.toBuffer(op.getR()), k = e.toBuffer(op.getK());
     Value v = e.toBuffer(op.getV()), w = e.toBuffer(op.getW());
     Value u = e.toBuffer(op.getU());
@@ -104,23 +98,16 @@ struct Wkv6ToLoops : public Lowering<Wkv6Op> {
             return x.load(u, {h, i});
           };
         },
-        chunkFor(op, *form));
-    replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
-    return success();
+        chunkFor(op, form));
+    return {slices.output, slices.state};
   }
 };
 
 struct Wkv7ToLoops : public Lowering<Wkv7Op> {
-  using Lowering::Lowering;
+  Wkv7ToLoops(MLIRContext *context, Target target)
+      : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
 
-  LogicalResult matchAndRewrite(Wkv7Op op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<Form> form =
-        loweredForm(op, rewriter, {Form::recurrent, Form::chunked});
-    if (failed(form))
-      return failure();
-    ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder, target);
+  Buffers lower(Wkv7Op op, Form form, LoopEmitter &e) const override {
     Value r = e.toBuffer(op.getR()), w = e.toBuffer(op.getW());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
@@ -135,23 +122,18 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
           s.rankOneA = read(a);
           s.rankOneB = read(bb);
         },
-        chunkFor(op, *form));
-    replaceWithBuffers(op, rewriter, e, slices.output, slices.state);
-    return success();
+        chunkFor(op, form));
+    return {slices.output, slices.state};
   }
 };
 
 /// RWKV-4 per channel, with state (aa, bb, pp): numerator and denominator
 /// scaled by exp(-pp). Every exp argument is <= 0.
 struct Wkv4ToLoops : public Lowering<Wkv4Op> {
-  using Lowering::Lowering;
+  Wkv4ToLoops(MLIRContext *context, Target target)
+      : Lowering(context, target, {Form::recurrent}) {}
 
-  LogicalResult matchAndRewrite(Wkv4Op op,
-                                PatternRewriter &rewriter) const override {
-    if (failed(loweredForm(op, rewriter, {Form::recurrent})))
-      return failure();
-    ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
-    LoopEmitter e(builder, target);
+  Buffers lower(Wkv4Op op, Form, LoopEmitter &e) const override {
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
@@ -159,7 +141,7 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
     Value init = bufferOrNull(e, op.getInitialState());
     Value output =
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
-    Value state = e.alloc({B, 3, C}, builder.getF32Type());
+    Value state = e.alloc({B, 3, C}, e.builder().getF32Type());
 
     e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], c = ivs[1];
@@ -190,8 +172,7 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
       for (int64_t m = 0; m < 3; ++m)
         pe.store(end[m], state, {b, pe.index(m), c});
     });
-    replaceWithBuffers(op, rewriter, e, output, state);
-    return success();
+    return {output, state};
   }
 };
 

@@ -111,15 +111,11 @@ def ApproximateMathPass : Pass<"linea-approximate-math"> {
     reduction plus a minimax polynomial; the accuracy the test suite checks
     is documented in docs/Numerics.md).
 
-    With `expand-floor`, the `math.floor` of the range reduction becomes
-    integer conversions and a select (exact): the NVPTX lowering would
-    otherwise call libdevice's `__nv_floorf`, which is not linked. With
-    `all-functions`, every function MLIR has a polynomial for (tanh, erf,
-    sin, cos, atan, expm1, ...) is approximated too, for the same reason.
+    With `all-functions`, every function MLIR has a polynomial for (tanh,
+    erf, sin, cos, atan, expm1, ...) is approximated too: the NVPTX lowering
+    would otherwise call libdevice, which is not linked.
   }];
   let options = [
-    Option<"expandFloor", "expand-floor", "bool", /*default=*/"false",
-           "Expand f32 math.floor into conversions and a select">,
     Option<"allFunctions", "all-functions", "bool", /*default=*/"false",
            "Approximate every function MLIR has a polynomial for, not only "
            "exp, log and log1p">,
