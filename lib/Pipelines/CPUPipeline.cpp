@@ -58,6 +58,8 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(linea::createApproximateMathPass());
   pm.addPass(linea::createExportFunctionsPass());
   addBufferization(pm);
+  // Contractions and elementwise ops as register-blocked vector code.
+  pm.addNestedPass<func::FuncOp>(linea::createVectorizeLinalgPass());
   addHostLowering(pm, options.openmp);
 }
 
@@ -66,8 +68,10 @@ void mlir::linea::addHostLowering(OpPassManager &pm, bool openmp) {
   if (openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLowerAffinePass());
+  // Views (subviews of register blocks among them) become affine offset
+  // arithmetic, lowered next.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   // Before scf-to-cf: OpenMP regions hold memref.alloca_scope ops that must
   // keep a single block until memrefs are lowered.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -75,6 +79,9 @@ void mlir::linea::addHostLowering(OpPassManager &pm, bool openmp) {
   if (openmp)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // Vector ops of more than one dimension (what canonicalization makes of
+  // register blocks' rows) are unrolled here.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

@@ -9,6 +9,7 @@
 #define LINEA_DIALECT_LINEA_TRANSFORMS_PASSES_H
 
 #include "linea/Dialect/Linea/IR/LineaDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

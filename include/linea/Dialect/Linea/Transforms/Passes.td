@@ -29,6 +29,35 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def VectorizeLinalgPass : Pass<"linea-vectorize-linalg", "func::FuncOp"> {
+  let summary = "Tile linalg ops on buffers into register blocks and vectorize them";
+  let description = [{
+    Every linalg op on buffers with a static iteration space (the chunked
+    forms' contractions, the model's projections and elementwise ops) is
+    tiled into register blocks and vectorized: `vector-width` lanes along
+    the loop that walks the output's innermost dimension, and for ops with a
+    reduction, `rows` output rows at a time with the reductions tiled by one,
+    so that a matmul becomes rank-one updates of a block of accumulators
+    kept in registers across the reduction loop (the block's reads and
+    writes are hoisted out of it, the block carried as one-dimensional rows).
+    Blocks divide their loops, so no vector is masked; the lanes are the
+    largest power of two up to `vector-width` dividing the loop, or another
+    divisor. The vector ops are lowered to one-dimensional loads, stores and
+    FMAs. Loops with no divisor in reach, convolutions and ops the
+    vectorizer does not take are left for the loop lowering.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Lanes along the output's innermost dimension">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Output rows per register block of an op with a reduction">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def CopiesToLinalgPass : Pass<"linea-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

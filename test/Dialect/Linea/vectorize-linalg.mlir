@@ -1,0 +1,88 @@
+// RUN: linea-opt --linea-vectorize-linalg --canonicalize %s | FileCheck %s
+
+// A matmul: 8 x 16 register blocks, the reduction loop carrying the block's
+// eight rows and doing one FMA per row and step.
+// CHECK-LABEL: func.func @matmul
+// CHECK:       scf.for %[[M:.*]] = %{{.*}} to %{{.*}} step %c8
+// CHECK:         scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %c16
+// CHECK:           %[[BLOCK:.*]] = memref.subview %{{.*}}[%[[M]], %[[N]]] [8, 16]
+// CHECK-COUNT-8:   vector.load %[[BLOCK]]{{.*}} vector<16xf32>
+// CHECK:           %[[ROWS:.*]]:8 = scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-8:     vector.fma {{.*}} : vector<16xf32>
+// CHECK:             scf.yield
+// CHECK-NOT:         vector.store
+// CHECK:           }
+// CHECK-COUNT-8:   vector.store %[[ROWS]]#{{.*}}, %[[BLOCK]]
+// CHECK-NOT:   linalg.
+func.func @matmul(%a: memref<32x64xf32>, %b: memref<64x48xf32>, %c: memref<32x48xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x48xf32>) outs(%c : memref<32x48xf32>)
+  return
+}
+
+// Lanes along the output's innermost dimension: 40 = 5 x 8, no masks.
+// CHECK-LABEL: func.func @elementwise
+// CHECK:       scf.for {{.*}} step %c1
+// CHECK:         scf.for {{.*}} step %c8
+// CHECK:           %[[X:.*]] = vector.load {{.*}} vector<8xf32>
+// CHECK:           %[[E:.*]] = math.exp %[[X]] : vector<8xf32>
+// CHECK:           vector.store %[[E]]
+// CHECK-NOT:   vector.mask
+func.func @elementwise(%a: memref<3x40xf32>, %c: memref<3x40xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<3x40xf32>) outs(%c : memref<3x40xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  }
+  return
+}
+
+// A row reduction: the 16 sums of a block of rows stay in one register
+// across the reduction.
+// CHECK-LABEL: func.func @row_sums
+// CHECK:       scf.for {{.*}} step %c16
+// CHECK:         %[[ACC:.*]] = vector.load {{.*}} vector<16xf32>
+// CHECK:         %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<16xf32>)
+// CHECK:         vector.store %[[SUM]]
+func.func @row_sums(%p: memref<32x128xf32>, %o: memref<32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(t, c) -> (t, c)>, affine_map<(t, c) -> (t)>], iterator_types = ["parallel", "reduction"]}
+      ins(%p : memref<32x128xf32>) outs(%o : memref<32xf32>) {
+  ^bb0(%a0: f32, %acc: f32):
+    %sq = arith.mulf %a0, %a0 : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Left for the loop lowering: a prime lane count above the width (no block
+// divides it), tensors, convolutions.
+// CHECK-LABEL: func.func @prime
+// CHECK:       linalg.generic
+// CHECK-LABEL: func.func @tensors
+// CHECK:       linalg.generic
+// CHECK-LABEL: func.func @conv
+// CHECK:       linalg.depthwise_conv_1d_nwc_wc
+func.func @prime(%a: memref<3x97xf32>, %c: memref<3x97xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<3x97xf32>) outs(%c : memref<3x97xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  }
+  return
+}
+func.func @tensors(%a: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  } -> tensor<8x16xf32>
+  return %r : tensor<8x16xf32>
+}
+func.func @conv(%x: memref<1x16x8xf32>, %w: memref<4x8xf32>, %o: memref<1x13x8xf32>) {
+  linalg.depthwise_conv_1d_nwc_wc ins(%x, %w : memref<1x16x8xf32>, memref<4x8xf32>) outs(%o : memref<1x13x8xf32>)
+  return
+}
