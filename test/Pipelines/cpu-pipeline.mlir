@@ -2,19 +2,18 @@
 // RUN: linea-opt %s --linea-cpu-pipeline="openmp=false" | FileCheck %s --check-prefix=SERIAL
 
 // Everything ends in the LLVM dialect; the result is written into a
-// caller-owned output buffer (a trailing argument), so the only allocation
-// is the scratch state (the final state is not returned), which is freed;
-// the (batch, head) slices run on OpenMP threads; public functions get a
-// C-interface wrapper.
+// caller-owned output buffer (a trailing argument), and nothing is allocated
+// on the heap: the chunks' matrices are on each slice's stack, and the final
+// state, which is not returned, is never stored; the (batch, head) slices
+// run on OpenMP threads; public functions get a C-interface wrapper.
 // CHECK-NOT:   linea.
 // CHECK-NOT:   memref.
 // CHECK-LABEL: llvm.func @wkv6(
 // CHECK-SAME:    %[[OUT:[a-z0-9]+]]: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64) attributes
-// CHECK:         llvm.call @malloc
 // CHECK-NOT:     llvm.call @malloc
 // CHECK:         omp.parallel
 // CHECK:           omp.wsloop
-// CHECK:         llvm.call @free
+// CHECK-NOT:     llvm.call @malloc
 // CHECK-LABEL: llvm.func @_mlir_ciface_wkv6(
 // CHECK:         llvm.call @wkv6(
 

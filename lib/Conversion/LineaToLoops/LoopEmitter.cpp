@@ -7,6 +7,7 @@
 #include "LoopEmitter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -269,6 +270,68 @@ void LoopEmitter::fill(Value memref, ArrayRef<int64_t> shape, Value value) {
       };
   SmallVector<Value> ivs;
   nest(*this, ivs, 0);
+}
+
+Value LoopEmitter::view(Value memref, ArrayRef<OpFoldResult> offsets,
+                        ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> sizeAttrs, strides;
+  for (int64_t size : sizes) {
+    sizeAttrs.push_back(b.getIndexAttr(size));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return memref::SubViewOp::create(b, memref, offsets, sizeAttrs, strides);
+}
+
+Value LoopEmitter::row(Value matrix, Value i, int64_t n, int64_t from) {
+  auto type = cast<MemRefType>(matrix.getType());
+  SmallVector<OpFoldResult> offsets = {i, b.getIndexAttr(from)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(n)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  MemRefType rowType = memref::SubViewOp::inferRankReducedResultType(
+      {n}, type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, rowType, matrix, offsets, sizes,
+                                   strides);
+}
+
+void LoopEmitter::matmul(Value a, Value bm, Value c) {
+  linalg::MatmulOp::create(b, ValueRange{a, bm}, ValueRange{c});
+}
+
+void LoopEmitter::weightedVecmat(Value x, Value y, Value w, Value c) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr s = getAffineDimExpr(0, ctx), i = getAffineDimExpr(1, ctx);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(2, 0, results, ctx);
+  };
+  bool perEntry = cast<MemRefType>(w.getType()).getRank() == 2;
+  SmallVector<AffineMap> maps = {map({i}), map({i, s}),
+                                 perEntry ? map({i, s}) : map({s}), map({s})};
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction};
+  linalg::GenericOp::create(
+      b, ValueRange{x, y, w}, ValueRange{c}, maps, iterators,
+      [](OpBuilder &nb, Location loc, ValueRange args) {
+        Value xy = arith::MulFOp::create(nb, loc, args[0], args[1]);
+        Value term = arith::MulFOp::create(nb, loc, xy, args[2]);
+        linalg::YieldOp::create(
+            nb, loc, ValueRange{arith::AddFOp::create(nb, loc, args[3], term)});
+      });
+}
+
+void LoopEmitter::scaleBy(Value c, Value w) {
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap wMap = cast<MemRefType>(w.getType()).getRank() == 2
+                       ? id
+                       : AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  linalg::GenericOp::create(
+      b, ValueRange{w}, ValueRange{c}, SmallVector<AffineMap>{wMap, id},
+      iterators, [](OpBuilder &nb, Location loc, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, loc,
+            ValueRange{arith::MulFOp::create(nb, loc, args[1], args[0])});
+      });
 }
 
 Value LoopEmitter::toBuffer(Value tensor) {

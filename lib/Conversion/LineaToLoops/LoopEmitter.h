@@ -107,6 +107,20 @@ public:
   /// Sets every element of the f32 `memref` to `value`.
   void fill(Value memref, ArrayRef<int64_t> shape, Value value);
 
+  /// Contractions on f32 buffers, as linalg ops (tiled and vectorized like
+  /// any matmul later on). `view` is the `sizes` block of `memref` at
+  /// `offsets`; `row` is row `i` of a 2-D buffer, `n` entries from `from`.
+  Value view(Value memref, ArrayRef<OpFoldResult> offsets,
+             ArrayRef<int64_t> sizes);
+  Value row(Value matrix, Value i, int64_t n, int64_t from = 0);
+  /// c += a b for a [m, k], b [k, n], c [m, n].
+  void matmul(Value a, Value b, Value c);
+  /// c[s] += sum_i x[i] y[i, s] w[i, s] (w [k, n]), or w[s] when `w` is
+  /// one-dimensional: a vector-matrix product through a weight.
+  void weightedVecmat(Value x, Value y, Value w, Value c);
+  /// c[i, j] *= w[i, j] (or w[i] for a one-dimensional w), in place.
+  void scaleBy(Value c, Value w);
+
   /// The buffer of a tensor operand, read only.
   Value toBuffer(Value tensor);
   /// The tensor of a buffer the lowering filled.

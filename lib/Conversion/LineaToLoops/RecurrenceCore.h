@@ -76,9 +76,18 @@ void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
 /// window's decay; the state is carried from chunk to chunk. A rank-one
 /// term is solved within the chunk by the UT transform (see ChunkedForm.cpp).
 /// With `chunk` >= T this is the quadratic form; without `causal` it
-/// requires `chunk` >= T.
+/// requires `chunk` >= T. On the CPU, chunks up to kMaxMatrixChunk tokens
+/// are evaluated as matrices (emitChunkMatrices), longer windows (the
+/// quadratic form of a long sequence) token by token.
 void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                       int64_t chunk);
+
+/// The chunked evaluation on the CPU as contractions on the chunk's staged
+/// rows (see ChunkMatrices.cpp); chunks of at most kMaxMatrixChunk tokens,
+/// whose matrices fit in the stack frame of a slice.
+void emitChunkMatrices(LoopEmitter &e, const RecurrenceSlice &slice,
+                       int64_t chunk);
+constexpr int64_t kMaxMatrixChunk = 128;
 
 /// Fills in slice `s` of an op for the slice indices `ivs`.
 using SliceBuilder =

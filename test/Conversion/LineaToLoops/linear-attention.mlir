@@ -47,11 +47,37 @@ func.func @recurrent_scalar_gate(%q: tensor<2x5x1x4xbf16>, %k: tensor<2x5x1x4xbf
 
 // -----
 
-// Quadratic form: the chunked form with one chunk of T. For each query t,
-// s walks down from t with the decay window's log-sum kept running (exact
+// Quadratic form: the chunked form with one chunk of T, on the CPU as
+// matrices (up to 128 tokens): the chunk's q, k^T, v rows staged, the
+// decays exp(g) and their running prefix products; scores Q K^T as a
+// matmul, scaled by the decay windows (rows 1..T of E: D(s, t)); outputs
+// A V + (Q .* P) S; the state update K^T V.
+// CHECK-LABEL: func @quadratic
+// CHECK:         scf.parallel
+// CHECK:           %[[S:.+]] = memref.alloca() : memref<4x4xf32>
+// CHECK:           %[[Q:.+]] = memref.alloca() : memref<6x4xf32>
+// CHECK:           %[[KT:.+]] = memref.alloca() : memref<4x6xf32>
+// CHECK:           %[[E:.+]] = memref.alloca() : memref<7x6xf32>
+// CHECK:           math.exp
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<6x4xf32, strided<[4, 1]>>, memref<4x6xf32, strided<[6, 1]>>) outs(%[[A:.+]] : memref<6x6xf32, strided<[6, 1]>>)
+// CHECK:           %[[POST:.+]] = memref.subview %[[E]][1, 0] [6, 6] [1, 1]
+// CHECK:           linalg.generic {{.+}} ins(%[[POST]] : {{.+}}) outs(%[[A]] : {{.+}})
+// CHECK:             arith.mulf
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<6x6xf32, strided<[6, 1]>>, memref<6x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<6x4xf32, strided<[4, 1]>>)
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<6x4xf32, strided<[4, 1]>>, memref<4x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<6x4xf32, strided<[4, 1]>>)
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x6xf32, strided<[6, 1]>>, memref<6x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<4x4xf32, strided<[4, 1]>>)
+func.func @quadratic(%q: tensor<1x6x2x4xf32>, %k: tensor<1x6x2x4xf32>, %v: tensor<1x6x2x4xf32>) -> tensor<1x6x2x4xf32> {
+  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.1>, form = #linea.form<quadratic>} : tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>
+  return %o : tensor<1x6x2x4xf32>
+}
+
+// -----
+
+// A quadratic window too long to hold as matrices (T > 128): for each query
+// t, s walks down from t with the decay window's log-sum kept running (exact
 // for any gate magnitude), then the state (here zero) is read through the
 // window.
-// CHECK-LABEL: func @quadratic
+// CHECK-LABEL: func @quadratic_long
 // CHECK:         scf.parallel
 // CHECK:           %[[ACC:.+]] = memref.alloca() : memref<4xf32>
 // CHECK:           %[[WINDOW:.+]] = memref.alloca() : memref<1xf32>
@@ -65,9 +91,10 @@ func.func @recurrent_scalar_gate(%q: tensor<2x5x1x4xbf16>, %k: tensor<2x5x1x4xbf
 // CHECK:                 math.exp
 // CHECK:                 math.fma
 // CHECK:                 memref.store %{{.+}}, %[[WINDOW]]
-func.func @quadratic(%q: tensor<1x6x2x4xf32>, %k: tensor<1x6x2x4xf32>, %v: tensor<1x6x2x4xf32>) -> tensor<1x6x2x4xf32> {
-  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.1>, form = #linea.form<quadratic>} : tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>, tensor<1x6x2x4xf32>
-  return %o : tensor<1x6x2x4xf32>
+// CHECK-NOT:       linalg.
+func.func @quadratic_long(%q: tensor<1x130x2x4xf32>, %k: tensor<1x130x2x4xf32>, %v: tensor<1x130x2x4xf32>) -> tensor<1x130x2x4xf32> {
+  %o = linea.linear_attention %q, %k, %v {causal, decay = array<f32: -0.5, -0.1>, form = #linea.form<quadratic>} : tensor<1x130x2x4xf32>, tensor<1x130x2x4xf32>, tensor<1x130x2x4xf32>
+  return %o : tensor<1x130x2x4xf32>
 }
 
 // -----

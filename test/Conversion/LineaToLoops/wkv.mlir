@@ -55,3 +55,50 @@ func.func @wkv7(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
 }
+
+// -----
+
+// RWKV-6, chunked (chunks of 3; 8 tokens leave a tail of 2): per-key
+// decays, so each token's scores are a vector-matrix product through its
+// window W_t[i, s] = D_i(s, t - 1) (the bonus form reads the state before
+// its token), the window then scaled by the token's decays; outputs and the
+// state update are matmuls on the staged rows.
+// CHECK-LABEL: func @wkv6_chunked
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %[[W:.+]] : memref<4xf32, strided<[1], offset: ?>>, memref<4x3xf32, strided<[3, 1]>>, memref<4x3xf32, strided<[3, 1]>>)
+// CHECK:               linalg.generic {{.+}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}} : memref<4xf32, strided<[1], offset: ?>>) outs(%[[W]] : memref<4x3xf32, strided<[3, 1]>>)
+// CHECK:             linalg.matmul ins(%{{.+}}, %{{.+}} : memref<3x3xf32, strided<[3, 1]>>, memref<3x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<3x4xf32, strided<[4, 1]>>)
+// CHECK:             linalg.matmul ins(%{{.+}}, %{{.+}} : memref<3x4xf32, strided<[4, 1]>>, memref<4x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<3x4xf32, strided<[4, 1]>>)
+// CHECK:             linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x3xf32, strided<[3, 1]>>, memref<3x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<4x4xf32, strided<[4, 1]>>)
+// The tail chunk, on 2-token views of the same buffers.
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<2x2xf32, strided<[3, 1]>>, memref<2x4xf32, strided<[4, 1]>>)
+func.func @wkv6_chunked(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
+  %o = linea.wkv6 %r, %r, %r, %w, %u {form = #linea.form<chunked>, chunk_size = 3 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
+  return %o : tensor<1x8x2x4xf32>
+}
+
+// -----
+
+// RWKV-7, chunked: four score matrices per chunk (a against b and k through
+// the windows before each token, q against b and k after it), then
+// SA = (A .* P) S + A_ak V solved forward through A_ab row by row, outputs
+// (Q .* P) S + A_qb SA + A_qk V, and the state update K^T V + B^T SA.
+// CHECK-LABEL: func @wkv7_chunked
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK-COUNT-2:     linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]}
+// CHECK:             linalg.generic {{.+}} iterator_types = ["parallel", "parallel"]}
+// CHECK-COUNT-2:     linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]}
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<3x4xf32, strided<[4, 1]>>, memref<4x4xf32, strided<[4, 1]>>) outs(%[[SA:.+]] : memref<3x4xf32, strided<[4, 1]>>)
+// CHECK:           linalg.matmul ins(%{{.+}}, %{{.+}} : memref<3x3xf32, strided<[3, 1]>>, memref<3x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<3x4xf32, strided<[4, 1]>>)
+// CHECK:           scf.for %[[T:.+]] = {{.+}}
+// CHECK:             scf.for %{{.+}} = %{{.+}} to %[[T]]
+// CHECK:               math.fma
+// CHECK-COUNT-3:   linalg.matmul ins(%{{.+}}, %{{.+}} : memref<3x{{[34]}}xf32, strided<[{{[34]}}, 1]>>, memref<{{[34]}}x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<3x4xf32, strided<[4, 1]>>)
+// CHECK-COUNT-2:   linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x3xf32, strided<[3, 1]>>, memref<3x4xf32, strided<[4, 1]>>) outs(%{{.+}} : memref<4x4xf32, strided<[4, 1]>>)
+func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>, chunk_size = 3 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return %o : tensor<1x8x2x4xf32>
+}
