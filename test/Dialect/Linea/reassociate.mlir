@@ -121,3 +121,122 @@ func.func @not_a_chain(%q: tensor<512x16xf32>, %kt: tensor<16x512xf32>, %v: tens
   %o2 = linalg.matmul ins(%s2, %v : tensor<512x512xf32>, tensor<512x16xf32>) outs(%acc : tensor<512x16xf32>) -> tensor<512x16xf32>
   return %o, %o2 : tensor<512x16xf32>, tensor<512x16xf32>
 }
+
+// -----
+
+// Q K^T written as a matmul whose maps read K transposed (no transpose op),
+// then times V: the chain sees K^T through the maps. Reordered, K^T V is a
+// generic multiply-add reading K as stored, then Q (K^T V) a plain matmul.
+// CHECK-LABEL: func @transposed_maps
+// CHECK-SAME:    (%[[Q:.+]]: tensor<4096x64xf32>, %[[K:.+]]: tensor<4096x64xf32>, %[[V:.+]]: tensor<4096x64xf32>)
+// CHECK-NOT:     tensor<4096x4096xf32>
+// CHECK:         %[[KV:.+]] = linalg.generic {indexing_maps = [#[[KT:.+]], #[[MAPV:.+]], #[[MAPO:.+]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[K]], %[[V]] : tensor<4096x64xf32>, tensor<4096x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK:         %[[O:.+]] = linalg.matmul ins(%[[Q]], %[[KV]] : tensor<4096x64xf32>, tensor<64x64xf32>)
+// CHECK:         return %[[O]]
+#mq = affine_map<(m, n, k) -> (m, k)>
+#mk = affine_map<(m, n, k) -> (n, k)>
+#mo = affine_map<(m, n, k) -> (m, n)>
+func.func @transposed_maps(%q: tensor<4096x64xf32>, %k: tensor<4096x64xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.matmul indexing_maps = [#mq, #mk, #mo] ins(%q, %k : tensor<4096x64xf32>, tensor<4096x64xf32>) outs(%fs : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// The same chain as linalg.generic multiply-adds, batched, with V shared by
+// every batch (its map has no batch dimension: a broadcast). Reordered per
+// batch: K^T V reads K transposed and V broadcast.
+// CHECK-DAG:   #[[BK:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1)>
+// CHECK-DAG:   #[[BV:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func @generic_broadcast
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x2048x32xf32>, %[[K:.+]]: tensor<2x2048x32xf32>, %[[V:.+]]: tensor<2048x32xf32>)
+// CHECK-NOT:     tensor<2x2048x2048xf32>
+// CHECK:         %[[KV:.+]] = linalg.generic {indexing_maps = [#[[BK]], #[[BV]], #{{.+}}], {{.+}} ins(%[[K]], %[[V]] : tensor<2x2048x32xf32>, tensor<2048x32xf32>) outs(%{{.+}} : tensor<2x32x32xf32>)
+// CHECK:         linalg.batch_matmul ins(%[[Q]], %[[KV]] : tensor<2x2048x32xf32>, tensor<2x32x32xf32>)
+#gq = affine_map<(b, m, n, k) -> (b, m, k)>
+#gk = affine_map<(b, m, n, k) -> (b, n, k)>
+#go = affine_map<(b, m, n, k) -> (b, m, n)>
+#gs = affine_map<(b, m, n, k) -> (b, m, k)>
+#gv = affine_map<(b, m, n, k) -> (k, n)>
+func.func @generic_broadcast(%q: tensor<2x2048x32xf32>, %k: tensor<2x2048x32xf32>, %v: tensor<2048x32xf32>) -> tensor<2x2048x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<2x2048x2048xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<2x2048x2048xf32>) -> tensor<2x2048x2048xf32>
+  %s = linalg.generic {indexing_maps = [#gq, #gk, #go], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<2x2048x32xf32>, tensor<2x2048x32xf32>) outs(%fs : tensor<2x2048x2048xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2048x2048xf32>
+  %eo = tensor.empty() : tensor<2x2048x32xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<2x2048x32xf32>) -> tensor<2x2048x32xf32>
+  %o = linalg.generic {indexing_maps = [#gs, #gv, #go], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%s, %v : tensor<2x2048x2048xf32>, tensor<2048x32xf32>) outs(%fo : tensor<2x2048x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2048x32xf32>
+  return %o : tensor<2x2048x32xf32>
+}
+
+// -----
+
+// An inner product read transposed by the next one: out = (Q K^T)^T V =
+// K (Q^T V). The chain is K Q^T V, reordered to K (Q^T V) with Q^T read
+// through the maps.
+// CHECK-LABEL: func @transposed_inner
+// CHECK-SAME:    (%[[Q:.+]]: tensor<4096x64xf32>, %[[KT:.+]]: tensor<64x4096xf32>, %[[V:.+]]: tensor<4096x64xf32>)
+// CHECK-NOT:     tensor<4096x4096xf32>
+// CHECK:         %[[QV:.+]] = linalg.generic {{.+}} ins(%[[Q]], %[[V]] : tensor<4096x64xf32>, tensor<4096x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:         %[[O:.+]] = linalg.generic {{.+}} ins(%[[KT]], %[[QV]] : tensor<64x4096xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<4096x64xf32>)
+// CHECK:         return %[[O]]
+#ts = affine_map<(m, n, k) -> (k, m)>
+#tv = affine_map<(m, n, k) -> (k, n)>
+#to = affine_map<(m, n, k) -> (m, n)>
+func.func @transposed_inner(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul indexing_maps = [#ts, #tv, #to] ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// A product that is not a plain multiply-add (a max-plus "product") is not
+// a chain link and stays.
+// CHECK-LABEL: func @not_a_product
+// CHECK:         arith.maximumf
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#na = affine_map<(m, n, k) -> (m, k)>
+#nb = affine_map<(m, n, k) -> (k, n)>
+#no = affine_map<(m, n, k) -> (m, n)>
+func.func @not_a_product(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#na, #nb, #no], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.addf %a, %b : f32
+    %r = arith.maximumf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}

@@ -1,7 +1,7 @@
 # RUN: %python %s
 # linea-reassociate inside the CPU pipeline: (Q K^T) V on 512 tokens with
 # d = 16 runs as Q (K^T V) and still equals the float64 product, batched and
-# not; masked and scaled attention as torch-mlir writes it is raised into
+# not, written with transposes or through indexing maps; masked and scaled attention as torch-mlir writes it is raised into
 # linea.linear_attention and still computes tril(s Q K^T) V (or with a decay
 # mask gamma^(i-j)).
 
@@ -91,7 +91,42 @@ func.func @decayed(%q: tensor<1x32x8xf32>, %k: tensor<1x32x8xf32>, %v: tensor<1x
 """.replace("MAP", MAP).replace("MASK", "[" + ", ".join(
     "[" + ", ".join("%.9e" % x for x in row) + "]" for row in decay_mask) + "]")
 
-# The pipeline reorders both chains: no 512 x 512 product is left, and the
+# The same chain through indexing maps: K read transposed by the scores'
+# matmul, V shared by both batches (a generic without the batch dimension),
+# and scores read transposed by the next product ((Q K^T)^T V = K Q^T V).
+text += """
+func.func @through_maps(%q: tensor<2x512x16xf32>, %k: tensor<2x512x16xf32>, %v: tensor<512x16xf32>) -> tensor<2x512x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<2x512x512xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<2x512x512xf32>) -> tensor<2x512x512xf32>
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+      ins(%q, %k : tensor<2x512x16xf32>, tensor<2x512x16xf32>) outs(%fs : tensor<2x512x512xf32>) -> tensor<2x512x512xf32>
+  %eo = tensor.empty() : tensor<2x512x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<2x512x16xf32>) -> tensor<2x512x16xf32>
+  %o = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%s, %v : tensor<2x512x512xf32>, tensor<512x16xf32>) outs(%fo : tensor<2x512x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<2x512x16xf32>
+  return %o : tensor<2x512x16xf32>
+}
+func.func @transposed_scores(%q: tensor<512x16xf32>, %k: tensor<512x16xf32>, %v: tensor<512x16xf32>) -> tensor<512x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<512x512xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %s = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%q, %k : tensor<512x16xf32>, tensor<512x16xf32>) outs(%fs : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %eo = tensor.empty() : tensor<512x16xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  %o = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%s, %v : tensor<512x512xf32>, tensor<512x16xf32>) outs(%fo : tensor<512x16xf32>) -> tensor<512x16xf32>
+  return %o : tensor<512x16xf32>
+}
+"""
+
+# The pipeline reorders every chain: no 512 x 512 product is left, and the
 # masked ones become linea ops.
 opt = os.path.join(os.environ["LINEA_BUILD_DIR"], "bin", "linea-opt")
 lowered = subprocess.run([opt, "--linea-reassociate", "-"], input=text, capture_output=True,
@@ -105,6 +140,14 @@ want = np.einsum("bnd,bmd,bme->bne", q.astype(np.float64), k.astype(np.float64),
                  v.astype(np.float64))
 checker.check("reordered chain", lib.scores_then_values(q[0], k[0], v[0]), want[0], 1e-5)
 checker.check("reordered batched chain", lib.batched(q, k, v), want, 1e-5)
+shared = v[0]
+want_shared = np.einsum("bnd,bmd,me->bne", q.astype(np.float64), k.astype(np.float64),
+                        shared.astype(np.float64))
+checker.check("reordered through transposing and broadcasting maps",
+              lib.through_maps(q, k, shared), want_shared, 1e-5)
+want_t = np.einsum("md,nd,ne->me", k[0].astype(np.float64), q[0].astype(np.float64),
+                   v[0].astype(np.float64))
+checker.check("reordered (Q K^T)^T V", lib.transposed_scores(q[0], k[0], v[0]), want_t, 1e-5)
 q, k, v = (rng.standard_normal((2, 64, 16)) for _ in range(3))
 s = np.tril(np.einsum("bnd,bmd->bnm", q, k) / 4.0)
 checker.check("raised tril(Q K^T / 4) V", lib.masked(*[a.astype(np.float32) for a in (q, k, v)]),

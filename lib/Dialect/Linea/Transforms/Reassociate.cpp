@@ -24,71 +24,138 @@ namespace mlir::linea {
 
 using namespace mlir;
 
-bool mlir::linea::isPureProduct(Operation *op) {
-  auto contraction = dyn_cast_or_null<linalg::LinalgOp>(op);
-  if (!contraction || !contraction.hasPureTensorSemantics())
-    return false;
-  if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
-    if (mm.hasUserDefinedMaps() || mm.getCast() != linalg::TypeFn::cast_signed)
-      return false;
-  } else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op)) {
-    if (bmm.hasUserDefinedMaps() ||
-        bmm.getCast() != linalg::TypeFn::cast_signed)
-      return false;
-  } else {
-    return false;
-  }
-  for (Value v : op->getOperands())
-    if (!cast<ShapedType>(v.getType()).hasStaticShape())
-      return false;
-  auto fill = contraction.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+namespace {
+
+/// Whether `init` is a tensor filled with zero.
+bool isZeroFilled(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+}
+
+/// The loop dimensions `map` reads, in order (nullopt unless all are dims).
+std::optional<SmallVector<unsigned>> dimsOf(AffineMap map) {
+  SmallVector<unsigned> dims;
+  for (AffineExpr e : map.getResults()) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    dims.push_back(d.getPosition());
+  }
+  return dims;
+}
+
+} // namespace
+
+std::optional<linea::ProductShape> mlir::linea::matchProduct(Operation *op) {
+  auto lin = dyn_cast_or_null<linalg::LinalgOp>(op);
+  if (!lin || !lin.hasPureTensorSemantics() || lin.getNumDpsInputs() != 2 ||
+      lin.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(lin) ||
+      !isZeroFilled(lin.getDpsInits()[0]))
+    return std::nullopt;
+  Type elt = getElementTypeOrSelf(op->getResult(0).getType());
+  if (!isa<FloatType>(elt))
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!cast<ShapedType>(v.getType()).hasStaticShape() ||
+        getElementTypeOrSelf(v.getType()) != elt)
+      return std::nullopt;
+  // Loops: one reduction k; the output reads (batch,) m, n in order.
+  SmallVector<AffineMap> maps = lin.getIndexingMapsArray();
+  std::optional<SmallVector<unsigned>> a = dimsOf(maps[0]), b = dimsOf(maps[1]),
+                                       out = dimsOf(maps[2]);
+  SmallVector<utils::IteratorType> iterators = lin.getIteratorTypesArray();
+  if (!a || !b || !out || (out->size() != 2 && out->size() != 3) ||
+      iterators.size() != out->size() + 1 ||
+      llvm::count(iterators, utils::IteratorType::reduction) != 1)
+    return std::nullopt;
+  unsigned k = std::find(iterators.begin(), iterators.end(),
+                         utils::IteratorType::reduction) -
+               iterators.begin();
+  ProductShape p;
+  p.batched = out->size() == 3;
+  SmallVector<unsigned> lead(out->begin(), out->end() - 2);
+  unsigned m = (*out)[out->size() - 2], n = out->back();
+  // An operand's map: [batch] (absent: broadcast) then its two matrix dims.
+  auto layout = [&](ArrayRef<unsigned> dims, unsigned rows, unsigned cols,
+                    bool &transposed, bool &broadcast) {
+    broadcast = p.batched && dims.size() == 2;
+    ArrayRef<unsigned> matrix = dims.take_back(2);
+    if (dims.size() != (broadcast ? 2u : lead.size() + 2) ||
+        (!broadcast && p.batched && dims.front() != lead.front()))
+      return false;
+    transposed = matrix[0] == cols && matrix[1] == rows;
+    return transposed || (matrix[0] == rows && matrix[1] == cols);
+  };
+  if (!layout(*a, m, k, p.transposeA, p.broadcastA) ||
+      !layout(*b, k, n, p.transposeB, p.broadcastB))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = lin.getStaticLoopRanges();
+  p.m = ranges[m], p.n = ranges[n], p.k = ranges[k];
+  if (p.batched)
+    p.batch = ranges[lead.front()];
+  return p;
+}
+
+bool mlir::linea::isPureProduct(Operation *op) {
+  std::optional<ProductShape> p = matchProduct(op);
+  return p && isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) &&
+         !p->transposeA && !p->transposeB && !p->broadcastA && !p->broadcastB;
 }
 
 namespace {
 
-using linea::isPureProduct;
+using linea::matchProduct;
+using linea::ProductShape;
 
-/// A chain A1 * A2 * ... * An: its leaves, the products that compute it now,
-/// and the dimensions p0..pn (Ai is p_{i-1} x p_i, after `batch` if any).
+/// A factor of a chain: `value`, or its transpose; in a batched chain, a
+/// matrix without the batch dimension is broadcast over it.
+struct Factor {
+  Value value;
+  bool transposed = false, broadcast = false;
+};
+
+/// A chain A1 * A2 * ... * An: its factors, the products that compute it
+/// now, and the dimensions p0..pn (Ai is p_{i-1} x p_i, after the batch).
 struct Chain {
-  SmallVector<Value> leaves;
+  SmallVector<Factor> leaves;
   SmallVector<Operation *> products;
   SmallVector<int64_t> dims;
   int64_t batch = 1;
   bool batched = false;
 };
 
-/// Whether `v` is an inner product of the chain rooted elsewhere: computed by
-/// a pure product of the same kind and read only by the next one.
-bool isInner(Value v, Operation *root) {
-  Operation *def = v.getDefiningOp();
-  return def && def->getName() == root->getName() && isPureProduct(def) &&
-         v.hasOneUse();
-}
-
-void collect(Value v, Operation *root, Chain &chain) {
-  Operation *def = v.getDefiningOp();
-  if (def != root && !isInner(v, root)) {
-    chain.leaves.push_back(v);
+/// Appends the factors of `f` to the chain: a product computed only for
+/// this chain (one use, same batching) is expanded into its own factors;
+/// its transpose into theirs, reversed and transposed.
+void collect(const Factor &f, Operation *root, Chain &chain) {
+  Operation *def = f.value.getDefiningOp();
+  std::optional<ProductShape> p = def ? matchProduct(def) : std::nullopt;
+  bool inner = p && p->batched == chain.batched && !f.broadcast &&
+               f.value.hasOneUse();
+  if (def != root && !inner) {
+    chain.leaves.push_back(f);
     return;
   }
   chain.products.push_back(def);
   auto op = cast<linalg::LinalgOp>(def);
-  collect(op.getDpsInputs()[0], root, chain);
-  collect(op.getDpsInputs()[1], root, chain);
+  Factor a{op.getDpsInputs()[0], p->transposeA, p->broadcastA};
+  Factor b{op.getDpsInputs()[1], p->transposeB, p->broadcastB};
+  if (f.transposed) {
+    // (op(A) op(B))^T = op(B)^T op(A)^T.
+    a.transposed = !a.transposed;
+    b.transposed = !b.transposed;
+    std::swap(a, b);
+  }
+  collect(a, root, chain);
+  collect(b, root, chain);
 }
 
 /// Multiply-adds of the products as they stand.
-int64_t currentCost(Chain &chain) {
+int64_t currentCost(const Chain &chain) {
   int64_t cost = 0;
   for (Operation *op : chain.products) {
-    auto lin = cast<linalg::LinalgOp>(op);
-    ArrayRef<int64_t> a =
-        cast<ShapedType>(lin.getDpsInputs()[0].getType()).getShape();
-    ArrayRef<int64_t> b =
-        cast<ShapedType>(lin.getDpsInputs()[1].getType()).getShape();
-    cost += chain.batch * a[a.size() - 2] * a.back() * b.back();
+    ProductShape p = *matchProduct(op);
+    cost += p.batch * p.m * p.k * p.n;
   }
   return cost;
 }
@@ -120,28 +187,85 @@ Order bestOrder(const Chain &chain) {
   return o;
 }
 
-/// Emits the product of leaves i..j in the order `order` prescribes.
-Value build(OpBuilder &b, Location loc, const Chain &chain, const Order &order,
-            size_t i, size_t j, Type elementType) {
-  if (i == j)
-    return chain.leaves[i];
-  size_t s = order.split[i][j];
-  Value lhs = build(b, loc, chain, order, i, s, elementType);
-  Value rhs = build(b, loc, chain, order, s + 1, j, elementType);
+/// op(lhs) op(rhs) into a zero-filled [batch,] m x n tensor: a named matmul
+/// when neither factor is transposed or broadcast, else a generic
+/// multiply-add whose maps read them as they are stored.
+Value multiply(OpBuilder &b, Location loc, const Chain &chain,
+               const Factor &lhs, const Factor &rhs, int64_t m, int64_t n,
+               Type elementType) {
   SmallVector<int64_t> shape;
   if (chain.batched)
     shape.push_back(chain.batch);
-  shape.append({chain.dims[i], chain.dims[j + 1]});
+  shape.append({m, n});
   Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
   Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  if (chain.batched)
+  bool plain = !lhs.transposed && !rhs.transposed && !lhs.broadcast &&
+               !rhs.broadcast;
+  if (plain && chain.batched)
     return linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},
-                                         ValueRange{lhs, rhs}, init)
+                                         ValueRange{lhs.value, rhs.value}, init)
         .getResult(0);
-  return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                  ValueRange{lhs, rhs}, init)
+  if (plain)
+    return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                    ValueRange{lhs.value, rhs.value}, init)
+        .getResult(0);
+  // Loops (batch,) i, j, r: out[i, j] += op(lhs)[i, r] op(rhs)[r, j].
+  MLIRContext *ctx = b.getContext();
+  unsigned lead = chain.batched ? 1 : 0;
+  AffineExpr bd = getAffineDimExpr(0, ctx), i = getAffineDimExpr(lead, ctx),
+             j = getAffineDimExpr(lead + 1, ctx),
+             r = getAffineDimExpr(lead + 2, ctx);
+  auto map = [&](const Factor *f, AffineExpr row, AffineExpr col) {
+    SmallVector<AffineExpr> results;
+    if (chain.batched && !(f && f->broadcast))
+      results.push_back(bd);
+    if (f && f->transposed)
+      std::swap(row, col);
+    results.append({row, col});
+    return AffineMap::get(lead + 3, 0, results, ctx);
+  };
+  SmallVector<AffineMap> maps = {map(&lhs, i, r), map(&rhs, r, j),
+                                 map(nullptr, i, j)};
+  SmallVector<utils::IteratorType> iterators(lead + 2,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()},
+             ValueRange{lhs.value, rhs.value}, ValueRange{init}, maps,
+             iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2],
+                                                           prod)});
+             })
       .getResult(0);
+}
+
+/// Emits the product of leaves i..j in the order `order` prescribes.
+Factor build(OpBuilder &b, Location loc, const Chain &chain,
+             const Order &order, size_t i, size_t j, Type elementType) {
+  if (i == j)
+    return chain.leaves[i];
+  size_t s = order.split[i][j];
+  Factor lhs = build(b, loc, chain, order, i, s, elementType);
+  Factor rhs = build(b, loc, chain, order, s + 1, j, elementType);
+  return {multiply(b, loc, chain, lhs, rhs, chain.dims[i], chain.dims[j + 1],
+                   elementType)};
+}
+
+/// Whether the result of product `op` is a factor of a bigger chain: read
+/// once, as an input that is neither broadcast, by a product batched alike.
+bool feedsAnotherProduct(Operation *op, const ProductShape &p) {
+  Value result = op->getResult(0);
+  if (!result.hasOneUse())
+    return false;
+  OpOperand &use = *result.getUses().begin();
+  std::optional<ProductShape> user = matchProduct(use.getOwner());
+  if (!user || user->batched != p.batched || use.getOperandNumber() > 1)
+    return false;
+  return use.getOperandNumber() == 0 ? !user->broadcastA : !user->broadcastB;
 }
 
 struct ReassociatePass
@@ -153,20 +277,12 @@ struct ReassociatePass
     linea::populateRaiseAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // Roots: pure products not themselves inner products of a bigger chain.
+    // Roots: products not themselves factors of a bigger chain.
     SmallVector<Operation *> roots;
     getOperation()->walk([&](Operation *op) {
-      if (!isPureProduct(op))
-        return;
-      Value result = op->getResult(0);
-      if (result.hasOneUse()) {
-        Operation *user = *result.getUsers().begin();
-        auto lin = dyn_cast<linalg::LinalgOp>(user);
-        if (lin && user->getName() == op->getName() && isPureProduct(user) &&
-            llvm::is_contained(lin.getDpsInputs(), result))
-          return;
-      }
-      roots.push_back(op);
+      std::optional<ProductShape> p = matchProduct(op);
+      if (p && !feedsAnotherProduct(op, *p))
+        roots.push_back(op);
     });
     for (Operation *root : roots)
       reorder(root);
@@ -174,17 +290,21 @@ struct ReassociatePass
 
   void reorder(Operation *root) {
     Chain chain;
-    chain.batched = isa<linalg::BatchMatmulOp>(root);
-    collect(root->getResult(0), root, chain);
+    ProductShape rootShape = *matchProduct(root);
+    chain.batched = rootShape.batched;
+    chain.batch = rootShape.batch;
+    collect(Factor{root->getResult(0)}, root, chain);
     if (chain.leaves.size() < 3)
       return;
     for (auto [index, leaf] : llvm::enumerate(chain.leaves)) {
-      ArrayRef<int64_t> shape = cast<ShapedType>(leaf.getType()).getShape();
-      if (chain.batched)
-        chain.batch = shape[0];
+      ArrayRef<int64_t> shape =
+          cast<ShapedType>(leaf.value.getType()).getShape();
+      int64_t rows = shape[shape.size() - 2], cols = shape.back();
+      if (leaf.transposed)
+        std::swap(rows, cols);
       if (index == 0)
-        chain.dims.push_back(shape[shape.size() - 2]);
-      chain.dims.push_back(shape.back());
+        chain.dims.push_back(rows);
+      chain.dims.push_back(cols);
     }
     Order order = bestOrder(chain);
     size_t n = chain.leaves.size();
@@ -194,7 +314,7 @@ struct ReassociatePass
     Type elementType =
         cast<ShapedType>(root->getResult(0).getType()).getElementType();
     Value product =
-        build(b, root->getLoc(), chain, order, 0, n - 1, elementType);
+        build(b, root->getLoc(), chain, order, 0, n - 1, elementType).value;
     IRRewriter rewriter(root->getContext());
     rewriter.replaceAllUsesWith(root->getResult(0), product);
     // The old products (root first) are dead now, inner ones once the root

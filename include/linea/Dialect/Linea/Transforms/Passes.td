@@ -160,13 +160,21 @@ def ReassociatePass : Pass<"linea-reassociate"> {
   let summary = "Raise softmax-free attention; reorder product chains";
   let description = [{
     The associativity trick of linear attention as a general rewrite: a
-    chain of `linalg.matmul` (or of `linalg.batch_matmul` with one batch
-    size) whose intermediate products feed only the next product and start
-    from zero is re-parenthesized by the matrix-chain dynamic program over the
-    static shapes. `(Q K^T) V` with N = 4096 tokens and d = 64 becomes
-    `Q (K^T V)` (2 N d^2 instead of 2 N^2 d multiply-adds); when the written
-    order is already cheapest the IR is left alone. Operands of the chain may
-    come from anything, transposes and broadcasts included.
+    chain of matrix products whose intermediate products feed only the next
+    product and start from zero is re-parenthesized by the matrix-chain
+    dynamic program over the static shapes. `(Q K^T) V` with N = 4096 tokens
+    and d = 64 becomes `Q (K^T V)` (2 N d^2 instead of 2 N^2 d
+    multiply-adds); when the written order is already cheapest the IR is left
+    alone. A product is any linalg contraction with a multiply-add body
+    (`linalg.matmul`, `linalg.batch_matmul`, either with transposing
+    indexing maps, or a `linalg.generic`), batched with one batch size or
+    not; an operand may be read transposed through its map, or, in a batched
+    chain, broadcast (a map without the batch dimension), and a product read
+    transposed by the next one is expanded as `(A B)^T = B^T A^T`. The
+    reordered products are named matmuls where no factor is transposed or
+    broadcast, generic multiply-adds reading the factors as they are stored
+    otherwise (no transpose is materialized). Factors may come from anything,
+    `linalg.transpose` and `linalg.broadcast` results included.
 
     Before that, attention written without softmax is raised into
     `linea.linear_attention` (one head): `scores = Q K^T` (matmul or
