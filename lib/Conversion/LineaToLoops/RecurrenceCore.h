@@ -15,6 +15,7 @@
 #define LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
 
 #include "LoopEmitter.h"
+#include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include <functional>
 
 namespace mlir::linea::detail {
@@ -87,7 +88,6 @@ void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
 /// whose matrices fit in the stack frame of a slice.
 void emitChunkMatrices(LoopEmitter &e, const RecurrenceSlice &slice,
                        int64_t chunk);
-constexpr int64_t kMaxMatrixChunk = 128;
 
 /// Fills in slice `s` of an op for the slice indices `ivs`.
 using SliceBuilder =

@@ -2,9 +2,12 @@
 //-*-===//
 //
 // Time = fixed overhead + work / parallel slices * time per unit of work.
-// Work is counted per head: state updates (T K V) for the recurrent form,
-// score multiply-adds (T (T + 1) / 2 (K + V) causal, T^2 (K + V) otherwise)
-// for the quadratic form.
+// Work is counted per head: state updates (T K V) for the recurrent form;
+// for chunks (and quadratic windows) evaluated as matrices, per chunk of C
+// tokens C^2 (K + V) score and score-times-value multiply-adds and 2 C K V
+// state multiply-adds (twice both for RWKV-7's rank-one term); for windows
+// too long for matrices, score multiply-adds (T (T + 1) / 2 (K + V) causal,
+// T^2 (K + V) otherwise) evaluated token by token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,12 +23,15 @@ namespace {
 /// Calibrated on the build machine by benchmarks/forms.py (one thread,
 /// linear_attention, H = 8, K = V = 64, T = 1 ... 1024; relative least
 /// squares), recorded in docs/FormSelection.md. Seconds per unit of work.
+/// The matrix constants: linear_attention with T = 16 ... 16384 in chunks of
+/// 16 and quadratic windows of 16 and 64, wkv6 in chunks of 16 and 64.
 struct CpuConstants {
   double recurrentPerUpdate, quadraticPerScoreMac;
+  double matrixPerScoreMac, matrixPerStateMac;
 };
-constexpr CpuConstants kNoGate{3.24e-11, 3.71e-10};
-constexpr CpuConstants kScalarGate{4.60e-11, 3.99e-10};
-constexpr CpuConstants kPerKeyGate{4.99e-11, 2.12e-9};
+constexpr CpuConstants kNoGate{3.24e-11, 3.71e-10, 1.93e-11, 2.57e-11};
+constexpr CpuConstants kScalarGate{4.60e-11, 3.99e-10, 1.32e-11, 3.14e-11};
+constexpr CpuConstants kPerKeyGate{4.99e-11, 2.12e-9, 6.30e-11, 4.40e-11};
 constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
 /// The selective scan's scan form (chunks of 64) against its recurrent form:
 /// two passes over the tokens, each with an exp (measured 1.3x - 1.7x).
@@ -81,38 +87,42 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
       {Form::recurrent,
        kRecurrentOverhead + perSlice * tokens * state * c.recurrentPerUpdate,
        std::nullopt});
-  // The CPU lowering has a quadratic form for linear attention, and a
-  // chunked form (scores within chunks, the state between them) for linear
-  // attention and wkv6. A chunk of C tokens costs C (C + 1) / 2 scores and
-  // two passes over the state, each unit at the rates measured above.
+  // Chunks of up to kMaxMatrixChunk tokens are matrices: C^2 (K + V) score
+  // multiply-adds and 2 C K V for the state per chunk (RWKV-7: four score
+  // matrices and two state products). Longer quadratic windows are walked
+  // token by token.
   auto la = dyn_cast<LinearAttentionOp>(op);
+  bool rankOne = isa<Wkv7Op>(op);
   double macs = static_cast<double>(s.keyDim + s.valueDim);
+  auto matrices = [&](double chunk) {
+    double chunks = std::ceil(tokens / chunk), terms = rankOne ? 2 : 1;
+    return kQuadraticOverhead +
+           perSlice * chunks * terms *
+               (chunk * chunk * macs * c.matrixPerScoreMac +
+                2 * chunk * state * c.matrixPerStateMac);
+  };
   if (la) {
-    double pairs = la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
-    out.push_back(
-        {Form::quadratic,
-         kQuadraticOverhead + perSlice * pairs * macs * c.quadraticPerScoreMac,
-         std::nullopt});
+    double seconds;
+    if (tokens <= kMaxMatrixChunk) {
+      seconds = matrices(tokens);
+    } else {
+      double pairs =
+          la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
+      seconds =
+          kQuadraticOverhead + perSlice * pairs * macs * c.quadraticPerScoreMac;
+    }
+    out.push_back({Form::quadratic, seconds, std::nullopt});
   }
   if (isa<SelectiveScanOp>(op))
     out.push_back({Form::scan,
                    kRecurrentOverhead + kScanOverRecurrent * perSlice * tokens *
                                             state * c.recurrentPerUpdate,
                    int64_t(64)});
-  // RWKV-7's chunks solve a triangular system too: two walks per token
-  // over the chunk, each with two dots (b and k).
-  bool rankOne = isa<Wkv7Op>(op);
   if ((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne)
-    for (int64_t chunk : {16, 64}) {
-      double size = std::min(tokens, static_cast<double>(chunk));
-      double chunks = std::ceil(tokens / size);
-      double scores = chunks * size * (size + 1) / 2 * (rankOne ? 4 : 1);
+    for (int64_t chunk : {16, 64})
       out.push_back({Form::chunked,
-                     kQuadraticOverhead +
-                         perSlice * (scores * macs * c.quadraticPerScoreMac +
-                                     2 * tokens * state * c.recurrentPerUpdate),
+                     matrices(std::min(tokens, static_cast<double>(chunk))),
                      chunk});
-    }
 }
 
 /// NVPTX: analytic (no GPU measured this model), over the kernels that

@@ -16,6 +16,11 @@
 
 namespace mlir::linea {
 
+/// The CPU lowering evaluates chunks (and quadratic windows) of up to this
+/// many tokens as matrices on each slice's stack, longer ones token by
+/// token; the cost model prices the two differently.
+constexpr int64_t kMaxMatrixChunk = 128;
+
 struct TargetDescription {
   enum class Kind { CPU, NVPTX };
   Kind kind = Kind::CPU;
