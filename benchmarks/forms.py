@@ -2,7 +2,8 @@
 """Sweep of evaluation forms against T, one thread: linear_attention
 (B = 1, H = 8, K = V = 64, causal; no gate, a scalar gate, a per-key gate;
 recurrent, quadratic, chunked), wkv6 and wkv7 (H = 8, S = 64; recurrent,
-chunked) and the selective scan (D = 64, N = 16; recurrent, scan). For every
+chunked), the selective scan (D = 64, N = 16; recurrent, scan) and wkv4
+(C = 512 channels; recurrent, scan). For every
 point it also asks linea-select-form (target=cpu cores=1) which form `auto`
 becomes, and counts how often that form is the fastest measured one (or
 within 10% of it). Prints a table (or JSON); --fit prints the least-squares
@@ -34,11 +35,12 @@ LIMITS = {("quadratic", None): 4096, ("chunked", 16): 16384, ("chunked", 64): 40
           ("scan", 64): 65536, ("recurrent", None): 65536}
 CONFIGS = [("linear_attention", "none"), ("linear_attention", "scalar"),
            ("linear_attention", "per_key"), ("wkv6", None), ("wkv7", None),
-           ("selective_scan", None)]
+           ("selective_scan", None), ("wkv4", None)]
 FORMS = {"linear_attention": [("recurrent", None), ("quadratic", None), ("chunked", 16)],
          "wkv6": [("recurrent", None), ("chunked", 16), ("chunked", 64)],
          "wkv7": [("recurrent", None), ("chunked", 16)],
-         "selective_scan": [("recurrent", None), ("scan", 64)]}
+         "selective_scan": [("recurrent", None), ("scan", 64)],
+         "wkv4": [("recurrent", None), ("scan", 64)]}
 
 
 def build(op, gate, T, form, chunk):
@@ -57,6 +59,9 @@ def build(op, gate, T, form, chunk):
     elif op == "wkv7":
         r, w, kk = (f.arg(n, (1, T, H, K)) for n in ("r", "w", "kk"))
         f.ret(f.wkv7(r, w, r, r, kk, kk, form=form, chunk_size=chunk))
+    elif op == "wkv4":
+        w, k = f.arg("w", (H * K,)), f.arg("k", (1, T, H * K))
+        f.ret(f.wkv4(w, w, k, k, form=form, chunk_size=chunk))
     else:
         u, A, bm = f.arg("u", (1, 64, T)), f.arg("A", (64, 16)), f.arg("bm", (1, 1, 16, T))
         f.ret(f.selective_scan(u, u, A, bm, bm, delta_softplus=True, form=form))
@@ -155,7 +160,7 @@ def main():
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharey=True)
+        fig, axes = plt.subplots(2, 4, figsize=(18, 7.5), sharey=True)
         for ax, (op, gate) in zip(axes.flat, CONFIGS):
             for form, chunk in FORMS[op]:
                 pts = [(r["T"], r["seconds"]) for r in rows if r["op"] == op and r["gate"] == gate
@@ -166,6 +171,8 @@ def main():
             ax.set_xlabel("T (tokens)")
             ax.grid(True, which="both", alpha=0.3)
             ax.legend(fontsize=8)
+        for ax in list(axes.flat)[len(CONFIGS):]:
+            ax.set_visible(False)
         for ax in axes[:, 0]:
             ax.set_ylabel("seconds (1 thread)")
         fig.tight_layout()

@@ -620,7 +620,8 @@ class Function:
                             ("initial_state", initial_state)], attrs, u.shape, u.dtype,
                            (B, D, N) if return_state else None)
 
-    def wkv4(self, w, u, k, v, initial_state=None, return_state=False):
+    def wkv4(self, w, u, k, v, initial_state=None, form="auto", chunk_size=None,
+             return_state=False):
         op = "wkv4"
         self._act(op, "k", k, 3)
         B, T, C = k.shape
@@ -630,7 +631,8 @@ class Function:
         if initial_state is not None:
             self._check(op, "initial_state", initial_state, shape=(B, 3, C), dtype="f32")
         return self._linea(op, [("w", w), ("u", u), ("k", k), ("v", v)],
-                           [("initial_state", initial_state)], [], k.shape, k.dtype,
+                           [("initial_state", initial_state)],
+                           self._form_attrs(form, chunk_size), k.shape, k.dtype,
                            (B, 3, C) if return_state else None)
 
     def wkv6(self, r, k, v, w, u, initial_state=None, scale=None, form="auto",

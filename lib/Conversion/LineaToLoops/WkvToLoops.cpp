@@ -9,6 +9,7 @@
 #include "Lowerings.h"
 #include "Patterns.h"
 #include "RecurrenceCore.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
 using namespace mlir::linea;
@@ -129,11 +130,25 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
 
 /// RWKV-4 per channel, with state (aa, bb, pp): numerator and denominator
 /// scaled by exp(-pp). Every exp argument is <= 0.
+///
+/// The scan form: the state after tokens [s, e) is the state before them
+/// decayed by (e - s) steps (its running max moves by (e - s) * decay, the
+/// decay being the same at every step) plus what the tokens add from an
+/// empty state, merged at the larger of the two maxima. So the chunks run
+/// their tokens from an empty state in parallel, a pass per channel carries
+/// the state from chunk to chunk, and the chunks run again from their
+/// carried-in state, writing the outputs: twice the work of the recurrent
+/// form, over B * C * chunks threads instead of B * C.
 struct Wkv4ToLoops : public Lowering<Wkv4Op> {
   Wkv4ToLoops(MLIRContext *context, Target target)
-      : Lowering(context, target, {Form::recurrent}) {}
+      : Lowering(context, target, {Form::recurrent, Form::scan}) {}
 
-  Buffers lower(Wkv4Op op, Form, LoopEmitter &e) const override {
+  /// The state (aa, bb, pp) of no tokens.
+  static SmallVector<Value> empty(LoopEmitter &e) {
+    return {e.f32(0.0), e.f32(0.0), e.f32(-1e38)};
+  }
+
+  Buffers lower(Wkv4Op op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
@@ -143,34 +158,111 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
     Value state = e.alloc({B, 3, C}, e.builder().getF32Type());
 
-    e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c = ivs[1];
-      Value decay = pe.neg(pe.exp(pe.load(w, {c})));
+    auto decayOf = [&](LoopEmitter &x, Value c) {
+      return x.neg(x.exp(x.load(w, {c})));
+    };
+    // Tokens [from, to) of channel (b, c) from `start`; with `write`, their
+    // outputs too. Returns the state after them.
+    auto run = [&](LoopEmitter &pe, Value b, Value c, Value from, Value to,
+                   ValueRange start, bool write) {
+      Value decay = decayOf(pe, c);
       Value bonus = pe.load(u, {c});
-      SmallVector<Value> start;
-      for (int64_t m = 0; m < 3; ++m)
-        start.push_back(init ? pe.load(init, {b, pe.index(m), c})
-                             : pe.f32(m == 2 ? -1e38 : 0.0));
-      SmallVector<Value> end = pe.loop(
-          T, start,
+      return pe.loop(
+          from, to, start,
           [&](LoopEmitter &x, Value t, ValueRange st) -> SmallVector<Value> {
             Value aa = st[0], bb = st[1], pp = st[2];
             Value kk = x.load(k, {b, t, c}), vv = x.load(v, {b, t, c});
-            Value ww = x.add(bonus, kk);
-            Value p = x.max(pp, ww);
-            Value e1 = x.exp(x.sub(pp, p)), e2 = x.exp(x.sub(ww, p));
-            Value y = x.div(x.add(x.mul(e1, aa), x.mul(e2, vv)),
-                            x.add(x.mul(e1, bb), e2));
-            x.store(y, output, {b, t, c});
-            ww = x.add(decay, pp);
-            p = x.max(ww, kk);
-            e1 = x.exp(x.sub(ww, p));
-            e2 = x.exp(x.sub(kk, p));
+            if (write) {
+              Value ww = x.add(bonus, kk);
+              Value p = x.max(pp, ww);
+              Value e1 = x.exp(x.sub(pp, p)), e2 = x.exp(x.sub(ww, p));
+              Value y = x.div(x.add(x.mul(e1, aa), x.mul(e2, vv)),
+                              x.add(x.mul(e1, bb), e2));
+              x.store(y, output, {b, t, c});
+            }
+            Value ww = x.add(decay, pp);
+            Value p = x.max(ww, kk);
+            Value e1 = x.exp(x.sub(ww, p));
+            Value e2 = x.exp(x.sub(kk, p));
             return {x.add(x.mul(e1, aa), x.mul(e2, vv)),
                     x.add(x.mul(e1, bb), e2), p};
           });
+    };
+    auto initial = [&](LoopEmitter &pe, Value b, Value c) {
+      SmallVector<Value> start = empty(pe);
+      if (init)
+        for (int64_t m = 0; m < 3; ++m)
+          start[m] = pe.load(init, {b, pe.index(m), c});
+      return start;
+    };
+    auto storeState = [&](LoopEmitter &pe, Value buffer, ValueRange at,
+                          ValueRange st) {
+      for (int64_t m = 0; m < 3; ++m) {
+        SmallVector<Value> indices(at);
+        indices.insert(indices.end() - 1, pe.index(m));
+        pe.store(st[m], buffer, indices);
+      }
+    };
+
+    if (form == Form::recurrent) {
+      e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
+        Value b = ivs[0], c = ivs[1];
+        SmallVector<Value> end = run(pe, b, c, pe.index(0), pe.index(T),
+                                     initial(pe, b, c), /*write=*/true);
+        storeState(pe, state, {b, c}, end);
+      });
+      return {output, state};
+    }
+
+    int64_t chunk = std::min(chunkFor(op, form), T);
+    int64_t chunks = (T + chunk - 1) / chunk, tail = T - (chunks - 1) * chunk;
+    // Per chunk: first what its tokens add from an empty state, then the
+    // state carried into it.
+    Value carry = e.alloc({B, chunks, 3, C}, e.builder().getF32Type());
+    auto span = [&](LoopEmitter &pe, Value j) {
+      Value from = arith::MulIOp::create(pe.builder(), j, pe.index(chunk));
+      Value to = pe.indexMin(
+          arith::AddIOp::create(pe.builder(), from, pe.index(chunk)), T);
+      return std::make_pair(from, to);
+    };
+    e.parallel({B, C, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c = ivs[1], j = ivs[2];
+      auto [from, to] = span(pe, j);
+      storeState(pe, carry, {b, j, c},
+                 run(pe, b, c, from, to, empty(pe), /*write=*/false));
+    });
+    e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c = ivs[1];
+      Value decay = decayOf(pe, c);
+      SmallVector<Value> end = pe.loop(
+          chunks, initial(pe, b, c),
+          [&](LoopEmitter &x, Value j, ValueRange st) -> SmallVector<Value> {
+            SmallVector<Value> local;
+            for (int64_t m = 0; m < 3; ++m)
+              local.push_back(x.load(carry, {b, j, x.index(m), c}));
+            storeState(x, carry, {b, j, c}, st);
+            // The carried state decays over the chunk's tokens, then takes
+            // what they add, both at the larger running max.
+            Value last = arith::CmpIOp::create(x.builder(),
+                                               arith::CmpIPredicate::eq, j,
+                                               x.index(chunks - 1));
+            Value steps = x.select(last, x.f32(tail), x.f32(chunk));
+            Value decayed = x.fma(steps, decay, st[2]);
+            Value p = x.max(decayed, local[2]);
+            Value e1 = x.exp(x.sub(decayed, p));
+            Value e2 = x.exp(x.sub(local[2], p));
+            return {x.fma(e1, st[0], x.mul(e2, local[0])),
+                    x.fma(e1, st[1], x.mul(e2, local[1])), p};
+          });
+      storeState(pe, state, {b, c}, end);
+    });
+    e.parallel({B, C, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c = ivs[1], j = ivs[2];
+      auto [from, to] = span(pe, j);
+      SmallVector<Value> start;
       for (int64_t m = 0; m < 3; ++m)
-        pe.store(end[m], state, {b, pe.index(m), c});
+        start.push_back(pe.load(carry, {b, j, pe.index(m), c}));
+      run(pe, b, c, from, to, start, /*write=*/true);
     });
     return {output, state};
   }

@@ -75,6 +75,25 @@ func.func @wkv4(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32
 
 // -----
 
+// RWKV-4's scan form (chunks of 3: 3 chunks of 8 tokens): a thread per
+// (batch, channel, chunk) runs its chunk from an empty state, a thread per
+// (batch, channel) carries the state across the chunks, then the chunks run
+// again from their carried-in state and write the outputs.
+// CHECK-LABEL: func @wkv4_scan
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c96{{(_[0-9]+)?}}, {{.*}})
+// CHECK:           scf.for {{.*}} -> (f32, f32, f32)
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c32{{(_[0-9]+)?}}, {{.*}})
+// CHECK:           scf.for {{.*}} -> (f32, f32, f32)
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c96{{(_[0-9]+)?}}, {{.*}})
+// CHECK:           scf.for {{.*}} -> (f32, f32, f32)
+// CHECK:             memref.store
+func.func @wkv4_scan(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+  %y = linea.wkv4 %w, %w, %k, %k {form = #linea.form<scan>, chunk_size = 3} : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
+  return %y : tensor<2x8x16xf32>
+}
+
+// -----
+
 // The selective scan's recurrent form: N = 4 threads per channel (2 x 8
 // channels: 64 threads, one block of 128), each carrying one state entry;
 // the read-out sums over them by xor shuffles (offsets 2, 1). Before it, per

@@ -102,3 +102,30 @@ func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>, chunk_size = 3 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
 }
+
+// -----
+
+// RWKV-4's scan form (chunks of 3; 8 tokens leave a tail of 2): each
+// (batch, channel, chunk) runs its tokens from an empty state (running max
+// -1e38); a pass per channel carries the state over the chunks (the carried
+// running max moves by 3 or, for the tail, 2 steps of the decay, then both
+// parts merge at the larger maximum); each chunk runs again from its
+// carried-in state, writing the outputs.
+// CHECK-LABEL: func @wkv4_scan
+// CHECK:         %[[CARRY:.+]] = memref.alloc() : memref<2x3x3x16xf32>
+// CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %{{.+}})
+// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
+// CHECK:           memref.store %{{.+}}, %[[CARRY]]
+// CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}})
+// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
+// CHECK:             arith.select %{{.+}}, %{{.+}}, %{{.+}} : f32
+// CHECK:             math.fma
+// CHECK:             arith.maximumf
+// CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %{{.+}})
+// CHECK:           memref.load %[[CARRY]]
+// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
+// CHECK:             arith.divf
+func.func @wkv4_scan(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+  %y = linea.wkv4 %w, %w, %k, %k {form = #linea.form<scan>, chunk_size = 3} : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
+  return %y : tensor<2x8x16xf32>
+}

@@ -20,15 +20,17 @@ def check(name, got, want, tol):
     checker.check(name, got, want, tol)
 
 
-# wkv4, |k| up to 600: the float64 direct sum still holds (e^600 ~ 1e260).
-f = Function("wkv4")
-w, u = f.arg("w", (8,)), f.arg("u", (8,))
-k, v = f.arg("k", (1, 12, 8)), f.arg("v", (1, 12, 8))
-f.ret(f.wkv4(w, u, k, v))
+# wkv4, |k| up to 600: the float64 direct sum still holds (e^600 ~ 1e260);
+# recurrent, and the scan form, whose chunks merge at their running maxima.
 args = [f32(rng.standard_normal(8)), f32(rng.standard_normal(8)),
         f32(rng.uniform(-600, 600, (1, 12, 8))), f32(rng.standard_normal((1, 12, 8)))]
-check("wkv4 |k| <= 600", linea.compile(f)(*args),
-      reference.wkv4_direct(*[a.astype(np.float64) for a in args]), 1e-5)
+for form, chunk in (("recurrent", None), ("scan", 5)):
+    f = Function("wkv4")
+    w, u = f.arg("w", (8,)), f.arg("u", (8,))
+    k, v = f.arg("k", (1, 12, 8)), f.arg("v", (1, 12, 8))
+    f.ret(f.wkv4(w, u, k, v, form=form, chunk_size=chunk))
+    check("wkv4 %s |k| <= 600" % form, linea.compile(f)(*args),
+          reference.wkv4_direct(*[a.astype(np.float64) for a in args]), 1e-5)
 
 # Selective scan with delta up to 1e3, with and without softplus.
 for softplus in (False, True):

@@ -20,7 +20,7 @@ def add(name, op, ops, attrs, results, want, dtype):
 
 
 def wkv4_case(name, B=2, T=9, C=12, dtype="f32", init=False, state=False, kmax=1.0,
-              direct=False):
+              direct=False, chunk=None):
     w = rng.standard_normal(C) - 1.0
     u = rng.standard_normal(C)
     k = kmax * (2 * rng.random((B, T, C)) - 1)
@@ -37,8 +37,9 @@ def wkv4_case(name, B=2, T=9, C=12, dtype="f32", init=False, state=False, kmax=1
     if direct:
         y = reference.wkv4_direct(*[o.value for o in ops[:4]])
     results = [((B, T, C), dtype)] + ([((B, 3, C), "f32")] if state else [])
-    add(name, "linea.wkv4", ops, "form = #linea.form<recurrent>", results,
-        (y, s if state else None), dtype)
+    form = ("form = #linea.form<scan>, chunk_size = %d : i64" % chunk if chunk
+            else "form = #linea.form<recurrent>")
+    add(name, "linea.wkv4", ops, form, results, (y, s if state else None), dtype)
 
 
 def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, scale=None,
@@ -83,6 +84,14 @@ wkv4_case("wkv4 minimal")
 wkv4_case("wkv4 T=1", T=1)
 wkv4_case("wkv4 state in and out", init=True, state=True)
 wkv4_case("wkv4 k up to +-200, from the direct sum", kmax=200.0, direct=True, T=16)
+# The scan form: chunks of 4 (9 tokens leave a tail of 1), of 16 (> T), T = 1.
+for chunk in (4, 16):
+    wkv4_case("wkv4 scan C=%d" % chunk, chunk=chunk)
+    wkv4_case("wkv4 scan C=%d state in and out" % chunk, chunk=chunk, init=True, state=True)
+    wkv4_case("wkv4 scan C=%d T=1" % chunk, chunk=chunk, T=1, init=True, state=True)
+    wkv4_case("wkv4 scan C=%d bf16" % chunk, chunk=chunk, dtype="bf16", init=True, state=True)
+wkv4_case("wkv4 scan C=4, k up to +-200, from the direct sum", kmax=200.0, direct=True,
+          T=16, chunk=4)
 for dtype in ["bf16", "f16"]:
     wkv4_case("wkv4 " + dtype, dtype=dtype, init=True, state=True)
 

@@ -33,8 +33,9 @@ constexpr CpuConstants kNoGate{3.24e-11, 3.71e-10, 1.93e-11, 2.57e-11};
 constexpr CpuConstants kScalarGate{4.60e-11, 3.99e-10, 1.32e-11, 3.14e-11};
 constexpr CpuConstants kPerKeyGate{4.99e-11, 2.12e-9, 6.30e-11, 4.40e-11};
 constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
-/// The selective scan's scan form (chunks of 64) against its recurrent form:
-/// two passes over the tokens, each with an exp (measured 1.3x - 1.7x).
+/// The scan form (chunks of 64) against the recurrent form: two passes over
+/// the tokens, each with an exp (selective scan: measured 1.3x - 1.7x; the
+/// same structure for wkv4).
 constexpr double kScanOverRecurrent = 1.6;
 
 /// The dimensions every op's estimate needs.
@@ -113,7 +114,7 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
     }
     out.push_back({Form::quadratic, seconds, std::nullopt});
   }
-  if (isa<SelectiveScanOp>(op))
+  if (isa<SelectiveScanOp, Wkv4Op>(op))
     out.push_back({Form::scan,
                    kRecurrentOverhead + kScanOverRecurrent * perSlice * tokens *
                                             state * c.recurrentPerUpdate,
@@ -131,8 +132,9 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 /// - recurrent: head-wise ops run a thread per value column, the selective
 ///   scan N threads per channel (one state entry each), wkv4 a thread per
 ///   channel; T steps per wave.
-/// - scan (selective scan): N threads per (channel, chunk of C tokens) in
-///   two passes of C steps, and a carry pass of T / C steps per channel.
+/// - scan (selective scan, wkv4): N threads (wkv4: one) per (channel,
+///   chunk of C tokens) in two passes of C steps, and a carry pass of
+///   T / C steps per channel.
 /// - chunked and quadratic run a thread per value column that redoes the
 ///   chunk's key-side work (no tensor-core kernel yet): not estimated, so
 ///   never chosen.
@@ -144,9 +146,10 @@ void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
   auto waves = [&](double threads) {
     return std::max(1.0, std::ceil(threads / capacity));
   };
-  bool scan = isa<SelectiveScanOp>(op);
-  double lanes = static_cast<double>(
-      scan ? s.keyDim : std::max<int64_t>(s.valueDim, 1));
+  bool scan = isa<SelectiveScanOp, Wkv4Op>(op);
+  double lanes = static_cast<double>(isa<SelectiveScanOp>(op)
+                                         ? s.keyDim
+                                         : std::max<int64_t>(s.valueDim, 1));
   double threads = static_cast<double>(s.slices) * lanes;
   out.push_back(
       {Form::recurrent, waves(threads) * tokens * kStepLatency, std::nullopt});

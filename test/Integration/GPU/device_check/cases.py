@@ -75,14 +75,14 @@ def ss(name, rng, B=2, D=8, L=45, N=16, G=1, dtype="f32", form="recurrent", chun
                 [((B, D, L), dtype)], want and want[:1], dtype, main, "ss")
 
 
-def wkv4(name, rng, B=2, T=29, C=40, dtype="f32", compute=True):
+def wkv4(name, rng, B=2, T=29, C=40, dtype="f32", compute=True, form="recurrent"):
     ops = [Operand("w", rng.standard_normal(C) - 1.0, "f32"),
            Operand("u", rng.standard_normal(C), "f32"),
            Operand("k", 2 * rng.random((B, T, C)) - 1, dtype),
            Operand("v", rng.standard_normal((B, T, C)), dtype)]
     want = _maybe(compute, lambda: reference.wkv4(*[o.value for o in ops]))
-    return Case(name, "linea.wkv4", ops, "form = #linea.form<recurrent>", [((B, T, C), dtype)],
-                want and want[:1], dtype)
+    attrs = "form = #linea.form<%s>" % form + (", chunk_size = 8 : i64" if form == "scan" else "")
+    return Case(name, "linea.wkv4", ops, attrs, [((B, T, C), dtype)], want and want[:1], dtype)
 
 
 def _decays(rng, shape):
@@ -127,6 +127,7 @@ def coverage(quick=False):
                 ss("ss recurrent " + dtype, rng, dtype=dtype),
                 ss("ss scan " + dtype, rng, dtype=dtype, form="scan"),
                 wkv4("wkv4 " + dtype, rng, dtype=dtype),
+                wkv4("wkv4 scan " + dtype, rng, dtype=dtype, form="scan"),
                 wkv6("wkv6 recurrent " + dtype, rng, dtype=dtype),
                 wkv6("wkv6 chunked " + dtype, rng, dtype=dtype, form="chunked"),
                 wkv7("wkv7 recurrent " + dtype, rng, dtype=dtype),

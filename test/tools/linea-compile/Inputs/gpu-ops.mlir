@@ -27,6 +27,10 @@ func.func @wkv4(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32
   %y = linea.wkv4 %w, %w, %k, %k : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
   return %y : tensor<2x8x16xf32>
 }
+func.func @wkv4_scan(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+  %y = linea.wkv4 %w, %w, %k, %k {form = #linea.form<scan>, chunk_size = 3} : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>
+  return %y : tensor<2x8x16xf32>
+}
 func.func @wkv6c(%r: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv6 %r, %r, %r, %r, %u {form = #linea.form<chunked>, chunk_size = 4} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
   return %o : tensor<1x8x2x4xf32>
