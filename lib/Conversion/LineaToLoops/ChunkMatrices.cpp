@@ -35,17 +35,14 @@ class ChunkMatrices {
 public:
   ChunkMatrices(const RecurrenceSlice &s, int64_t chunk)
       : s(s), C(std::min(chunk, s.tokens)),
-        W(s.logDecay && s.decayPerKey ? s.keyDim : 1) {}
+        W(s.decayWidth()) {}
 
   void emit(LoopEmitter &e) {
     int64_t K = s.keyDim, V = s.valueDim;
     allocate(e);
     e.loop(K, [&](LoopEmitter &ei, Value i) {
       ei.loop(V, [&](LoopEmitter &ej, Value j) {
-        Value init = s.initialState
-                         ? ej.load(s.initialState, s.stateIndex(i, j))
-                         : ej.f32(0.0);
-        ej.store(init, state, {i, j});
+        ej.store(s.initialEntry(ej, i, j), state, {i, j});
       });
     });
     int64_t full = s.tokens / C, tail = s.tokens % C;

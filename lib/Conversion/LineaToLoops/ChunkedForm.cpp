@@ -36,7 +36,7 @@ class ChunkEmitter {
 public:
   ChunkEmitter(const RecurrenceSlice &s, int64_t chunk)
       : s(s), chunk(std::min(chunk, s.tokens)),
-        windowDim(s.logDecay && s.decayPerKey ? s.keyDim : 1) {}
+        windowDim(s.decayWidth()) {}
 
   void emit(LoopEmitter &e) {
     int64_t K = s.keyDim, V = s.valueDim;
@@ -45,10 +45,7 @@ public:
     // The state buffer carries S between chunks; z (normalize) beside it.
     e.loop(K, [&](LoopEmitter &ei, Value i) {
       ei.loop(V, [&](LoopEmitter &ej, Value j) {
-        Value init = s.initialState
-                         ? ej.load(s.initialState, s.stateIndex(i, j))
-                         : ej.f32(0.0);
-        ej.store(init, s.state, s.stateIndex(i, j));
+        ej.store(s.initialEntry(ej, i, j), s.state, s.stateIndex(i, j));
       });
     });
     if (s.normalize) {

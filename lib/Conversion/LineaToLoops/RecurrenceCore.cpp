@@ -34,9 +34,7 @@ public:
   void initState(LoopEmitter &e) {
     e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
       ei.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
-        Value init = s.initialState ? ej.load(s.initialState, stateIndex(i, j))
-                                    : ej.f32(0.0);
-        ej.store(init, s.state, stateIndex(i, j));
+        ej.store(s.initialEntry(ej, i, j), s.state, stateIndex(i, j));
       });
     });
   }

@@ -66,6 +66,13 @@ struct RecurrenceSlice {
   /// entry (i, j) of this slice's state sits in both.
   Value state, initialState;
   std::function<SmallVector<Value>(Value i, Value j)> stateIndex;
+
+  /// Entry (i, j) of the initial state, in f32 (zero without one).
+  Value initialEntry(LoopEmitter &e, Value i, Value j) const {
+    return initialState ? e.load(initialState, stateIndex(i, j)) : e.f32(0.0);
+  }
+  /// Log-decays per token: K of them with a per-key decay, else one.
+  int64_t decayWidth() const { return logDecay && decayPerKey ? keyDim : 1; }
 };
 
 /// Emits the recurrent (token by token) evaluation of one slice.
