@@ -129,7 +129,9 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
 };
 
 /// RWKV-4 per channel, with state (aa, bb, pp): numerator and denominator
-/// scaled by exp(-pp). Every exp argument is <= 0.
+/// scaled by exp(-pp). Every exp argument is <= 0. On the CPU a thread runs
+/// up to 16 adjacent channels as the lanes of one vector: a token's k and v
+/// of those channels are contiguous.
 ///
 /// The scan form: the state after tokens [s, e) is the state before them
 /// decayed by (e - s) steps (its running max moves by (e - s) * decay, the
@@ -143,14 +145,20 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
   Wkv4ToLoops(MLIRContext *context, Target target)
       : Lowering(context, target, {Form::recurrent, Form::scan}) {}
 
-  /// The state (aa, bb, pp) of no tokens.
-  static SmallVector<Value> empty(LoopEmitter &e) {
-    return {e.f32(0.0), e.f32(0.0), e.f32(-1e38)};
+  /// Channels per thread, one per vector lane: on the CPU the largest power
+  /// of two up to 16 dividing C (16 f32 lanes fill an AVX-512 register); on
+  /// the GPU one per thread.
+  static int64_t lanesFor(int64_t channels, Target target) {
+    int64_t lanes = 1;
+    while (target == Target::CPU && lanes < 16 && channels % (2 * lanes) == 0)
+      lanes *= 2;
+    return lanes;
   }
 
   Buffers lower(Wkv4Op op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
+    int64_t L = lanesFor(C, e.getTarget()), groups = C / L;
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value init = bufferOrNull(e, op.getInitialState());
@@ -158,27 +166,51 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
     Value state = e.alloc({B, 3, C}, e.builder().getF32Type());
 
-    auto decayOf = [&](LoopEmitter &x, Value c) {
-      return x.neg(x.exp(x.load(w, {c})));
+    // L channels from c0 on (c0 the last index): a vector of L lanes, or a
+    // scalar for one.
+    auto load = [L](LoopEmitter &x, Value buf, SmallVector<Value> at) {
+      return L > 1 ? x.loadRow(buf, at, L) : x.load(buf, at);
     };
-    // Tokens [from, to) of channel (b, c) from `start`; with `write`, their
-    // outputs too. Returns the state after them.
-    auto run = [&](LoopEmitter &pe, Value b, Value c, Value from, Value to,
+    auto store = [L](LoopEmitter &x, Value val, Value buf,
+                     SmallVector<Value> at) {
+      if (L > 1)
+        x.storeRow(val, buf, at);
+      else
+        x.store(val, buf, at);
+    };
+    auto constant = [L](LoopEmitter &x, double value) {
+      Value c = x.f32(value);
+      return L > 1 ? x.splat(c, L) : c;
+    };
+    auto channel = [L](LoopEmitter &x, Value group) {
+      return arith::MulIOp::create(x.builder(), group, x.index(L)).getResult();
+    };
+    auto decayOf = [&](LoopEmitter &x, Value c0) {
+      return x.neg(x.exp(load(x, w, {c0})));
+    };
+    // The state (aa, bb, pp) of no tokens.
+    auto empty = [&](LoopEmitter &x) {
+      return SmallVector<Value>{constant(x, 0.0), constant(x, 0.0),
+                                constant(x, -1e38)};
+    };
+    // Tokens [from, to) of channels c0.. of batch b from `start`; with
+    // `write`, their outputs too. Returns the state after them.
+    auto run = [&](LoopEmitter &pe, Value b, Value c0, Value from, Value to,
                    ValueRange start, bool write) {
-      Value decay = decayOf(pe, c);
-      Value bonus = pe.load(u, {c});
+      Value decay = decayOf(pe, c0);
+      Value bonus = load(pe, u, {c0});
       return pe.loop(
           from, to, start,
           [&](LoopEmitter &x, Value t, ValueRange st) -> SmallVector<Value> {
             Value aa = st[0], bb = st[1], pp = st[2];
-            Value kk = x.load(k, {b, t, c}), vv = x.load(v, {b, t, c});
+            Value kk = load(x, k, {b, t, c0}), vv = load(x, v, {b, t, c0});
             if (write) {
               Value ww = x.add(bonus, kk);
               Value p = x.max(pp, ww);
               Value e1 = x.exp(x.sub(pp, p)), e2 = x.exp(x.sub(ww, p));
               Value y = x.div(x.add(x.mul(e1, aa), x.mul(e2, vv)),
                               x.add(x.mul(e1, bb), e2));
-              x.store(y, output, {b, t, c});
+              store(x, y, output, {b, t, c0});
             }
             Value ww = x.add(decay, pp);
             Value p = x.max(ww, kk);
@@ -188,28 +220,30 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
                     x.add(x.mul(e1, bb), e2), p};
           });
     };
-    auto initial = [&](LoopEmitter &pe, Value b, Value c) {
+    auto initial = [&](LoopEmitter &pe, Value b, Value c0) {
       SmallVector<Value> start = empty(pe);
       if (init)
         for (int64_t m = 0; m < 3; ++m)
-          start[m] = pe.load(init, {b, pe.index(m), c});
+          start[m] = load(pe, init, {b, pe.index(m), c0});
       return start;
     };
+    // The three parts of a state into `buffer` at `at` (the part's index
+    // goes before the channel index).
     auto storeState = [&](LoopEmitter &pe, Value buffer, ValueRange at,
                           ValueRange st) {
       for (int64_t m = 0; m < 3; ++m) {
         SmallVector<Value> indices(at);
         indices.insert(indices.end() - 1, pe.index(m));
-        pe.store(st[m], buffer, indices);
+        store(pe, st[m], buffer, indices);
       }
     };
 
     if (form == Form::recurrent) {
-      e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
-        Value b = ivs[0], c = ivs[1];
-        SmallVector<Value> end = run(pe, b, c, pe.index(0), pe.index(T),
-                                     initial(pe, b, c), /*write=*/true);
-        storeState(pe, state, {b, c}, end);
+      e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
+        Value b = ivs[0], c0 = channel(pe, ivs[1]);
+        SmallVector<Value> end = run(pe, b, c0, pe.index(0), pe.index(T),
+                                     initial(pe, b, c0), /*write=*/true);
+        storeState(pe, state, {b, c0}, end);
       });
       return {output, state};
     }
@@ -225,28 +259,32 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
           arith::AddIOp::create(pe.builder(), from, pe.index(chunk)), T);
       return std::make_pair(from, to);
     };
-    e.parallel({B, C, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c = ivs[1], j = ivs[2];
+    auto loadState = [&](LoopEmitter &x, Value b, Value j, Value c0) {
+      SmallVector<Value> st;
+      for (int64_t m = 0; m < 3; ++m)
+        st.push_back(load(x, carry, {b, j, x.index(m), c0}));
+      return st;
+    };
+    e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c0 = channel(pe, ivs[1]), j = ivs[2];
       auto [from, to] = span(pe, j);
-      storeState(pe, carry, {b, j, c},
-                 run(pe, b, c, from, to, empty(pe), /*write=*/false));
+      storeState(pe, carry, {b, j, c0},
+                 run(pe, b, c0, from, to, empty(pe), /*write=*/false));
     });
-    e.parallel({B, C}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c = ivs[1];
-      Value decay = decayOf(pe, c);
+    e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c0 = channel(pe, ivs[1]);
+      Value decay = decayOf(pe, c0);
       SmallVector<Value> end = pe.loop(
-          chunks, initial(pe, b, c),
+          chunks, initial(pe, b, c0),
           [&](LoopEmitter &x, Value j, ValueRange st) -> SmallVector<Value> {
-            SmallVector<Value> local;
-            for (int64_t m = 0; m < 3; ++m)
-              local.push_back(x.load(carry, {b, j, x.index(m), c}));
-            storeState(x, carry, {b, j, c}, st);
+            SmallVector<Value> local = loadState(x, b, j, c0);
+            storeState(x, carry, {b, j, c0}, st);
             // The carried state decays over the chunk's tokens, then takes
             // what they add, both at the larger running max.
             Value last = arith::CmpIOp::create(x.builder(),
                                                arith::CmpIPredicate::eq, j,
                                                x.index(chunks - 1));
-            Value steps = x.select(last, x.f32(tail), x.f32(chunk));
+            Value steps = x.select(last, constant(x, tail), constant(x, chunk));
             Value decayed = x.fma(steps, decay, st[2]);
             Value p = x.max(decayed, local[2]);
             Value e1 = x.exp(x.sub(decayed, p));
@@ -254,15 +292,12 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
             return {x.fma(e1, st[0], x.mul(e2, local[0])),
                     x.fma(e1, st[1], x.mul(e2, local[1])), p};
           });
-      storeState(pe, state, {b, c}, end);
+      storeState(pe, state, {b, c0}, end);
     });
-    e.parallel({B, C, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c = ivs[1], j = ivs[2];
+    e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], c0 = channel(pe, ivs[1]), j = ivs[2];
       auto [from, to] = span(pe, j);
-      SmallVector<Value> start;
-      for (int64_t m = 0; m < 3; ++m)
-        start.push_back(pe.load(carry, {b, j, pe.index(m), c}));
-      run(pe, b, c, from, to, start, /*write=*/true);
+      run(pe, b, c0, from, to, loadState(pe, b, j, c0), /*write=*/true);
     });
     return {output, state};
   }

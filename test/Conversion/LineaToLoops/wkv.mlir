@@ -1,14 +1,18 @@
 // RUN: linea-opt %s -convert-linea-to-loops -split-input-file | FileCheck %s
 
-// RWKV-4: per (batch, channel), the state (aa, bb, pp) carried through the
-// token loop, every exponent relative to a running maximum.
+// RWKV-4: per (batch, group of 16 channels, the lanes of a vector), the
+// state (aa, bb, pp) carried through the token loop, every exponent relative
+// to a running maximum.
 // CHECK-LABEL: func @wkv4
-// CHECK:         scf.parallel (%{{.+}}, %{{.+}}) =
-// CHECK:           %[[INIT:.+]] = arith.constant -9.99999968E+37 : f32
-// CHECK:           scf.for {{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %[[INIT]]) -> (f32, f32, f32)
-// CHECK:             arith.maximumf
+// CHECK:         scf.parallel (%{{.+}}, %{{.+}}) = (%{{.+}}, %{{.+}}) to (%c2, %c1{{(_[0-9]+)?}})
+// CHECK:           %[[MIN:.+]] = arith.constant -9.99999968E+37 : f32
+// CHECK:           %[[INIT:.+]] = vector.broadcast %[[MIN]] : f32 to vector<16xf32>
+// CHECK:           scf.for {{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %[[INIT]]) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:             vector.load
+// CHECK:             arith.maximumf {{.+}} : vector<16xf32>
 // CHECK:             arith.subf
-// CHECK:             math.exp
+// CHECK:             math.exp {{.+}} : vector<16xf32>
+// CHECK:             vector.store
 // CHECK:             arith.maximumf
 // CHECK:             scf.yield
 func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
@@ -106,7 +110,7 @@ func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
 // -----
 
 // RWKV-4's scan form (chunks of 3; 8 tokens leave a tail of 2): each
-// (batch, channel, chunk) runs its tokens from an empty state (running max
+// (batch, group of 16 channels, chunk) runs its tokens from an empty state (running max
 // -1e38); a pass per channel carries the state over the chunks (the carried
 // running max moves by 3 or, for the tail, 2 steps of the decay, then both
 // parts merge at the larger maximum); each chunk runs again from its
@@ -114,16 +118,16 @@ func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
 // CHECK-LABEL: func @wkv4_scan
 // CHECK:         %[[CARRY:.+]] = memref.alloc() : memref<2x3x3x16xf32>
 // CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %{{.+}})
-// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
-// CHECK:           memref.store %{{.+}}, %[[CARRY]]
+// CHECK:           scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:           vector.store %{{.+}}, %[[CARRY]]
 // CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}})
-// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
-// CHECK:             arith.select %{{.+}}, %{{.+}}, %{{.+}} : f32
+// CHECK:           scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:             arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
 // CHECK:             math.fma
 // CHECK:             arith.maximumf
 // CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %{{.+}})
-// CHECK:           memref.load %[[CARRY]]
-// CHECK:           scf.for {{.+}} -> (f32, f32, f32)
+// CHECK:           vector.load %[[CARRY]]
+// CHECK:           scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:             arith.divf
 func.func @wkv4_scan(%w: tensor<16xf32>, %k: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
   %y = linea.wkv4 %w, %w, %k, %k {form = #linea.form<scan>, chunk_size = 3} : tensor<16xf32>, tensor<16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>

@@ -81,6 +81,10 @@ def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, ch
 
 
 wkv4_case("wkv4 minimal")
+# Channels go 16 (here 4: the largest power of two dividing C) to a vector;
+# C = 7 runs one channel per thread, C = 48 three groups of 16.
+wkv4_case("wkv4 C=7", C=7, init=True, state=True)
+wkv4_case("wkv4 C=48", C=48, init=True, state=True)
 wkv4_case("wkv4 T=1", T=1)
 wkv4_case("wkv4 state in and out", init=True, state=True)
 wkv4_case("wkv4 k up to +-200, from the direct sum", kmax=200.0, direct=True, T=16)
