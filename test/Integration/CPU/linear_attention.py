@@ -89,6 +89,16 @@ for S in [16, 40, 64, 96]:
     case("recurrent head size %d" % S, B=1, T=5, H=2, Hk=2, K=S, V=S, gate="per_key",
          init=True, state=True)
 case("recurrent K != V", K=12, V=20, gate="scalar")
+# Longer sequences: 150 tokens (the token pairs of the row evaluation end
+# even), 151 (one token left after the pairs).
+for T in (150, 151):
+    case("recurrent T=%d per-key gate, state in and out" % T, B=1, T=T, H=3, Hk=3,
+         gate="per_key", init=True, state=True)
+    case("recurrent T=%d scalar gate, grouped" % T, B=2, T=T, Hk=1, H=2, gate="scalar")
+    case("recurrent T=%d bf16, V=40" % T, B=1, T=T, H=2, Hk=2, K=16, V=40, dtype="bf16",
+         gate="per_key", init=True, state=True)
+case("recurrent T=150 normalize", B=1, T=150, normalize=True,
+     feature_map="elu_plus_one")
 
 lib = linea.compile_text("\n".join(functions))
 for name, fn, ops, dtype, want_o, want_s in expectations:

@@ -133,6 +133,12 @@ for chunk in (3, 16):
     wkv7_case("wkv7 chunked C=%d bf16" % chunk, chunk=chunk, dtype="bf16", init=True, state=True)
 wkv7_case("wkv7 chunked C=8 head size 64, T=29", chunk=8, B=1, T=29, S=64, init=True,
           state=True)
+# Longer sequences, 150 and 151 tokens (even and odd for the token pairs).
+for T in (150, 151):
+    wkv6_case("wkv6 T=%d state in and out" % T, B=1, T=T, H=3, init=True, state=True)
+    wkv6_case("wkv6 T=%d bf16" % T, B=2, T=T, dtype="bf16", init=True, state=True)
+    wkv7_case("wkv7 T=%d state in and out" % T, B=1, T=T, H=3, init=True, state=True)
+    wkv7_case("wkv7 T=%d bf16" % T, B=2, T=T, dtype="bf16", init=True, state=True)
 
 lib = linea.compile_text("\n".join(functions))
 for name, fn, ops, dtype, (want, want_s) in expectations:
