@@ -373,6 +373,17 @@ private:
 
 } // namespace
 
+bool mlir::linea::detail::chunkMatricesFit(const RecurrenceSlice &s,
+                                           int64_t chunk) {
+  int64_t C = std::min(chunk, s.tokens), K = s.keyDim, V = s.valueDim;
+  int64_t W = s.decayWidth(), scores = s.rankOneA ? 4 : 1;
+  // The buffers allocate() makes (RWKV-7's extra rows counted always).
+  int64_t floats = K * V + 4 * C * K + 2 * K * C + 3 * C * V +
+                   scores * C * C + (C + 1) * W + C * W + W * C +
+                   (C + 1) * C + 2 * C + K;
+  return C <= kMaxMatrixChunk && 4 * floats <= kMaxMatrixBytes;
+}
+
 void mlir::linea::detail::emitChunkMatrices(LoopEmitter &e,
                                             const RecurrenceSlice &slice,
                                             int64_t chunk) {

@@ -84,17 +84,20 @@ void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
 /// window's decay; the state is carried from chunk to chunk. A rank-one
 /// term is solved within the chunk by the UT transform (see ChunkedForm.cpp).
 /// With `chunk` >= T this is the quadratic form; without `causal` it
-/// requires `chunk` >= T. On the CPU, chunks up to kMaxMatrixChunk tokens
-/// are evaluated as matrices (emitChunkMatrices), longer windows (the
-/// quadratic form of a long sequence) token by token.
+/// requires `chunk` >= T. On the CPU, chunks whose matrices fit are
+/// evaluated as matrices (emitChunkMatrices), longer windows (the quadratic
+/// form of a long sequence, very large heads) token by token.
 void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                       int64_t chunk);
 
 /// The chunked evaluation on the CPU as contractions on the chunk's staged
-/// rows (see ChunkMatrices.cpp); chunks of at most kMaxMatrixChunk tokens,
-/// whose matrices fit in the stack frame of a slice.
+/// rows (see ChunkMatrices.cpp), for chunks whose matrices fit in a slice's
+/// stack frame (chunkMatricesFit): at most kMaxMatrixChunk tokens and
+/// kMaxMatrixBytes of buffers, well inside an OpenMP worker's 4 MiB stack.
 void emitChunkMatrices(LoopEmitter &e, const RecurrenceSlice &slice,
                        int64_t chunk);
+bool chunkMatricesFit(const RecurrenceSlice &slice, int64_t chunk);
+constexpr int64_t kMaxMatrixBytes = 1 << 20;
 
 /// Fills in slice `s` of an op for the slice indices `ivs`.
 using SliceBuilder =

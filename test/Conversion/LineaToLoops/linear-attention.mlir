@@ -99,6 +99,19 @@ func.func @quadratic_long(%q: tensor<1x130x2x4xf32>, %k: tensor<1x130x2x4xf32>, 
 
 // -----
 
+// Chunks of 128 tokens with 256 x 256 heads: their matrices (1.5 MiB) would
+// not fit a slice's stack frame; the token-by-token evaluation serves them.
+// CHECK-LABEL: func @chunked_large_heads
+// CHECK:         scf.parallel
+// CHECK:           memref.alloca() : memref<256xf32>
+// CHECK-NOT:       linalg.
+func.func @chunked_large_heads(%q: tensor<1x256x1x256xf32>) -> tensor<1x256x1x256xf32> {
+  %o = linea.linear_attention %q, %q, %q {causal, form = #linea.form<chunked>, chunk_size = 128 : i64} : tensor<1x256x1x256xf32>, tensor<1x256x1x256xf32>, tensor<1x256x1x256xf32>
+  return %o : tensor<1x256x1x256xf32>
+}
+
+// -----
+
 // Non-causal: the whole sequence goes into the state first, then every token
 // reads it.
 // CHECK-LABEL: func @non_causal
