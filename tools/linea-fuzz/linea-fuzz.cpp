@@ -41,6 +41,7 @@ constexpr const char *kPipelines[] = {
     "builtin.module(convert-linea-to-loops)",
     "builtin.module(linea-export-functions)",
     "builtin.module(linea-export-functions{device-entry-points=1})",
+    "builtin.module(func.func(linea-vectorize-linalg))",
     "builtin.module(linea-cpu-pipeline)",
     "builtin.module(convert-linea-to-gpu)",
     "builtin.module(linea-gpu-residency)",
