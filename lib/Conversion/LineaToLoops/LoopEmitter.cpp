@@ -303,9 +303,8 @@ void LoopEmitter::weightedVecmat(Value x, Value y, Value w, Value c) {
   auto map = [&](ArrayRef<AffineExpr> results) {
     return AffineMap::get(2, 0, results, ctx);
   };
-  bool perEntry = cast<MemRefType>(w.getType()).getRank() == 2;
-  SmallVector<AffineMap> maps = {map({i}), map({i, s}),
-                                 perEntry ? map({i, s}) : map({s}), map({s})};
+  SmallVector<AffineMap> maps = {map({i}), map({i, s}), map({i, s}),
+                                 map({s})};
   SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
                                                 utils::IteratorType::reduction};
   linalg::GenericOp::create(

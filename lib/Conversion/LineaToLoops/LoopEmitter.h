@@ -115,8 +115,8 @@ public:
   Value row(Value matrix, Value i, int64_t n, int64_t from = 0);
   /// c += a b for a [m, k], b [k, n], c [m, n].
   void matmul(Value a, Value b, Value c);
-  /// c[s] += sum_i x[i] y[i, s] w[i, s] (w [k, n]), or w[s] when `w` is
-  /// one-dimensional: a vector-matrix product through a weight.
+  /// c[s] += sum_i x[i] y[i, s] w[i, s] for x [k], y and w [k, n]: a
+  /// vector-matrix product through a weight.
   void weightedVecmat(Value x, Value y, Value w, Value c);
   /// c[i, j] *= w[i, j] (or w[i] for a one-dimensional w), in place.
   void scaleBy(Value c, Value w);

@@ -194,6 +194,9 @@ void hoistAccumulators(func::FuncOp func) {
   IRRewriter rewriter(func.getContext());
   for (scf::ForOp loop : loops) {
     loop->removeAttr(kAccumulatesAttr);
+    // The output block's view is the same in every reduction step; inner
+    // loops come first, so it ends up outside each loop it does not vary in.
+    moveLoopInvariantCode(loop);
     bool changed = true;
     while (changed) {
       changed = false;
@@ -341,8 +344,6 @@ struct VectorizeLinalgPass
   /// transfers unrolled into rows.
   void lowerVectors(func::FuncOp func) {
     MLIRContext *ctx = &getContext();
-    // The output block's view is the same in every reduction step.
-    func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
     hoistAccumulators(func);
     // Matmul blocks to FMAs first; upstream's lowerings take blocks with a
     // reduction of one apart lane by lane.
