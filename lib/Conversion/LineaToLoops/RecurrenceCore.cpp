@@ -20,8 +20,12 @@ namespace {
 /// The widest row kept in vector registers; wider states use scalar loops.
 constexpr int64_t kMaxRowWidth = 512;
 /// How many tokens ahead rows are prefetched: one token of a 64 x 64 head
-/// takes a few hundred cycles, a DRAM miss a few hundred more.
-constexpr int64_t kPrefetchDistance = 8;
+/// takes a few hundred cycles, more than a cache miss. Farther is worse:
+/// every token row of a [B, T, H, S] operand is on a page of its own, and
+/// the prefetched pages' TLB entries are evicted before their tokens come
+/// (wkv7, H = 32, T = 2048, one thread: distance 2, 3, 4, 8 ran 26.3, 27.2,
+/// 27.8, 30.5 ms in one interleaved run).
+constexpr int64_t kPrefetchDistance = 2;
 
 class SliceEmitter {
 public:
