@@ -78,39 +78,22 @@ public:
     int64_t rows = 2 + (s.logDecay ? 1 : 0) + (s.rankOneA ? 2 : 0);
     staged = std::clamp<int64_t>(kStagingBytes / (4 * K * rows), 1,
                                  std::min(kMaxStagedTokens, s.tokens));
-    // Workgroup memory is the launch's dynamic shared memory, cut into
-    // views (attributions would be taken for buffers to deallocate).
-    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                                gpu::AddressSpace::Workgroup);
-    Value bytes = gpu::DynamicSharedMemoryOp::create(
-        b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                           MemRefLayoutAttrInterface(), workgroup));
-    int64_t used = 0;
-    auto shared = [&](ArrayRef<int64_t> shape) -> Value {
-      auto type = MemRefType::get(shape, b.getF32Type(),
-                                  MemRefLayoutAttrInterface(), workgroup);
-      Value view = memref::ViewOp::create(b, type, bytes, k.index(used),
-                                          ValueRange());
-      used += type.getNumElements() * 4;
-      return view;
-    };
-    qs = shared({staged, K}), ks = shared({staged, K});
+    WorkgroupMemory memory(k);
+    qs = memory.allocate({staged, K}), ks = memory.allocate({staged, K});
     if (s.logDecay)
-      ds = shared({staged, K});
+      ds = memory.allocate({staged, K});
     if (s.rankOneA)
-      as = shared({staged, K}), bs = shared({staged, K});
+      as = memory.allocate({staged, K}), bs = memory.allocate({staged, K});
     if (s.bonus) {
       // u is the same for every token: staged once.
-      us = shared({K});
+      us = memory.allocate({K});
       stridedLoop(k, k.index(0), k.index(K), thread, threads,
                   [&](LoopEmitter &x, Value i) {
                     x.store(s.bonus(x, i), us, {i});
                   });
       gpu::BarrierOp::create(b);
     }
-    OpBuilder lb(launch);
-    launch.getDynamicSharedMemorySizeMutable().assign(arith::ConstantOp::create(
-        lb, launch.getLoc(), lb.getI32IntegerAttr(used)));
+    memory.finish(launch);
 
     // This thread's part of the column of the initial state, and of z for
     // the normalizer.
@@ -256,6 +239,34 @@ private:
 };
 
 } // namespace
+
+WorkgroupMemory::WorkgroupMemory(LoopEmitter &k) : k(k) {
+  // The launch's dynamic shared memory, cut into views (attributions would
+  // be taken for buffers to deallocate).
+  ImplicitLocOpBuilder &b = k.builder();
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  base = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                         MemRefLayoutAttrInterface(), workgroup));
+}
+
+Value WorkgroupMemory::allocate(ArrayRef<int64_t> shape) {
+  ImplicitLocOpBuilder &b = k.builder();
+  auto type = MemRefType::get(shape, b.getF32Type(),
+                              MemRefLayoutAttrInterface(),
+                              cast<MemRefType>(base.getType()).getMemorySpace());
+  Value view =
+      memref::ViewOp::create(b, type, base, k.index(used), ValueRange());
+  used += type.getNumElements() * 4;
+  return view;
+}
+
+void WorkgroupMemory::finish(gpu::LaunchOp launch) {
+  OpBuilder lb(launch);
+  launch.getDynamicSharedMemorySizeMutable().assign(arith::ConstantOp::create(
+      lb, launch.getLoc(), lb.getI32IntegerAttr(used)));
+}
 
 void mlir::linea::detail::emitColumnKernel(LoopEmitter &e,
                                            ArrayRef<int64_t> slices,

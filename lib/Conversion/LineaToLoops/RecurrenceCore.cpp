@@ -444,6 +444,28 @@ void mlir::linea::detail::emitRecurrentSlice(LoopEmitter &e,
   SliceEmitter(slice).emit(e);
 }
 
+namespace {
+/// tensorCoreTile for the op's slices: a slice is built in a detached block
+/// to see which terms it has, and the block is dropped.
+int64_t probeTensorCoreTile(LoopEmitter &e, ArrayRef<int64_t> slices,
+                            SliceBuilder build) {
+  Block scratch;
+  ImplicitLocOpBuilder pb(e.builder().getLoc(), e.builder().getContext());
+  pb.setInsertionPointToStart(&scratch);
+  LoopEmitter pe = e.nested(pb);
+  SmallVector<Value> ivs;
+  for (size_t d = 0; d < slices.size(); ++d)
+    ivs.push_back(pe.index(0));
+  RecurrenceSlice probe;
+  build(pe, ivs, probe);
+  int64_t tile = tensorCoreTile(probe);
+  probe = RecurrenceSlice();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(scratch)))
+    op.erase();
+  return tile;
+}
+} // namespace
+
 void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
                                      int64_t keyDim, int64_t valueDim,
                                      bool causal, int64_t chunk,
@@ -462,6 +484,10 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
     });
   if (chunk == 0 && causal)
     return emitColumnKernel(e, slices, keyDim, valueDim, build);
+  if (int64_t tile = chunk > 0 && causal
+                         ? probeTensorCoreTile(e, slices, build)
+                         : 0)
+    return emitTensorCoreChunks(e, slices, tile, valueDim, build);
   // The other forms on the GPU: a thread per value column, each evaluating
   // its column as a slice of its own (V = 1; the key-side work, such as a
   // chunk's scores, is redone per column).

@@ -120,6 +120,32 @@ void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t keyDim,
 void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
                       int64_t keyDim, int64_t valueDim, SliceBuilder build);
 
+/// The GPU chunked form of causal slices on tensor cores (see
+/// TensorCoreChunks.cpp): a warp per (slice, tile of value columns),
+/// chunks of 16 tokens, the chunk's contractions as mma.sync on tf32 pairs
+/// (f32 accuracy). tensorCoreTile gives the tile's width in value columns
+/// for slices like `s`, or 0 where the kernel does not apply (RWKV-7's
+/// rank-one term, the normalizer, K not a multiple of 16, V not a multiple
+/// of 8, heads whose buffers exceed the workgroup memory).
+int64_t tensorCoreTile(const RecurrenceSlice &s);
+void emitTensorCoreChunks(LoopEmitter &e, ArrayRef<int64_t> slices,
+                          int64_t tile, int64_t valueDim, SliceBuilder build);
+
+/// Cuts a kernel's dynamic workgroup memory into f32 views.
+class WorkgroupMemory {
+public:
+  explicit WorkgroupMemory(LoopEmitter &k);
+  Value allocate(ArrayRef<int64_t> shape);
+  int64_t bytes() const { return used; }
+  /// Sets `launch`'s dynamic shared memory size to what was allocated.
+  void finish(gpu::LaunchOp launch);
+
+private:
+  LoopEmitter &k;
+  Value base;
+  int64_t used = 0;
+};
+
 } // namespace mlir::linea::detail
 
 #endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H

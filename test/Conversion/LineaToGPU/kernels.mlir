@@ -123,3 +123,29 @@ func.func @scan(%u: tensor<2x8x18xf32>, %A: tensor<8x4xf32>, %B: tensor<2x2x4x18
   %y = linea.selective_scan %u, %u, %A, %B, %B {form = #linea.form<scan>, chunk_size = 4} : tensor<2x8x18xf32>, tensor<2x8x18xf32>, tensor<8x4xf32>, tensor<2x2x4x18xf32>, tensor<2x2x4x18xf32>
   return %y : tensor<2x8x18xf32>
 }
+
+// -----
+
+// Chunked gated linear attention with K = 32, V = 16: the tensor-core kernel,
+// a warp per (batch, head) and tile of 16 value columns (grid 2 x 1, 32
+// threads). A chunk's rows of 16 tokens, the decays' running products, the
+// scores and the state tile live in dynamic shared memory; the scores are
+// summed across a row's two lanes by one xor shuffle; the contractions are
+// mma.sync m16n8k8 on tf32 (three per product: the operands' tails and
+// heads), f32 accumulators in vector<2x2xf32>.
+// CHECK-LABEL: func @gla_chunked
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{(_[0-9]+)?}}, {{.*}} = %c1{{(_[0-9]+)?}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c32, {{.*}}) dynamic_shared_memory_size %c{{[0-9]+}}_i32
+// CHECK:           gpu.dynamic_shared_memory
+// CHECK:           memref.view {{.*}} to memref<32x16xf32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.barrier
+// CHECK:           scf.for
+// CHECK:             math.exp
+// CHECK:             gpu.barrier
+// CHECK:             gpu.shuffle  xor %{{.+}}, %c1_i32, %c32_i32
+// CHECK:             arith.andi {{.*}} : vector<4x1xi32>
+// CHECK:             nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 8], tf32Enabled} : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK:             gpu.barrier
+func.func @gla_chunked(%q: tensor<1x40x2x32xf32>, %g: tensor<1x40x2x32xf32>, %v: tensor<1x40x2x16xf32>) -> tensor<1x40x2x16xf32> {
+  %o = linea.linear_attention %q, %q, %v gate(%g : tensor<1x40x2x32xf32>) {causal, form = #linea.form<chunked>, chunk_size = 16 : i64} : tensor<1x40x2x32xf32>, tensor<1x40x2x32xf32>, tensor<1x40x2x16xf32>
+  return %o : tensor<1x40x2x16xf32>
+}

@@ -11,8 +11,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -43,6 +45,91 @@ void declareThreadNum(ModuleOp module) {
 MemRefType inHostMemory(MemRefType type) {
   return MemRefType::get(type.getShape(), type.getElementType(),
                          type.getLayout());
+}
+
+/// Whether `op` is the one warp-level mma the emulator knows: m16n8k8 on
+/// tf32, f32 accumulators.
+bool isEmulatedMma(nvgpu::MmaSyncOp op) {
+  auto shape = op.getMmaShapeAsArray();
+  return shape[0] == 16 && shape[1] == 8 && shape[2] == 8 &&
+         op.getTf32Enabled() &&
+         op.getMatrixA().getType() ==
+             VectorType::get({4, 1}, Float32Type::get(op.getContext())) &&
+         op.getMatrixB().getType() ==
+             VectorType::get({2, 1}, Float32Type::get(op.getContext())) &&
+         op.getMatrixC().getType() ==
+             VectorType::get({2, 2}, Float32Type::get(op.getContext()));
+}
+
+/// mma.sync m16n8k8 tf32 for the warp of thread `tid`: each thread leaves
+/// its A and B fragments in `fragments` (6 slots per thread), and after a
+/// team barrier computes its four accumulator entries from the fragments of
+/// the lanes that hold their rows and columns, following the PTX ISA's
+/// layouts (lane l, g = l / 4, c = l % 4; A holds (g, c), (g + 8, c),
+/// (g, c + 4), (g + 8, c + 4); B holds (c, g), (c + 4, g); C and D hold
+/// (g, 2c), (g, 2c + 1), (g + 8, 2c), (g + 8, 2c + 1)). The tensor cores
+/// read only the tf32 bits of each operand (the low 13 are dropped here
+/// too); products of tf32 values are exact in f32.
+void emulateMma(nvgpu::MmaSyncOp mma, Value fragments, Value tid) {
+  OpBuilder b(mma);
+  Location loc = mma.getLoc();
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto mul = [&](Value x, int64_t y) -> Value {
+    return arith::MulIOp::create(b, loc, x, index(y));
+  };
+  Value slot0 = mul(tid, 6);
+  auto put = [&](Value vec, int64_t count, int64_t first) {
+    for (int64_t i = 0; i < count; ++i) {
+      Value x = vector::ExtractOp::create(b, loc, vec,
+                                          ArrayRef<int64_t>{i, 0});
+      memref::StoreOp::create(b, loc, x, fragments,
+                              add(slot0, index(first + i)));
+    }
+  };
+  put(mma.getMatrixA(), 4, 0);
+  put(mma.getMatrixB(), 2, 4);
+  omp::BarrierOp::create(b, loc);
+  Value lane = arith::RemUIOp::create(b, loc, tid, index(32));
+  Value warp = arith::SubIOp::create(b, loc, tid, lane);
+  Value g = arith::DivUIOp::create(b, loc, lane, index(4));
+  Value c = arith::RemUIOp::create(b, loc, lane, index(4));
+  auto i32 = b.getI32Type();
+  Value mask = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(static_cast<int32_t>(0xffffe000u)));
+  // Slot `slot` of lane `l` of this warp, as tf32.
+  auto fetch = [&](Value l, int64_t slot) -> Value {
+    Value x = memref::LoadOp::create(
+        b, loc, fragments, add(mul(add(warp, l), 6), index(slot)));
+    Value bits = arith::BitcastOp::create(b, loc, i32, x);
+    bits = arith::AndIOp::create(b, loc, bits, mask);
+    return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+  };
+  SmallVector<Value> entries;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t q = 0; q < 2; ++q) {
+      // Entry (g + 8r, 2c + q): row g of A's lanes 4g .. 4g + 3, column
+      // 2c + q of B's lanes 4(2c + q) .. 4(2c + q) + 3.
+      Value acc = vector::ExtractOp::create(b, loc, mma.getMatrixC(),
+                                            ArrayRef<int64_t>{r, q});
+      Value col = add(mul(c, 2), index(q));
+      for (int64_t k = 0; k < 8; ++k) {
+        Value a = fetch(add(mul(g, 4), index(k % 4)), r + 2 * (k / 4));
+        Value bv = fetch(add(mul(col, 4), index(k % 4)), 4 + k / 4);
+        acc = arith::AddFOp::create(b, loc, acc,
+                                    arith::MulFOp::create(b, loc, a, bv));
+      }
+      entries.push_back(acc);
+    }
+  omp::BarrierOp::create(b, loc);
+  Value d = vector::FromElementsOp::create(b, loc, mma.getRes().getType(),
+                                           entries);
+  mma.replaceAllUsesWith(d);
+  mma.erase();
 }
 
 void emulate(gpu::LaunchOp launch) {
@@ -81,6 +168,16 @@ void emulate(gpu::LaunchOp launch) {
     lanes = memref::AllocOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()),
         ValueRange{threads});
+  // mma.sync fragments, 6 slots per thread.
+  Value fragments;
+  if (launch.getBody()
+          .walk([](nvgpu::MmaSyncOp) { return WalkResult::interrupt(); })
+          .wasInterrupted()) {
+    Value slots = arith::MulIOp::create(b, loc, threads, index(6));
+    fragments = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()),
+        ValueRange{slots});
+  }
   omp::ParallelOperands clauses;
   clauses.numThreads = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                                   threads);
@@ -89,6 +186,8 @@ void emulate(gpu::LaunchOp launch) {
     memref::DeallocOp::create(b, loc, shared);
   if (lanes)
     memref::DeallocOp::create(b, loc, lanes);
+  if (fragments)
+    memref::DeallocOp::create(b, loc, fragments);
   Block *body = b.createBlock(&team.getRegion());
   b.setInsertionPointToStart(body);
   Value tid = arith::IndexCastOp::create(
@@ -123,6 +222,10 @@ void emulate(gpu::LaunchOp launch) {
   omp::TerminatorOp::create(b, loc);
 
   // Shared memory and barriers, in host terms.
+  SmallVector<nvgpu::MmaSyncOp> mmas;
+  team.walk([&](nvgpu::MmaSyncOp mma) { mmas.push_back(mma); });
+  for (nvgpu::MmaSyncOp mma : mmas)
+    emulateMma(mma, fragments, tid);
   team.walk([&](Operation *op) {
     OpBuilder rb(op);
     if (isa<gpu::DynamicSharedMemoryOp>(op)) {
@@ -175,6 +278,14 @@ struct EmulateGPUPass : public linea::impl::EmulateGPUPassBase<EmulateGPUPass> {
             shuffle.getValue().getType().isF32())
           return WalkResult::advance();
         shuffle.emitOpError("is not emulated (only f32 xor shuffles are)");
+        return WalkResult::interrupt();
+      });
+      if (unsupported.wasInterrupted())
+        return signalPassFailure();
+      unsupported = launch.walk([](nvgpu::MmaSyncOp mma) {
+        if (isEmulatedMma(mma))
+          return WalkResult::advance();
+        mma.emitOpError("is not emulated (only m16n8k8 on tf32 is)");
         return WalkResult::interrupt();
       });
       if (unsupported.wasInterrupted())

@@ -116,7 +116,10 @@ def EmulateGPUPass : Pass<"linea-emulate-gpu", "ModuleOp"> {
     `gpu.barrier` becomes `omp.barrier`, the launch's dynamic shared memory
     a host buffer per block, thread ids come from `omp_get_thread_num`; an
     f32 xor `gpu.shuffle` exchanges through a buffer between two team
-    barriers (the kernels run their shuffles in uniform control flow). The
+    barriers (the kernels run their shuffles in uniform control flow), and
+    so does a warp's `nvgpu.mma.sync` (m16n8k8 on tf32): each thread
+    computes its accumulator entries from the other lanes' fragments, laid
+    out as the PTX ISA documents them. The
     kernels' code (indexing, staging, barriers, arithmetic) is the code the
     NVPTX pipeline compiles; what differs is the memory system and the
     instruction selection.
@@ -127,6 +130,7 @@ def EmulateGPUPass : Pass<"linea-emulate-gpu", "ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::omp::OpenMPDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -1,0 +1,444 @@
+//===- TensorCoreChunks.cpp - The GPU chunked form on tensor cores --------===//
+//
+// The chunked form of ChunkMatrices.cpp on one warp: a block of 32 threads
+// per (slice, tile of value columns), chunks of 16 tokens, the chunk's rows
+// and the state tile in workgroup memory, and the contractions that grow
+// with the head
+//   O = A V + (Q .* P) S,    S <- diag(P_n) S + (K^T .* R) V
+// as warp-wide mma.sync m16n8k8 on tf32 with f32 accumulation. Every f32
+// operand is split into a tf32 head and a tf32 tail (x = hi + lo; three
+// mma per product: lo hi, hi lo, hi hi), which keeps f32 accuracy where a
+// single tf32 product would round every factor to 11 significant bits.
+// The scores A run on the CUDA cores, two threads per query row: with a
+// per-key decay each entry needs its window D_i(s, t) as a running product
+// of the tokens' exp(g), exact for any gate, which a product of rescaled q
+// and k (exps of differences of cumulative gates) is not.
+//
+// Fragment layouts (PTX ISA, mma.m16n8k8 with .tf32): lane l, g = l / 4,
+// c = l % 4; A (16 x 8) holds (g, c), (g + 8, c), (g, c + 4), (g + 8, c + 4);
+// B (8 x 8) holds (c, g), (c + 4, g); C and D (16 x 8) hold (g, 2c),
+// (g, 2c + 1), (g + 8, 2c), (g + 8, 2c + 1).
+//
+//===----------------------------------------------------------------------===//
+
+#include "RecurrenceCore.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::linea::detail;
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+/// Tokens per chunk: the mma's M.
+constexpr int64_t kRows = 16;
+/// The mma's N and K.
+constexpr int64_t kMmaN = 8, kMmaK = 8;
+/// Value columns per block, at most.
+constexpr int64_t kMaxColumnTile = 32;
+/// Workgroup memory, below the 48 KiB that needs no opt-in.
+constexpr int64_t kWorkgroupBytes = 40 * 1024;
+
+/// f32 entries of workgroup memory a block uses (see allocate()).
+int64_t workgroupFloats(int64_t K, int64_t tile, int64_t W) {
+  return K * tile + 2 * kRows * K + kRows * tile + kRows * kRows +
+         (3 * kRows + 1) * W + kRows;
+}
+
+/// The widest tile of value columns (a multiple of 8 dividing V) whose
+/// buffers fit, or 0.
+int64_t columnTile(int64_t K, int64_t V, int64_t W) {
+  for (int64_t tile = kMaxColumnTile; tile >= kMmaN; tile /= 2)
+    if (V % tile == 0 && 4 * workgroupFloats(K, tile, W) <= kWorkgroupBytes)
+      return tile;
+  return 0;
+}
+
+/// Reads entry (row, col) of an operand.
+using EntryRead = std::function<Value(LoopEmitter &, Value row, Value col)>;
+
+class TensorCoreChunks {
+public:
+  TensorCoreChunks(const RecurrenceSlice &s, int64_t tile)
+      : s(s), K(s.keyDim), Vt(tile), W(s.decayWidth()) {}
+
+  void emit(LoopEmitter &k, Value tile, Value lane, gpu::LaunchOp launch) {
+    ImplicitLocOpBuilder &b = k.builder();
+    this->lane = lane;
+    g = arith::DivUIOp::create(b, lane, k.index(4));
+    c = arith::RemUIOp::create(b, lane, k.index(4));
+    col0 = arith::MulIOp::create(b, tile, k.index(Vt));
+    WorkgroupMemory memory(k);
+    st = memory.allocate({K, Vt});
+    qs = memory.allocate({kRows, K});
+    ks = memory.allocate({kRows, K});
+    vs = memory.allocate({kRows, Vt});
+    scores = memory.allocate({kRows, kRows});
+    decay = memory.allocate({kRows, W});
+    prefix = memory.allocate({kRows + 1, W});
+    suffix = memory.allocate({kRows, W});
+    bonusDots = memory.allocate({kRows});
+    memory.finish(launch);
+
+    forLanes(k, K * Vt, [&](LoopEmitter &x, Value idx) {
+      auto [i, jj] = split(x, idx, Vt);
+      x.store(s.initialEntry(x, i, add(x, col0, jj)), st, {i, jj});
+    });
+    barrier(k);
+    int64_t chunks = (s.tokens + kRows - 1) / kRows;
+    k.loop(chunks, [&](LoopEmitter &x, Value chunk) {
+      emitChunk(x, arith::MulIOp::create(x.builder(), chunk, x.index(kRows)));
+    });
+    forLanes(k, K * Vt, [&](LoopEmitter &x, Value idx) {
+      auto [i, jj] = split(x, idx, Vt);
+      x.store(x.load(st, {i, jj}), s.state, s.stateIndex(i, add(x, col0, jj)));
+    });
+  }
+
+private:
+  static Value add(LoopEmitter &e, Value x, Value y) {
+    return arith::AddIOp::create(e.builder(), x, y);
+  }
+  static Value add(LoopEmitter &e, Value x, int64_t y) {
+    return y ? add(e, x, e.index(y)) : x;
+  }
+  static Value less(LoopEmitter &e, Value x, Value y) {
+    return arith::CmpIOp::create(e.builder(), arith::CmpIPredicate::ult, x, y);
+  }
+  /// (idx / n, idx % n).
+  static std::pair<Value, Value> split(LoopEmitter &e, Value idx, int64_t n) {
+    return {arith::DivUIOp::create(e.builder(), idx, e.index(n)),
+            arith::RemUIOp::create(e.builder(), idx, e.index(n))};
+  }
+  static void barrier(LoopEmitter &e) { gpu::BarrierOp::create(e.builder()); }
+  Value decayIndex(LoopEmitter &e, Value i) const {
+    return W > 1 ? i : e.index(0);
+  }
+
+  /// `for idx = lane; idx < n; idx += 32`.
+  void forLanes(LoopEmitter &e, int64_t n,
+                function_ref<void(LoopEmitter &, Value)> body) {
+    ImplicitLocOpBuilder &b = e.builder();
+    scf::ForOp::create(b, lane, e.index(n), e.index(kWarp), {},
+                       [&](OpBuilder &nested, Location loc, Value idx,
+                           ValueRange) {
+                         ImplicitLocOpBuilder nb(loc, nested);
+                         LoopEmitter inner = e.nested(nb);
+                         body(inner, idx);
+                         scf::YieldOp::create(nb);
+                       });
+  }
+
+  /// x rounded to the nearest tf32 (ties away from zero): the 13 low bits
+  /// of the significand cleared after adding half of their weight.
+  static Value toTF32(LoopEmitter &e, Value x) {
+    ImplicitLocOpBuilder &b = e.builder();
+    auto type = cast<VectorType>(x.getType());
+    auto intType = type.clone(b.getI32Type());
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v).getValue()));
+    };
+    Value bits = arith::BitcastOp::create(b, intType, x);
+    bits = arith::AddIOp::create(b, bits, splat(0x1000));
+    bits = arith::AndIOp::create(b, bits, splat(~int64_t(0x1fff)));
+    return arith::BitcastOp::create(b, type, bits);
+  }
+
+  /// d = a b + acc to f32 accuracy: three tf32 products of the operands'
+  /// heads and tails, the small ones first.
+  static Value mma(LoopEmitter &e, Value a, Value bm, Value acc) {
+    ImplicitLocOpBuilder &b = e.builder();
+    Value aHi = toTF32(e, a), bHi = toTF32(e, bm);
+    Value aLo = toTF32(e, e.sub(a, aHi)), bLo = toTF32(e, e.sub(bm, bHi));
+    int64_t shape[] = {kRows, kMmaN, kMmaK};
+    for (auto [x, y] : {std::pair(aLo, bHi), {aHi, bLo}, {aHi, bHi}})
+      acc = nvgpu::MmaSyncOp::create(b, x, y, acc, shape, /*tf32Enabled=*/true);
+    return acc;
+  }
+
+  /// This lane's A fragment of the 16 x 8 block at (row0, col0).
+  Value fragmentA(LoopEmitter &e, Value row0, Value k0, const EntryRead &read) {
+    Value r = add(e, row0, g), r8 = add(e, r, 8);
+    Value k = add(e, k0, c), k4 = add(e, k, 4);
+    SmallVector<Value> entries{read(e, r, k), read(e, r8, k), read(e, r, k4),
+                               read(e, r8, k4)};
+    return vector::FromElementsOp::create(
+        e.builder(), VectorType::get({4, 1}, e.builder().getF32Type()),
+        entries);
+  }
+  /// This lane's B fragment of the 8 x 8 block at (k0, col0).
+  Value fragmentB(LoopEmitter &e, Value k0, Value n0, const EntryRead &read) {
+    Value k = add(e, k0, c), n = add(e, n0, g);
+    SmallVector<Value> entries{read(e, k, n), read(e, add(e, k, 4), n)};
+    return vector::FromElementsOp::create(
+        e.builder(), VectorType::get({2, 1}, e.builder().getF32Type()),
+        entries);
+  }
+  /// The rows and columns of this lane's accumulator entries (r, q) of the
+  /// 16 x 8 block at (row0, col0).
+  Value accRow(LoopEmitter &e, Value row0, int64_t r) {
+    return add(e, add(e, row0, g), 8 * r);
+  }
+  Value accCol(LoopEmitter &e, Value n0, int64_t q) {
+    return add(e, add(e, n0, arith::MulIOp::create(e.builder(), c,
+                                                   e.index(2))),
+               q);
+  }
+
+  static EntryRead rowMajor(Value buffer) {
+    return [buffer](LoopEmitter &e, Value r, Value col) {
+      return e.load(buffer, {r, col});
+    };
+  }
+
+  void emitChunk(LoopEmitter &e, Value c0) {
+    ImplicitLocOpBuilder &b = e.builder();
+    Value n = e.indexMin(arith::SubIOp::create(b, e.index(s.tokens), c0),
+                         kRows);
+    stage(e, c0, n);
+    emitScores(e);
+    barrier(e);
+    // Queries through the decay from the chunk's start, keys through the
+    // decay to its end: (Q .* P) and (K^T .* R).
+    forLanes(e, kRows * K, [&](LoopEmitter &x, Value idx) {
+      auto [r, i] = split(x, idx, K);
+      Value w = decayIndex(x, i);
+      Value p = x.load(prefix, {s.bonus ? r : add(x, r, 1), w});
+      x.store(x.mul(x.load(qs, {r, i}), p), qs, {r, i});
+      x.store(x.mul(x.load(ks, {r, i}), x.load(suffix, {r, w})), ks, {r, i});
+    });
+    barrier(e);
+    emitOutputs(e, c0, n);
+    // Every lane has read the state before any lane updates it.
+    barrier(e);
+    emitStateUpdate(e);
+    // ... and before the next chunk restages.
+    barrier(e);
+  }
+
+  /// The chunk's rows (zeros, and decays of one, past its n tokens), the
+  /// decays' prefix and suffix products, the bonus dots.
+  void stage(LoopEmitter &e, Value c0, Value n) {
+    auto token = [&](LoopEmitter &x, Value r) {
+      Value valid = less(x, r, n);
+      Value t = x.indexMin(add(x, c0, r), s.tokens - 1);
+      return std::pair(valid, t);
+    };
+    forLanes(e, kRows * K, [&](LoopEmitter &x, Value idx) {
+      auto [r, i] = split(x, idx, K);
+      auto [valid, t] = token(x, r);
+      Value zero = x.f32(0.0);
+      x.store(x.select(valid, s.query(x, t, i), zero), qs, {r, i});
+      x.store(x.select(valid, s.key(x, t, i), zero), ks, {r, i});
+    });
+    forLanes(e, kRows * W, [&](LoopEmitter &x, Value idx) {
+      auto [r, w] = split(x, idx, W);
+      auto [valid, t] = token(x, r);
+      Value one = x.f32(1.0);
+      Value d = s.logDecay ? x.select(valid, x.exp(s.logDecay(x, t, w)), one)
+                           : one;
+      x.store(d, decay, {r, w});
+    });
+    forLanes(e, kRows * Vt, [&](LoopEmitter &x, Value idx) {
+      auto [r, jj] = split(x, idx, Vt);
+      auto [valid, t] = token(x, r);
+      x.store(x.select(valid, s.value(x, t, add(x, col0, jj)), x.f32(0.0)),
+              vs, {r, jj});
+    });
+    forLanes(e, kRows * kRows, [&](LoopEmitter &x, Value idx) {
+      auto [r, col] = split(x, idx, kRows);
+      x.store(x.f32(0.0), scores, {r, col});
+    });
+    barrier(e);
+    // P[r] = D(start, r - 1), R[r] = D(r, end), by running products.
+    forLanes(e, W, [&](LoopEmitter &x, Value w) {
+      Value one = x.f32(1.0);
+      x.store(one, prefix, {x.index(0), w});
+      x.loop(kRows, {one},
+             [&](LoopEmitter &y, Value r, ValueRange p) -> SmallVector<Value> {
+               Value next = y.mul(p[0], y.load(decay, {r, w}));
+               y.store(next, prefix, {add(y, r, 1), w});
+               return {next};
+             });
+      x.loop(kRows, {one},
+             [&](LoopEmitter &y, Value back,
+                 ValueRange p) -> SmallVector<Value> {
+               Value r = arith::SubIOp::create(y.builder(),
+                                               y.index(kRows - 1), back);
+               y.store(p[0], suffix, {r, w});
+               return {y.mul(p[0], y.load(decay, {r, w}))};
+             });
+    });
+    if (s.bonus)
+      forLanes(e, kRows, [&](LoopEmitter &x, Value r) {
+        SmallVector<Value> dot = x.loop(
+            K, {x.f32(0.0)},
+            [&](LoopEmitter &y, Value i, ValueRange d) -> SmallVector<Value> {
+              Value uk = y.mul(s.bonus(y, i), y.load(ks, {r, i}));
+              return {y.fma(y.load(qs, {r, i}), uk, d[0])};
+            });
+        x.store(dot[0], bonusDots, {r});
+      });
+    barrier(e);
+  }
+
+  /// scores[t][s] = sum_i q_t[i] k_s[i] D_i(s, t) for s <= t (without the
+  /// bonus; with it, D_i(s, t - 1) for s < t and the bonus dot at s = t).
+  /// Lanes 2t and 2t + 1 hold row t, half of the keys each, and walk s down
+  /// from t, the window gaining token s's decay after each step; their
+  /// halves meet by one xor shuffle.
+  void emitScores(LoopEmitter &e) {
+    ImplicitLocOpBuilder &b = e.builder();
+    int64_t half = K / 2;
+    auto [t, part] = split(e, lane, 2);
+    Value k0 = arith::MulIOp::create(b, part, e.index(half));
+    Value q = e.loadRow(qs, {t, k0}, half);
+    Value first =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, part, e.index(0));
+    int64_t shift = s.bonus ? 1 : 0;
+    e.loop(kRows, {e.splat(e.f32(1.0), half)},
+           [&](LoopEmitter &x, Value step,
+               ValueRange window) -> SmallVector<Value> {
+             ImplicitLocOpBuilder &xb = x.builder();
+             // s = t - shift - step, where that is a token of the chunk.
+             Value back = add(x, step, shift);
+             Value valid = arith::CmpIOp::create(
+                 xb, arith::CmpIPredicate::ule, back, t);
+             Value src = arith::SelectOp::create(
+                 xb, valid, arith::SubIOp::create(xb, t, back), x.index(0));
+             Value k = x.loadRow(ks, {src, k0}, half);
+             Value partial = x.sum(x.mul(x.mul(q, k), window[0]));
+             Value total = x.add(
+                 partial, gpu::ShuffleOp::create(xb, partial, 1, kWarp,
+                                                 gpu::ShuffleMode::XOR)
+                              .getShuffleResult());
+             x.guarded(arith::AndIOp::create(xb, valid, first),
+                       [&](LoopEmitter &y) {
+                         y.store(total, scores, {t, src});
+                       });
+             Value d = W > 1 ? x.loadRow(decay, {src, k0}, half)
+                             : x.splat(x.load(decay, {src, x.index(0)}), half);
+             return {x.mul(window[0], d)};
+           });
+    if (s.bonus)
+      e.guarded(first, [&](LoopEmitter &x) {
+        x.store(x.load(bonusDots, {t}), scores, {t, t});
+      });
+  }
+
+  /// O = A V + (Q .* P) S, tile by tile of 8 value columns; rows past the
+  /// chunk's n tokens are not stored.
+  void emitOutputs(LoopEmitter &e, Value c0, Value n) {
+    Value zero = e.index(0);
+    e.loop(Vt / kMmaN, [&](LoopEmitter &x, Value nt) {
+      Value n0 = arith::MulIOp::create(x.builder(), nt, x.index(kMmaN));
+      Value acc = x.splat(x.f32(0.0), 4);
+      acc = vector::ShapeCastOp::create(
+          x.builder(), VectorType::get({2, 2}, x.builder().getF32Type()), acc);
+      acc = x.loop(kRows / kMmaK, {acc},
+                   [&](LoopEmitter &y, Value kk,
+                       ValueRange a) -> SmallVector<Value> {
+                     Value k0 =
+                         arith::MulIOp::create(y.builder(), kk, y.index(kMmaK));
+                     return {mma(y, fragmentA(y, zero, k0, rowMajor(scores)),
+                                 fragmentB(y, k0, n0, rowMajor(vs)), a[0])};
+                   })[0];
+      acc = x.loop(K / kMmaK, {acc},
+                   [&](LoopEmitter &y, Value kk,
+                       ValueRange a) -> SmallVector<Value> {
+                     Value k0 =
+                         arith::MulIOp::create(y.builder(), kk, y.index(kMmaK));
+                     return {mma(y, fragmentA(y, zero, k0, rowMajor(qs)),
+                                 fragmentB(y, k0, n0, rowMajor(st)), a[0])};
+                   })[0];
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t q = 0; q < 2; ++q) {
+          Value row = accRow(x, zero, r), col = accCol(x, n0, q);
+          Value o = vector::ExtractOp::create(x.builder(), acc,
+                                              ArrayRef<int64_t>{r, q});
+          x.guarded(less(x, row, n), [&](LoopEmitter &y) {
+            s.storeOutput(y, add(y, c0, row), add(y, col0, col), o);
+          });
+        }
+    });
+  }
+
+  /// S <- diag(P_n) S + (K^T .* R) V, block by block of 16 keys and 8 value
+  /// columns; each lane reads and writes only its accumulator's entries.
+  void emitStateUpdate(LoopEmitter &e) {
+    Value total = e.index(kRows);
+    e.loop(K / kRows, [&](LoopEmitter &x, Value mt) {
+      Value m0 = arith::MulIOp::create(x.builder(), mt, x.index(kRows));
+      x.loop(Vt / kMmaN, [&](LoopEmitter &y, Value nt) {
+        ImplicitLocOpBuilder &yb = y.builder();
+        Value n0 = arith::MulIOp::create(yb, nt, y.index(kMmaN));
+        SmallVector<std::pair<Value, Value>> at;
+        SmallVector<Value> entries;
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t q = 0; q < 2; ++q) {
+            Value row = accRow(y, m0, r), col = accCol(y, n0, q);
+            at.push_back({row, col});
+            Value p = y.load(prefix, {total, decayIndex(y, row)});
+            entries.push_back(y.mul(p, y.load(st, {row, col})));
+          }
+        Value acc = vector::FromElementsOp::create(
+            yb, VectorType::get({2, 2}, yb.getF32Type()), entries);
+        // A = K^T .* R: entry (key, token) is ks[token][key].
+        auto keysByToken = [this](LoopEmitter &z, Value key, Value token) {
+          return z.load(ks, {token, key});
+        };
+        acc = y.loop(kRows / kMmaK, {acc},
+                     [&](LoopEmitter &z, Value kk,
+                         ValueRange a) -> SmallVector<Value> {
+                       Value k0 = arith::MulIOp::create(z.builder(), kk,
+                                                        z.index(kMmaK));
+                       return {mma(z, fragmentA(z, m0, k0, keysByToken),
+                                   fragmentB(z, k0, n0, rowMajor(vs)), a[0])};
+                     })[0];
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t q = 0; q < 2; ++q)
+            y.store(vector::ExtractOp::create(yb, acc, ArrayRef<int64_t>{r, q}),
+                    st, {at[2 * r + q].first, at[2 * r + q].second});
+      });
+    });
+  }
+
+  const RecurrenceSlice &s;
+  int64_t K, Vt, W;
+  Value lane, g, c, col0;
+  Value st, qs, ks, vs, scores, decay, prefix, suffix, bonusDots;
+};
+
+} // namespace
+
+int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSlice &s) {
+  if (!s.causal || s.rankOneA || s.normalize || s.beginToken ||
+      s.keyDim % kRows || s.valueDim % kMmaN)
+    return 0;
+  return columnTile(s.keyDim, s.valueDim, s.decayWidth());
+}
+
+void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,
+                                               ArrayRef<int64_t> slices,
+                                               int64_t tile,
+                                               int64_t valueDim,
+                                               SliceBuilder build) {
+  int64_t total = 1;
+  for (int64_t n : slices)
+    total *= n;
+  e.launch({total, valueDim / tile}, kWarp,
+           [&](LoopEmitter &k, Value block, Value tileId, Value lane) {
+             RecurrenceSlice s;
+             build(k, k.delinearize(block, slices), s);
+             assert(tensorCoreTile(s) == tile &&
+                    "the slices are those the tile was chosen for");
+             auto launch = cast<gpu::LaunchOp>(
+                 k.builder().getBlock()->getParentOp());
+             TensorCoreChunks(s, tile).emit(k, tileId, lane, launch);
+           });
+}
