@@ -153,15 +153,32 @@ TEST_F(CostModelTest, MoreCoresNeverSlower) {
     EXPECT_LE(both.seconds, one.seconds);
 }
 
-TEST_F(CostModelTest, GpuKeepsAttentionRecurrent) {
-  // The GPU lowering's chunked form redoes the chunk's scores per value
-  // column: the column kernel of the recurrent form is the one to pick.
+TEST_F(CostModelTest, GpuChunksOnTensorCores) {
+  // The tensor-core kernel walks chunks of 16 tokens (a few us each); the
+  // column kernel of the recurrent form a token per step (~1 us): short
+  // sequences stay recurrent, long ones go to the chunks.
   TargetDescription gpu;
   gpu.kind = TargetDescription::Kind::NVPTX;
   EXPECT_EQ(choice(attention(4), gpu), Form::recurrent);
-  EXPECT_EQ(choice(attention(4096), gpu), Form::recurrent);
+  EXPECT_EQ(choice(attention(4096), gpu), Form::chunked);
+  EXPECT_EQ(choice(attention(4096, /*perKeyGate=*/true), gpu), Form::chunked);
+  // Without tensor cores there is no chunked kernel worth estimating.
+  gpu.tensorCores = false;
   for (const FormEstimate &estimate : estimateForms(attention(4096), gpu))
     EXPECT_NE(estimate.form, Form::chunked);
+}
+
+TEST_F(CostModelTest, TensorCoreTiles) {
+  // The widest tile of value columns whose buffers fit 40 KiB.
+  EXPECT_EQ(tensorCoreColumnTile(64, 64, 64), 32);
+  EXPECT_EQ(tensorCoreColumnTile(16, 8, 1), 8);
+  EXPECT_EQ(tensorCoreColumnTile(128, 128, 128), 8);
+  EXPECT_EQ(tensorCoreColumnTile(128, 128, 1), 32);
+  EXPECT_EQ(tensorCoreColumnTile(48, 40, 48), 8);
+  // Shapes the mma does not tile, and heads too large.
+  EXPECT_EQ(tensorCoreColumnTile(8, 8, 1), 0);
+  EXPECT_EQ(tensorCoreColumnTile(64, 12, 1), 0);
+  EXPECT_EQ(tensorCoreColumnTile(512, 512, 512), 0);
 }
 
 TEST_F(CostModelTest, DynamicShapesHaveNoEstimate) {

@@ -106,8 +106,9 @@ using SliceBuilder =
 /// Every slice of a head-wise op (`slices` = {B, H}, K x V states):
 /// recurrent (`chunk` == 0) or chunked. On the CPU the slices are parallel
 /// loop iterations. On the GPU a causal recurrent slice is a row of blocks,
-/// a few threads per value column (emitColumnKernel); the other forms run a
-/// thread per value column.
+/// a few threads per value column (emitColumnKernel), causal chunks a warp
+/// per tile of value columns on tensor cores where that kernel applies
+/// (emitTensorCoreChunks); the other forms run a thread per value column.
 void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t keyDim,
                 int64_t valueDim, bool causal, int64_t chunk,
                 SliceBuilder build);

@@ -29,34 +29,16 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
+using namespace mlir::linea;
 using namespace mlir::linea::detail;
 
 namespace {
 
 constexpr int64_t kWarp = 32;
 /// Tokens per chunk: the mma's M.
-constexpr int64_t kRows = 16;
+constexpr int64_t kRows = kTensorCoreChunk;
 /// The mma's N and K.
 constexpr int64_t kMmaN = 8, kMmaK = 8;
-/// Value columns per block, at most.
-constexpr int64_t kMaxColumnTile = 32;
-/// Workgroup memory, below the 48 KiB that needs no opt-in.
-constexpr int64_t kWorkgroupBytes = 40 * 1024;
-
-/// f32 entries of workgroup memory a block uses (see allocate()).
-int64_t workgroupFloats(int64_t K, int64_t tile, int64_t W) {
-  return K * tile + 2 * kRows * K + kRows * tile + kRows * kRows +
-         (3 * kRows + 1) * W + kRows;
-}
-
-/// The widest tile of value columns (a multiple of 8 dividing V) whose
-/// buffers fit, or 0.
-int64_t columnTile(int64_t K, int64_t V, int64_t W) {
-  for (int64_t tile = kMaxColumnTile; tile >= kMmaN; tile /= 2)
-    if (V % tile == 0 && 4 * workgroupFloats(K, tile, W) <= kWorkgroupBytes)
-      return tile;
-  return 0;
-}
 
 /// Reads entry (row, col) of an operand.
 using EntryRead = std::function<Value(LoopEmitter &, Value row, Value col)>;
@@ -80,8 +62,9 @@ public:
     scores = memory.allocate({kRows, kRows});
     decay = memory.allocate({kRows, W});
     prefix = memory.allocate({kRows + 1, W});
-    suffix = memory.allocate({kRows, W});
     bonusDots = memory.allocate({kRows});
+    assert(memory.bytes() == 4 * tensorCoreWorkgroupFloats(K, Vt, W) &&
+           "the cost model sizes the buffers allocated here");
     memory.finish(launch);
 
     forLanes(k, K * Vt, [&](LoopEmitter &x, Value idx) {
@@ -203,6 +186,20 @@ private:
     stage(e, c0, n);
     emitScores(e);
     barrier(e);
+    // The windows are done with the decays: they become their suffix
+    // products R[r] = D(r, end), in place.
+    forLanes(e, W, [&](LoopEmitter &x, Value w) {
+      x.loop(kRows, {x.f32(1.0)},
+             [&](LoopEmitter &y, Value back,
+                 ValueRange p) -> SmallVector<Value> {
+               Value r = arith::SubIOp::create(y.builder(),
+                                               y.index(kRows - 1), back);
+               Value d = y.load(decay, {r, w});
+               y.store(p[0], decay, {r, w});
+               return {y.mul(p[0], d)};
+             });
+    });
+    barrier(e);
     // Queries through the decay from the chunk's start, keys through the
     // decay to its end: (Q .* P) and (K^T .* R).
     forLanes(e, kRows * K, [&](LoopEmitter &x, Value idx) {
@@ -210,7 +207,7 @@ private:
       Value w = decayIndex(x, i);
       Value p = x.load(prefix, {s.bonus ? r : add(x, r, 1), w});
       x.store(x.mul(x.load(qs, {r, i}), p), qs, {r, i});
-      x.store(x.mul(x.load(ks, {r, i}), x.load(suffix, {r, w})), ks, {r, i});
+      x.store(x.mul(x.load(ks, {r, i}), x.load(decay, {r, w})), ks, {r, i});
     });
     barrier(e);
     emitOutputs(e, c0, n);
@@ -222,7 +219,7 @@ private:
   }
 
   /// The chunk's rows (zeros, and decays of one, past its n tokens), the
-  /// decays' prefix and suffix products, the bonus dots.
+  /// decays' prefix products, the bonus dots.
   void stage(LoopEmitter &e, Value c0, Value n) {
     auto token = [&](LoopEmitter &x, Value r) {
       Value valid = less(x, r, n);
@@ -255,7 +252,7 @@ private:
       x.store(x.f32(0.0), scores, {r, col});
     });
     barrier(e);
-    // P[r] = D(start, r - 1), R[r] = D(r, end), by running products.
+    // P[r] = D(start, r - 1), by running products.
     forLanes(e, W, [&](LoopEmitter &x, Value w) {
       Value one = x.f32(1.0);
       x.store(one, prefix, {x.index(0), w});
@@ -264,14 +261,6 @@ private:
                Value next = y.mul(p[0], y.load(decay, {r, w}));
                y.store(next, prefix, {add(y, r, 1), w});
                return {next};
-             });
-      x.loop(kRows, {one},
-             [&](LoopEmitter &y, Value back,
-                 ValueRange p) -> SmallVector<Value> {
-               Value r = arith::SubIOp::create(y.builder(),
-                                               y.index(kRows - 1), back);
-               y.store(p[0], suffix, {r, w});
-               return {y.mul(p[0], y.load(decay, {r, w}))};
              });
     });
     if (s.bonus)
@@ -411,16 +400,15 @@ private:
   const RecurrenceSlice &s;
   int64_t K, Vt, W;
   Value lane, g, c, col0;
-  Value st, qs, ks, vs, scores, decay, prefix, suffix, bonusDots;
+  Value st, qs, ks, vs, scores, decay, prefix, bonusDots;
 };
 
 } // namespace
 
 int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSlice &s) {
-  if (!s.causal || s.rankOneA || s.normalize || s.beginToken ||
-      s.keyDim % kRows || s.valueDim % kMmaN)
+  if (!s.causal || s.rankOneA || s.normalize || s.beginToken)
     return 0;
-  return columnTile(s.keyDim, s.valueDim, s.decayWidth());
+  return tensorCoreColumnTile(s.keyDim, s.valueDim, s.decayWidth());
 }
 
 void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,

@@ -75,6 +75,8 @@ la_case("LA decay attribute, K=16 V=24", V=24, decay=[-0.1, -0.7])
 la_case("LA per-key gate K=64 V=64, B=2", B=2, T=37, K=64, V=64, gate="per_key", init=True,
         state=True)
 la_case("LA K=48 V=40", K=48, V=40, gate="per_key")
+la_case("LA K=128 V=128 per-key gate (value tiles of 8)", T=20, K=128, V=128, gate="per_key",
+        init=True, state=True)
 la_case("LA large negative gates", gate="per_key", gate_scale=80.0, init=True, state=True)
 la_case("LA chunk_size 64", T=70, K=32, V=32, gate="per_key", chunk=64)
 la_case("LA bf16 per-key gate, state", dtype="bf16", gate="per_key", init=True, state=True)

@@ -135,9 +135,42 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 /// - scan (selective scan, wkv4): N threads (wkv4: one) per (channel,
 ///   chunk of C tokens) in two passes of C steps, and a carry pass of
 ///   T / C steps per channel.
-/// - chunked and quadratic run a thread per value column that redoes the
-///   chunk's key-side work (no tensor-core kernel yet): not estimated, so
-///   never chosen.
+/// - chunked, where the tensor-core kernel applies (causal linear attention
+///   without the normalizer, wkv6; tensorCoreColumnTile): a warp per
+///   (slice, value tile) walks T / 16 chunks, each ~2 us of staging and
+///   score steps plus its dependent mma.sync (3 per product of f32 pairs:
+///   (2 + K / 8) per 8 output columns, 2 K / 16 per 8 state columns) at
+///   ~20 ns each; 32 resident blocks per SM. Elsewhere chunked and
+///   quadratic run a thread per value column that redoes the chunk's
+///   key-side work: not estimated, so never chosen.
+void estimateNvptxChunks(Operation *op, const Shape &s,
+                         const TargetDescription &t,
+                         SmallVectorImpl<FormEstimate> &out) {
+  constexpr double kChunkFixed = 2e-6, kMmaLatency = 2e-8, kBlocksPerSm = 32;
+  auto la = dyn_cast<LinearAttentionOp>(op);
+  if (!t.tensorCores || !((la && la.getCausal() && !la.getNormalize()) ||
+                          isa<Wkv6Op>(op)))
+    return;
+  bool perKey = isa<Wkv6Op>(op) ||
+                (la && la.getGate() &&
+                 cast<RankedTensorType>(la.getGate().getType()).getRank() == 4);
+  int64_t tile = tensorCoreColumnTile(s.keyDim, s.valueDim,
+                                      perKey ? s.keyDim : 1);
+  if (!tile)
+    return;
+  double blocks = static_cast<double>(s.slices * (s.valueDim / tile));
+  double waves = std::max(
+      1.0, std::ceil(blocks / (kBlocksPerSm * static_cast<double>(t.smCount))));
+  double columnTiles = static_cast<double>(tile / 8);
+  double mmas = 3 * columnTiles *
+                (2 + static_cast<double>(s.keyDim) / 8 +
+                 2 * static_cast<double>(s.keyDim) / 16);
+  double chunks = std::ceil(static_cast<double>(s.tokens) / kTensorCoreChunk);
+  out.push_back({Form::chunked,
+                 waves * chunks * (kChunkFixed + mmas * kMmaLatency),
+                 kTensorCoreChunk});
+}
+
 void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
                    SmallVectorImpl<FormEstimate> &out) {
   constexpr double kStepLatency = 1e-6, kThreadsPerSm = 2048;
@@ -162,6 +195,7 @@ void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
          (2 * waves(threads * chunks) * chunk + chunks) * kStepLatency,
          kChunk});
   }
+  estimateNvptxChunks(op, s, t, out);
 }
 
 } // namespace

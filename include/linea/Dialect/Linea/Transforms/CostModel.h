@@ -21,6 +21,39 @@ namespace mlir::linea {
 /// token; the cost model prices the two differently.
 constexpr int64_t kMaxMatrixChunk = 128;
 
+/// The GPU's chunked form on tensor cores (TensorCoreChunks.cpp): chunks of
+/// kTensorCoreChunk tokens (the mma's M), a block per tile of up to
+/// kTensorCoreMaxTile value columns, at most kTensorCoreWorkgroupBytes of
+/// workgroup memory (below the 48 KiB that needs no opt-in).
+constexpr int64_t kTensorCoreChunk = 16, kTensorCoreMaxTile = 32;
+constexpr int64_t kTensorCoreWorkgroupBytes = 40 * 1024;
+
+/// f32 entries of workgroup memory a block of that kernel uses for K x V
+/// heads with `decays` log-decays per token: the state tile, the chunk's
+/// q, k and v rows, its scores, the decays (later their suffix products)
+/// and their prefix products, the bonus dots.
+constexpr int64_t tensorCoreWorkgroupFloats(int64_t keyDim, int64_t tile,
+                                            int64_t decays) {
+  int64_t c = kTensorCoreChunk;
+  return keyDim * tile + 2 * c * keyDim + c * tile + c * c +
+         (2 * c + 1) * decays + c;
+}
+
+/// The value columns per block of that kernel (the widest multiple of 8
+/// dividing V whose buffers fit), or 0 where it does not apply: K not a
+/// multiple of 16, V not a multiple of 8, heads too large.
+constexpr int64_t tensorCoreColumnTile(int64_t keyDim, int64_t valueDim,
+                                       int64_t decays) {
+  if (keyDim % kTensorCoreChunk || valueDim % 8)
+    return 0;
+  for (int64_t tile = kTensorCoreMaxTile; tile >= 8; tile /= 2)
+    if (valueDim % tile == 0 &&
+        4 * tensorCoreWorkgroupFloats(keyDim, tile, decays) <=
+            kTensorCoreWorkgroupBytes)
+      return tile;
+  return 0;
+}
+
 struct TargetDescription {
   enum class Kind { CPU, NVPTX };
   Kind kind = Kind::CPU;
