@@ -63,6 +63,8 @@ public:
     decay = memory.allocate({kRows, W});
     prefix = memory.allocate({kRows + 1, W});
     bonusDots = memory.allocate({kRows});
+    z = memory.allocate({K});
+    denominators = memory.allocate({kRows});
     assert(memory.bytes() == 4 * tensorCoreWorkgroupFloats(K, Vt, W) &&
            "the cost model sizes the buffers allocated here");
     memory.finish(launch);
@@ -71,6 +73,10 @@ public:
       auto [i, jj] = split(x, idx, Vt);
       x.store(s.initialEntry(x, i, add(x, col0, jj)), st, {i, jj});
     });
+    if (s.normalize)
+      forLanes(k, K, [&](LoopEmitter &x, Value i) {
+        x.store(x.f32(0.0), z, {i});
+      });
     barrier(k);
     int64_t chunks = (s.tokens + kRows - 1) / kRows;
     k.loop(chunks, [&](LoopEmitter &x, Value chunk) {
@@ -210,10 +216,39 @@ private:
       x.store(x.mul(x.load(ks, {r, i}), x.load(decay, {r, w})), ks, {r, i});
     });
     barrier(e);
+    if (s.normalize) {
+      // q_t . z_t = (q_t .* P_t) . z (before the chunk) + the row's scores.
+      forLanes(e, kRows, [&](LoopEmitter &x, Value r) {
+        Value den = x.loop(K, {x.f32(s.normalizeEps)},
+                           [&](LoopEmitter &y, Value i,
+                               ValueRange d) -> SmallVector<Value> {
+                             return {y.fma(y.load(qs, {r, i}), y.load(z, {i}),
+                                           d[0])};
+                           })[0];
+        den = x.loop(kRows, {den},
+                     [&](LoopEmitter &y, Value src,
+                         ValueRange d) -> SmallVector<Value> {
+                       return {y.add(d[0], y.load(scores, {r, src}))};
+                     })[0];
+        x.store(den, denominators, {r});
+      });
+      barrier(e);
+    }
     emitOutputs(e, c0, n);
-    // Every lane has read the state before any lane updates it.
+    // Every lane has read the state (and z) before any lane updates it.
     barrier(e);
     emitStateUpdate(e);
+    if (s.normalize)
+      // z <- diag(P_n) z + (K^T .* R) 1.
+      forLanes(e, K, [&](LoopEmitter &x, Value i) {
+        Value p = x.load(prefix, {x.index(kRows), decayIndex(x, i)});
+        Value next = x.loop(kRows, {x.mul(p, x.load(z, {i}))},
+                            [&](LoopEmitter &y, Value src,
+                                ValueRange acc) -> SmallVector<Value> {
+                              return {y.add(acc[0], y.load(ks, {src, i}))};
+                            })[0];
+        x.store(next, z, {i});
+      });
     // ... and before the next chunk restages.
     barrier(e);
   }
@@ -320,8 +355,8 @@ private:
       });
   }
 
-  /// O = A V + (Q .* P) S, tile by tile of 8 value columns; rows past the
-  /// chunk's n tokens are not stored.
+  /// O = A V + (Q .* P) S (over its normalizer), tile by tile of 8 value
+  /// columns; rows past the chunk's n tokens are not stored.
   void emitOutputs(LoopEmitter &e, Value c0, Value n) {
     Value zero = e.index(0);
     e.loop(Vt / kMmaN, [&](LoopEmitter &x, Value nt) {
@@ -350,6 +385,8 @@ private:
           Value row = accRow(x, zero, r), col = accCol(x, n0, q);
           Value o = vector::ExtractOp::create(x.builder(), acc,
                                               ArrayRef<int64_t>{r, q});
+          if (s.normalize)
+            o = x.div(o, x.load(denominators, {row}));
           x.guarded(less(x, row, n), [&](LoopEmitter &y) {
             s.storeOutput(y, add(y, c0, row), add(y, col0, col), o);
           });
@@ -400,13 +437,13 @@ private:
   const RecurrenceSlice &s;
   int64_t K, Vt, W;
   Value lane, g, c, col0;
-  Value st, qs, ks, vs, scores, decay, prefix, bonusDots;
+  Value st, qs, ks, vs, scores, decay, prefix, bonusDots, z, denominators;
 };
 
 } // namespace
 
 int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSlice &s) {
-  if (!s.causal || s.rankOneA || s.normalize || s.beginToken)
+  if (!s.causal || s.rankOneA || s.beginToken)
     return 0;
   return tensorCoreColumnTile(s.keyDim, s.valueDim, s.decayWidth());
 }

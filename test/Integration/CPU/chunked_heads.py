@@ -3,8 +3,9 @@
 # evaluates on tensor cores (K a multiple of 16, V a multiple of 8; on the
 # CPU they are the chunk matrices): several chunks and a ragged last one,
 # value tiles of 8 to 32 columns, every gate kind, the bonus, states in and
-# out, bf16, gates large enough to underflow, against the float64
-# references. Run for the GPU kernels by Integration/GPU/emulated.test.
+# out, the normalizer, bf16, gates large enough to underflow, against the
+# float64 references. Run for the GPU kernels by
+# Integration/GPU/emulated.test.
 
 import numpy as np
 
@@ -24,7 +25,8 @@ def add(name, op, ops, attrs, results, want, dtype):
 
 
 def la_case(name, B=1, T=40, H=2, K=16, V=8, gate=None, decay=None, init=False,
-            state=False, dtype="f32", gate_scale=1.0, chunk=16):
+            state=False, dtype="f32", gate_scale=1.0, chunk=16, normalize=False,
+            feature_map="identity"):
     q = rng.standard_normal((B, T, H, K))
     k = rng.standard_normal((B, T, H, K))
     v = rng.standard_normal((B, T, H, V))
@@ -42,9 +44,14 @@ def la_case(name, B=1, T=40, H=2, K=16, V=8, gate=None, decay=None, init=False,
     attrs = ["causal", "form = #linea.form<chunked>", "chunk_size = %d : i64" % chunk]
     if decay is not None:
         attrs.append("decay = array<f32: %s>" % ", ".join(repr(d) for d in decay))
+    if normalize:
+        attrs.append("normalize")
+    if feature_map != "identity":
+        attrs.append("feature_map = #linea.feature_map<%s>" % feature_map)
     o, s = reference.linear_attention(q, k, v, gate=g.value if g else None,
                                       initial_state=s0.value if s0 else None, causal=True,
-                                      decay=decay)
+                                      decay=decay, normalize=normalize,
+                                      feature_map=feature_map)
     results = [((B, T, H, V), dtype)] + ([((B, H, K, V), "f32")] if state else [])
     add(name, "linea.linear_attention", ops, ", ".join(attrs), results,
         (o, s if state else None), dtype)
@@ -78,6 +85,10 @@ la_case("LA K=48 V=40", K=48, V=40, gate="per_key")
 la_case("LA K=128 V=128 per-key gate (value tiles of 8)", T=20, K=128, V=128, gate="per_key",
         init=True, state=True)
 la_case("LA large negative gates", gate="per_key", gate_scale=80.0, init=True, state=True)
+la_case("LA normalize elu+1, per-key gate", T=37, K=32, V=16, gate="per_key",
+        normalize=True, feature_map="elu_plus_one")
+la_case("LA normalize relu, scalar gate", K=16, V=24, gate="scalar", normalize=True,
+        feature_map="relu")
 la_case("LA chunk_size 64", T=70, K=32, V=32, gate="per_key", chunk=64)
 la_case("LA bf16 per-key gate, state", dtype="bf16", gate="per_key", init=True, state=True)
 for T in (40, 1, 17):

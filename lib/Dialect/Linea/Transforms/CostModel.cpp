@@ -135,8 +135,8 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 /// - scan (selective scan, wkv4): N threads (wkv4: one) per (channel,
 ///   chunk of C tokens) in two passes of C steps, and a carry pass of
 ///   T / C steps per channel.
-/// - chunked, where the tensor-core kernel applies (causal linear attention
-///   without the normalizer, wkv6; tensorCoreColumnTile): a warp per
+/// - chunked, where the tensor-core kernel applies (causal linear attention,
+///   wkv6; tensorCoreColumnTile): a warp per
 ///   (slice, value tile) walks T / 16 chunks, each ~2 us of staging and
 ///   score steps plus its dependent mma.sync (3 per product of f32 pairs:
 ///   (2 + K / 8) per 8 output columns, 2 K / 16 per 8 state columns) at
@@ -148,8 +148,7 @@ void estimateNvptxChunks(Operation *op, const Shape &s,
                          SmallVectorImpl<FormEstimate> &out) {
   constexpr double kChunkFixed = 2e-6, kMmaLatency = 2e-8, kBlocksPerSm = 32;
   auto la = dyn_cast<LinearAttentionOp>(op);
-  if (!t.tensorCores || !((la && la.getCausal() && !la.getNormalize()) ||
-                          isa<Wkv6Op>(op)))
+  if (!t.tensorCores || !((la && la.getCausal()) || isa<Wkv6Op>(op)))
     return;
   bool perKey = isa<Wkv6Op>(op) ||
                 (la && la.getGate() &&

@@ -31,12 +31,13 @@ constexpr int64_t kTensorCoreWorkgroupBytes = 40 * 1024;
 /// f32 entries of workgroup memory a block of that kernel uses for K x V
 /// heads with `decays` log-decays per token: the state tile, the chunk's
 /// q, k and v rows, its scores, the decays (later their suffix products)
-/// and their prefix products, the bonus dots.
+/// and their prefix products, the bonus dots, the normalizer's z and
+/// denominators.
 constexpr int64_t tensorCoreWorkgroupFloats(int64_t keyDim, int64_t tile,
                                             int64_t decays) {
   int64_t c = kTensorCoreChunk;
   return keyDim * tile + 2 * c * keyDim + c * tile + c * c +
-         (2 * c + 1) * decays + c;
+         (2 * c + 1) * decays + 2 * c + keyDim;
 }
 
 /// The value columns per block of that kernel (the widest multiple of 8
