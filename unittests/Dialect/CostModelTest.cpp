@@ -170,15 +170,17 @@ TEST_F(CostModelTest, GpuChunksOnTensorCores) {
 
 TEST_F(CostModelTest, TensorCoreTiles) {
   // The widest tile of value columns whose buffers fit 40 KiB.
-  EXPECT_EQ(tensorCoreColumnTile(64, 64, 64), 32);
-  EXPECT_EQ(tensorCoreColumnTile(16, 8, 1), 8);
-  EXPECT_EQ(tensorCoreColumnTile(128, 128, 128), 8);
-  EXPECT_EQ(tensorCoreColumnTile(128, 128, 1), 32);
-  EXPECT_EQ(tensorCoreColumnTile(48, 40, 48), 8);
+  EXPECT_EQ(tensorCoreColumnTile(64, 64, 64, false), 32);
+  EXPECT_EQ(tensorCoreColumnTile(16, 8, 1, false), 8);
+  EXPECT_EQ(tensorCoreColumnTile(128, 128, 128, false), 8);
+  EXPECT_EQ(tensorCoreColumnTile(128, 128, 1, false), 32);
+  EXPECT_EQ(tensorCoreColumnTile(48, 40, 48, false), 8);
+  // RWKV-7's extra rows and scores: half the tile at K = V = 64.
+  EXPECT_EQ(tensorCoreColumnTile(64, 64, 64, true), 16);
   // Shapes the mma does not tile, and heads too large.
-  EXPECT_EQ(tensorCoreColumnTile(8, 8, 1), 0);
-  EXPECT_EQ(tensorCoreColumnTile(64, 12, 1), 0);
-  EXPECT_EQ(tensorCoreColumnTile(512, 512, 512), 0);
+  EXPECT_EQ(tensorCoreColumnTile(8, 8, 1, false), 0);
+  EXPECT_EQ(tensorCoreColumnTile(64, 12, 1, false), 0);
+  EXPECT_EQ(tensorCoreColumnTile(512, 512, 512, false), 0);
 }
 
 TEST_F(CostModelTest, DynamicShapesHaveNoEstimate) {

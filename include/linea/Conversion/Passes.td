@@ -54,15 +54,16 @@ def ConvertLineaToGPUPass : Pass<"convert-linea-to-gpu"> {
     - `selective_scan`, recurrent and every phase of the scan form: N
       threads per (batch, channel[, chunk]), one state entry each, read-outs
       summed by warp shuffles; `wkv4`: a thread per (batch, channel);
-    - the chunked and quadratic forms of causal `linear_attention` and of
-      `wkv6`, for K a multiple of 16 and V of 8: one
-      warp per (batch, head, tile of value columns), chunks of 16 tokens
-      staged in workgroup memory with their decays' running products, the
-      scores on the CUDA cores (two lanes per query row, summed by a
-      shuffle), `A V`, `(Q .* P) S` and the state update as `nvgpu.mma.sync`
-      m16n8k8 on tf32 operand pairs (f32 accuracy, f32 accumulators);
-    - the other chunked and quadratic forms (RWKV-7, other head sizes) and
-      non-causal linear attention: a thread per (batch, head, value column)
+    - the chunked and quadratic forms of causal `linear_attention`, `wkv6`
+      and `wkv7`, for K a multiple of 16 and V of 8: one warp per (batch,
+      head, tile of value columns), chunks of 16 tokens staged in workgroup
+      memory with their decays' running products, the scores on the CUDA
+      cores (two lanes per query row, summed by a shuffle), `A V`,
+      `(Q .* P) S`, the state update (and RWKV-7's rows `a_t^T S_{t-1}`) as
+      `nvgpu.mma.sync` m16n8k8 on tf32 operand pairs (f32 accuracy, f32
+      accumulators);
+    - the other chunked and quadratic forms (head sizes the mma does not
+      tile) and non-causal linear attention: a thread per (batch, head, value column)
       evaluating that column.
 
     Kernels read the op's buffers directly; where they live (host or device

@@ -342,18 +342,23 @@ private:
                 {a, kt, akScores, /*post=*/false},
                 {q, bt, qbScores, /*post=*/true},
                 {q, kt, scores, /*post=*/true}});
-    // SA = A_p S + A_ak V, then forward substitution through L = A_ab.
+    // SA = A_p S + A_ak V, then forward substitution through L = A_ab,
+    // each entry a sum over the earlier rows carried in a register. (The
+    // same sums as in-place row updates, sa[t] += L[t][r] sa[r], came out
+    // wrong at -O1 and -O2, and right at -O0 and -O3, for heads of 32 and
+    // 48 with chunks of 8, 9 or 12.)
     e.fill(sa, {n, V}, e.f32(0.0));
     product(e, ap, state, sa, n, K);
     product(e, akScores, v, sa, n, n);
     e.loop(n, [&](LoopEmitter &et, Value t) {
-      et.loop(et.index(0), t, {}, [&](LoopEmitter &er, Value r, ValueRange) {
-        Value l = er.load(abScores, {t, r});
-        er.loop(V, [&](LoopEmitter &ej, Value j) {
-          ej.store(ej.fma(l, ej.load(sa, {r, j}), ej.load(sa, {t, j})), sa,
-                   {t, j});
-        });
-        return SmallVector<Value>();
+      et.loop(V, [&](LoopEmitter &ej, Value j) {
+        Value row = ej.loop(ej.index(0), t, {ej.load(sa, {t, j})},
+                            [&](LoopEmitter &er, Value r,
+                                ValueRange acc) -> SmallVector<Value> {
+                              return {er.fma(er.load(abScores, {t, r}),
+                                             er.load(sa, {r, j}), acc[0])};
+                            })[0];
+        ej.store(row, sa, {t, j});
       });
     });
     e.fill(out, {n, V}, e.f32(0.0));

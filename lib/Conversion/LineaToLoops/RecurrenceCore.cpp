@@ -488,8 +488,8 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
                          ? probeTensorCoreTile(e, slices, build)
                          : 0)
     return emitTensorCoreChunks(e, slices, tile, valueDim, build);
-  // The other forms on the GPU (RWKV-7's chunks, head sizes the mma does
-  // not tile, non-causal): a thread per value column,
+  // The other forms on the GPU (head sizes the mma does not tile,
+  // non-causal): a thread per value column,
   // each evaluating its column as a slice of its own (V = 1; the key-side
   // work, such as a chunk's scores, is redone per column).
   SmallVector<int64_t> columns(slices);

@@ -125,9 +125,9 @@ void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
 /// TensorCoreChunks.cpp): a warp per (slice, tile of value columns),
 /// chunks of 16 tokens, the chunk's contractions as mma.sync on tf32 pairs
 /// (f32 accuracy). tensorCoreTile gives the tile's width in value columns
-/// for slices like `s`, or 0 where the kernel does not apply (RWKV-7's
-/// rank-one term, K not a multiple of 16, V not a multiple of 8, heads
-/// whose buffers exceed the workgroup memory).
+/// for slices like `s`, or 0 where the kernel does not apply (K not a
+/// multiple of 16, V not a multiple of 8, heads whose buffers exceed the
+/// workgroup memory, non-causal slices).
 int64_t tensorCoreTile(const RecurrenceSlice &s);
 void emitTensorCoreChunks(LoopEmitter &e, ArrayRef<int64_t> slices,
                           int64_t tile, int64_t valueDim, SliceBuilder build);

@@ -5,6 +5,9 @@
 // and the state tile in workgroup memory, and the contractions that grow
 // with the head
 //   O = A V + (Q .* P) S,    S <- diag(P_n) S + (K^T .* R) V
+// (RWKV-7, by the UT transform: SA = (A .* P_pre) S + A_ak V + L SA with L
+// strictly lower, solved row by row; O = (Q .* P) S + A_qb SA + A_qk V;
+// S <- diag(P_n) S + (B^T .* R) SA + (K^T .* R) V)
 // as warp-wide mma.sync m16n8k8 on tf32 with f32 accumulation. Every f32
 // operand is split into a tf32 head and a tf32 tail (x = hi + lo; three
 // mma per product: lo hi, hi lo, hi hi), which keeps f32 accuracy where a
@@ -65,7 +68,15 @@ public:
     bonusDots = memory.allocate({kRows});
     z = memory.allocate({K});
     denominators = memory.allocate({kRows});
-    assert(memory.bytes() == 4 * tensorCoreWorkgroupFloats(K, Vt, W) &&
+    if (s.rankOneA) {
+      as = memory.allocate({kRows, K});
+      bs = memory.allocate({kRows, K});
+      sa = memory.allocate({kRows, Vt});
+      for (Value *m : {&abScores, &akScores, &qbScores})
+        *m = memory.allocate({kRows, kRows});
+    }
+    assert(memory.bytes() == 4 * tensorCoreWorkgroupFloats(
+                                     K, Vt, W, static_cast<bool>(s.rankOneA)) &&
            "the cost model sizes the buffers allocated here");
     memory.finish(launch);
 
@@ -184,13 +195,29 @@ private:
       return e.load(buffer, {r, col});
     };
   }
+  /// Entry (key, token) of K^T (or B^T) is ks[token][key].
+  static EntryRead transposed(Value buffer) {
+    return [buffer](LoopEmitter &e, Value r, Value col) {
+      return e.load(buffer, {col, r});
+    };
+  }
 
   void emitChunk(LoopEmitter &e, Value c0) {
     ImplicitLocOpBuilder &b = e.builder();
     Value n = e.indexMin(arith::SubIOp::create(b, e.index(s.tokens), c0),
                          kRows);
     stage(e, c0, n);
-    emitScores(e);
+    if (s.rankOneA) {
+      emitScores(e, as, bs, abScores, /*post=*/false);
+      emitScores(e, as, ks, akScores, /*post=*/false);
+      emitScores(e, qs, bs, qbScores, /*post=*/true);
+    }
+    emitScores(e, qs, ks, scores, /*post=*/!s.bonus);
+    if (s.bonus)
+      e.guarded(firstOfRow(e), [&](LoopEmitter &x) {
+        Value t = scoreRow(x);
+        x.store(x.load(bonusDots, {t}), scores, {t, t});
+      });
     barrier(e);
     // The windows are done with the decays: they become their suffix
     // products R[r] = D(r, end), in place.
@@ -207,15 +234,23 @@ private:
     });
     barrier(e);
     // Queries through the decay from the chunk's start, keys through the
-    // decay to its end: (Q .* P) and (K^T .* R).
+    // decay to its end: (Q .* P) and (K^T .* R); RWKV-7's a through the
+    // decay before its token, b like the keys.
     forLanes(e, kRows * K, [&](LoopEmitter &x, Value idx) {
       auto [r, i] = split(x, idx, K);
       Value w = decayIndex(x, i);
       Value p = x.load(prefix, {s.bonus ? r : add(x, r, 1), w});
+      Value toEnd = x.load(decay, {r, w});
       x.store(x.mul(x.load(qs, {r, i}), p), qs, {r, i});
-      x.store(x.mul(x.load(ks, {r, i}), x.load(decay, {r, w})), ks, {r, i});
+      x.store(x.mul(x.load(ks, {r, i}), toEnd), ks, {r, i});
+      if (s.rankOneA) {
+        x.store(x.mul(x.load(as, {r, i}), x.load(prefix, {r, w})), as, {r, i});
+        x.store(x.mul(x.load(bs, {r, i}), toEnd), bs, {r, i});
+      }
     });
     barrier(e);
+    if (s.rankOneA)
+      emitRankOneRows(e);
     if (s.normalize) {
       // q_t . z_t = (q_t .* P_t) . z (before the chunk) + the row's scores.
       forLanes(e, kRows, [&](LoopEmitter &x, Value r) {
@@ -267,6 +302,10 @@ private:
       Value zero = x.f32(0.0);
       x.store(x.select(valid, s.query(x, t, i), zero), qs, {r, i});
       x.store(x.select(valid, s.key(x, t, i), zero), ks, {r, i});
+      if (s.rankOneA) {
+        x.store(x.select(valid, s.rankOneA(x, t, i), zero), as, {r, i});
+        x.store(x.select(valid, s.rankOneB(x, t, i), zero), bs, {r, i});
+      }
     });
     forLanes(e, kRows * W, [&](LoopEmitter &x, Value idx) {
       auto [r, w] = split(x, idx, W);
@@ -284,7 +323,9 @@ private:
     });
     forLanes(e, kRows * kRows, [&](LoopEmitter &x, Value idx) {
       auto [r, col] = split(x, idx, kRows);
-      x.store(x.f32(0.0), scores, {r, col});
+      for (Value m : {scores, abScores, akScores, qbScores})
+        if (m)
+          x.store(x.f32(0.0), m, {r, col});
     });
     barrier(e);
     // P[r] = D(start, r - 1), by running products.
@@ -311,20 +352,30 @@ private:
     barrier(e);
   }
 
-  /// scores[t][s] = sum_i q_t[i] k_s[i] D_i(s, t) for s <= t (without the
-  /// bonus; with it, D_i(s, t - 1) for s < t and the bonus dot at s = t).
-  /// Lanes 2t and 2t + 1 hold row t, half of the keys each, and walk s down
-  /// from t, the window gaining token s's decay after each step; their
-  /// halves meet by one xor shuffle.
-  void emitScores(LoopEmitter &e) {
+  /// Row t of the scores belongs to lanes 2t and 2t + 1, half of the keys
+  /// each; the first of them stores.
+  Value scoreRow(LoopEmitter &e) {
+    return arith::DivUIOp::create(e.builder(), lane, e.index(2));
+  }
+  Value firstOfRow(LoopEmitter &e) {
+    Value part = arith::RemUIOp::create(e.builder(), lane, e.index(2));
+    return arith::CmpIOp::create(e.builder(), arith::CmpIPredicate::eq, part,
+                                 e.index(0));
+  }
+
+  /// out[t][s] = sum_i x_t[i] y_s[i] D_i(s, t) for s <= t (`post`), or
+  /// D_i(s, t - 1) for s < t (the window ending before token t). The two
+  /// lanes of row t walk s down from t, the window gaining token s's decay
+  /// after each step; their halves meet by one xor shuffle.
+  void emitScores(LoopEmitter &e, Value rows, Value cols, Value out,
+                  bool post) {
     ImplicitLocOpBuilder &b = e.builder();
     int64_t half = K / 2;
-    auto [t, part] = split(e, lane, 2);
-    Value k0 = arith::MulIOp::create(b, part, e.index(half));
-    Value q = e.loadRow(qs, {t, k0}, half);
-    Value first =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, part, e.index(0));
-    int64_t shift = s.bonus ? 1 : 0;
+    Value t = scoreRow(e), first = firstOfRow(e);
+    Value k0 = arith::MulIOp::create(
+        b, arith::RemUIOp::create(b, lane, e.index(2)), e.index(half));
+    Value x0 = e.loadRow(rows, {t, k0}, half);
+    int64_t shift = post ? 0 : 1;
     e.loop(kRows, {e.splat(e.f32(1.0), half)},
            [&](LoopEmitter &x, Value step,
                ValueRange window) -> SmallVector<Value> {
@@ -335,24 +386,68 @@ private:
                  xb, arith::CmpIPredicate::ule, back, t);
              Value src = arith::SelectOp::create(
                  xb, valid, arith::SubIOp::create(xb, t, back), x.index(0));
-             Value k = x.loadRow(ks, {src, k0}, half);
-             Value partial = x.sum(x.mul(x.mul(q, k), window[0]));
+             Value y = x.loadRow(cols, {src, k0}, half);
+             Value partial = x.sum(x.mul(x.mul(x0, y), window[0]));
              Value total = x.add(
                  partial, gpu::ShuffleOp::create(xb, partial, 1, kWarp,
                                                  gpu::ShuffleMode::XOR)
                               .getShuffleResult());
              x.guarded(arith::AndIOp::create(xb, valid, first),
-                       [&](LoopEmitter &y) {
-                         y.store(total, scores, {t, src});
-                       });
+                       [&](LoopEmitter &z) { z.store(total, out, {t, src}); });
              Value d = W > 1 ? x.loadRow(decay, {src, k0}, half)
                              : x.splat(x.load(decay, {src, x.index(0)}), half);
              return {x.mul(window[0], d)};
            });
-    if (s.bonus)
-      e.guarded(first, [&](LoopEmitter &x) {
-        x.store(x.load(bonusDots, {t}), scores, {t, t});
+  }
+
+  /// acc += x y over `depth` (a multiple of 8) for the 16 x 8 block of the
+  /// output at (row0, n0).
+  Value product(LoopEmitter &e, Value acc, int64_t depth, Value row0,
+                Value n0, const EntryRead &x, const EntryRead &y) {
+    return e.loop(depth / kMmaK, {acc},
+                  [&](LoopEmitter &z, Value kk,
+                      ValueRange a) -> SmallVector<Value> {
+                    Value k0 =
+                        arith::MulIOp::create(z.builder(), kk, z.index(kMmaK));
+                    return {mma(z, fragmentA(z, row0, k0, x),
+                                fragmentB(z, k0, n0, y), a[0])};
+                  })[0];
+  }
+  static Value zeroAccumulator(LoopEmitter &e) {
+    return vector::ShapeCastOp::create(
+        e.builder(), VectorType::get({2, 2}, e.builder().getF32Type()),
+        e.splat(e.f32(0.0), 4));
+  }
+
+  /// RWKV-7's rows sa_t = a_t^T S_{t-1}: SA = (A .* P_pre) S + A_ak V on the
+  /// tensor cores, then SA[t] += sum_{r < t} A_ab[t][r] SA[r], row after
+  /// row, a lane per value column.
+  void emitRankOneRows(LoopEmitter &e) {
+    Value zero = e.index(0);
+    e.loop(Vt / kMmaN, [&](LoopEmitter &x, Value nt) {
+      Value n0 = arith::MulIOp::create(x.builder(), nt, x.index(kMmaN));
+      Value acc = zeroAccumulator(x);
+      acc = product(x, acc, K, zero, n0, rowMajor(as), rowMajor(st));
+      acc = product(x, acc, kRows, zero, n0, rowMajor(akScores), rowMajor(vs));
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t q = 0; q < 2; ++q)
+          x.store(vector::ExtractOp::create(x.builder(), acc,
+                                            ArrayRef<int64_t>{r, q}),
+                  sa, {accRow(x, zero, r), accCol(x, n0, q)});
+    });
+    barrier(e);
+    forLanes(e, Vt, [&](LoopEmitter &x, Value j) {
+      x.loop(kRows, [&](LoopEmitter &y, Value t) {
+        Value row = y.loop(y.index(0), t, {y.load(sa, {t, j})},
+                           [&](LoopEmitter &z, Value r,
+                               ValueRange acc) -> SmallVector<Value> {
+                             return {z.fma(z.load(abScores, {t, r}),
+                                           z.load(sa, {r, j}), acc[0])};
+                           })[0];
+        y.store(row, sa, {t, j});
       });
+    });
+    barrier(e);
   }
 
   /// O = A V + (Q .* P) S (over its normalizer), tile by tile of 8 value
@@ -361,25 +456,12 @@ private:
     Value zero = e.index(0);
     e.loop(Vt / kMmaN, [&](LoopEmitter &x, Value nt) {
       Value n0 = arith::MulIOp::create(x.builder(), nt, x.index(kMmaN));
-      Value acc = x.splat(x.f32(0.0), 4);
-      acc = vector::ShapeCastOp::create(
-          x.builder(), VectorType::get({2, 2}, x.builder().getF32Type()), acc);
-      acc = x.loop(kRows / kMmaK, {acc},
-                   [&](LoopEmitter &y, Value kk,
-                       ValueRange a) -> SmallVector<Value> {
-                     Value k0 =
-                         arith::MulIOp::create(y.builder(), kk, y.index(kMmaK));
-                     return {mma(y, fragmentA(y, zero, k0, rowMajor(scores)),
-                                 fragmentB(y, k0, n0, rowMajor(vs)), a[0])};
-                   })[0];
-      acc = x.loop(K / kMmaK, {acc},
-                   [&](LoopEmitter &y, Value kk,
-                       ValueRange a) -> SmallVector<Value> {
-                     Value k0 =
-                         arith::MulIOp::create(y.builder(), kk, y.index(kMmaK));
-                     return {mma(y, fragmentA(y, zero, k0, rowMajor(qs)),
-                                 fragmentB(y, k0, n0, rowMajor(st)), a[0])};
-                   })[0];
+      Value acc = zeroAccumulator(x);
+      acc = product(x, acc, kRows, zero, n0, rowMajor(scores), rowMajor(vs));
+      acc = product(x, acc, K, zero, n0, rowMajor(qs), rowMajor(st));
+      if (s.rankOneA)
+        acc =
+            product(x, acc, kRows, zero, n0, rowMajor(qbScores), rowMajor(sa));
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t q = 0; q < 2; ++q) {
           Value row = accRow(x, zero, r), col = accCol(x, n0, q);
@@ -394,8 +476,9 @@ private:
     });
   }
 
-  /// S <- diag(P_n) S + (K^T .* R) V, block by block of 16 keys and 8 value
-  /// columns; each lane reads and writes only its accumulator's entries.
+  /// S <- diag(P_n) S + (K^T .* R) V (+ (B^T .* R) SA), block by block of
+  /// 16 keys and 8 value columns; each lane reads and writes only its
+  /// accumulator's entries.
   void emitStateUpdate(LoopEmitter &e) {
     Value total = e.index(kRows);
     e.loop(K / kRows, [&](LoopEmitter &x, Value mt) {
@@ -414,18 +497,9 @@ private:
           }
         Value acc = vector::FromElementsOp::create(
             yb, VectorType::get({2, 2}, yb.getF32Type()), entries);
-        // A = K^T .* R: entry (key, token) is ks[token][key].
-        auto keysByToken = [this](LoopEmitter &z, Value key, Value token) {
-          return z.load(ks, {token, key});
-        };
-        acc = y.loop(kRows / kMmaK, {acc},
-                     [&](LoopEmitter &z, Value kk,
-                         ValueRange a) -> SmallVector<Value> {
-                       Value k0 = arith::MulIOp::create(z.builder(), kk,
-                                                        z.index(kMmaK));
-                       return {mma(z, fragmentA(z, m0, k0, keysByToken),
-                                   fragmentB(z, k0, n0, rowMajor(vs)), a[0])};
-                     })[0];
+        acc = product(y, acc, kRows, m0, n0, transposed(ks), rowMajor(vs));
+        if (s.rankOneA)
+          acc = product(y, acc, kRows, m0, n0, transposed(bs), rowMajor(sa));
         for (int64_t r = 0; r < 2; ++r)
           for (int64_t q = 0; q < 2; ++q)
             y.store(vector::ExtractOp::create(yb, acc, ArrayRef<int64_t>{r, q}),
@@ -438,14 +512,16 @@ private:
   int64_t K, Vt, W;
   Value lane, g, c, col0;
   Value st, qs, ks, vs, scores, decay, prefix, bonusDots, z, denominators;
+  Value as, bs, sa, abScores, akScores, qbScores;
 };
 
 } // namespace
 
 int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSlice &s) {
-  if (!s.causal || s.rankOneA || s.beginToken)
+  if (!s.causal || s.beginToken)
     return 0;
-  return tensorCoreColumnTile(s.keyDim, s.valueDim, s.decayWidth());
+  return tensorCoreColumnTile(s.keyDim, s.valueDim, s.decayWidth(),
+                              static_cast<bool>(s.rankOneA));
 }
 
 void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,

@@ -1,9 +1,9 @@
 # RUN: %python %s
-# The chunked forms of linear attention and wkv6 at head sizes the GPU
+# The chunked forms of linear attention, wkv6 and wkv7 at head sizes the GPU
 # evaluates on tensor cores (K a multiple of 16, V a multiple of 8; on the
 # CPU they are the chunk matrices): several chunks and a ragged last one,
-# value tiles of 8 to 32 columns, every gate kind, the bonus, states in and
-# out, the normalizer, bf16, gates large enough to underflow, against the
+# value tiles of 8 to 32 columns, every gate kind, the bonus, RWKV-7's
+# rank-one term, states in and out, the normalizer, bf16, gates large enough to underflow, against the
 # float64 references. Run for the GPU kernels by
 # Integration/GPU/emulated.test.
 
@@ -72,6 +72,23 @@ def wkv6_case(name, B=1, T=40, H=2, S=16, init=False, state=False, dtype="f32", 
     add(name, "linea.wkv6", ops, attrs, results, (o, s if state else None), dtype)
 
 
+def wkv7_case(name, B=1, T=40, H=2, S=16, init=False, state=False, dtype="f32", chunk=16):
+    r, k, v = rng.standard_normal((3, B, T, H, S)) * 0.5
+    w = -np.exp(rng.standard_normal((B, T, H, S)) - 1.0)
+    # a = -kk, b = kk * gate with kk unit-norm: a contractive transition.
+    kk = rng.standard_normal((B, T, H, S))
+    kk /= np.linalg.norm(kk, axis=-1, keepdims=True)
+    a, b = -kk, kk * rng.random((B, T, H, S))
+    ops = [Operand(n, x, dtype) for n, x in zip("rwkvab", (r, w, k, v, a, b))]
+    if init:
+        ops.append(Operand("s0", rng.standard_normal((B, H, S, S)), "f32", "initial_state"))
+    o, s = reference.wkv7(*[o.value for o in ops[:6]],
+                          initial_state=ops[6].value if init else None)
+    attrs = "form = #linea.form<chunked>, chunk_size = %d : i64" % chunk
+    results = [((B, T, H, S), dtype)] + ([((B, H, S, S), "f32")] if state else [])
+    add(name, "linea.wkv7", ops, attrs, results, (o, s if state else None), dtype)
+
+
 # 40 tokens: two full chunks of 16 and 8 left over; 16 exactly; 1; 17.
 for T in (40, 16, 1, 17):
     la_case("LA T=%d no gate" % T, T=T)
@@ -96,6 +113,12 @@ for T in (40, 1, 17):
 wkv6_case("wkv6 S=64, B=2", B=2, T=45, S=64, init=True, state=True)
 wkv6_case("wkv6 S=32 chunk_size 4", S=32, chunk=4)
 wkv6_case("wkv6 bf16 S=32", S=32, dtype="bf16", init=True, state=True)
+
+for T in (40, 1, 17):
+    wkv7_case("wkv7 T=%d S=16, state in and out" % T, T=T, init=True, state=True)
+wkv7_case("wkv7 S=64, B=2 (value tiles of 16)", B=2, T=45, S=64, init=True, state=True)
+wkv7_case("wkv7 S=32 chunk_size 8", S=32, T=29, chunk=8)
+wkv7_case("wkv7 bf16 S=32", S=32, dtype="bf16", init=True, state=True)
 
 lib = linea.compile_text("\n".join(functions))
 for name, fn, ops, dtype, (want_o, want_s) in expectations:

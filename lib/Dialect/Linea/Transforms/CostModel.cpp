@@ -136,10 +136,10 @@ void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
 ///   chunk of C tokens) in two passes of C steps, and a carry pass of
 ///   T / C steps per channel.
 /// - chunked, where the tensor-core kernel applies (causal linear attention,
-///   wkv6; tensorCoreColumnTile): a warp per
+///   wkv6, wkv7; tensorCoreColumnTile): a warp per
 ///   (slice, value tile) walks T / 16 chunks, each ~2 us of staging and
 ///   score steps plus its dependent mma.sync (3 per product of f32 pairs:
-///   (2 + K / 8) per 8 output columns, 2 K / 16 per 8 state columns) at
+///   (2 + K / 8) per 8 output columns, K / 8 per 8 state columns) at
 ///   ~20 ns each; 32 resident blocks per SM. Elsewhere chunked and
 ///   quadratic run a thread per value column that redoes the chunk's
 ///   key-side work: not estimated, so never chosen.
@@ -148,25 +148,30 @@ void estimateNvptxChunks(Operation *op, const Shape &s,
                          SmallVectorImpl<FormEstimate> &out) {
   constexpr double kChunkFixed = 2e-6, kMmaLatency = 2e-8, kBlocksPerSm = 32;
   auto la = dyn_cast<LinearAttentionOp>(op);
-  if (!t.tensorCores || !((la && la.getCausal()) || isa<Wkv6Op>(op)))
+  bool rankOne = isa<Wkv7Op>(op);
+  if (!t.tensorCores ||
+      !((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne))
     return;
-  bool perKey = isa<Wkv6Op>(op) ||
-                (la && la.getGate() &&
-                 cast<RankedTensorType>(la.getGate().getType()).getRank() == 4);
+  bool perKey = !la || (la.getGate() && cast<RankedTensorType>(
+                                            la.getGate().getType())
+                                                .getRank() == 4);
   int64_t tile = tensorCoreColumnTile(s.keyDim, s.valueDim,
-                                      perKey ? s.keyDim : 1);
+                                      perKey ? s.keyDim : 1, rankOne);
   if (!tile)
     return;
   double blocks = static_cast<double>(s.slices * (s.valueDim / tile));
   double waves = std::max(
       1.0, std::ceil(blocks / (kBlocksPerSm * static_cast<double>(t.smCount))));
   double columnTiles = static_cast<double>(tile / 8);
+  // RWKV-7 adds SA (K / 8 + 2 per 8 columns), A_qb SA (2) and B^T SA
+  // (2 per 16 keys), and ~3 us of three more score walks and the solve.
+  double k8 = static_cast<double>(s.keyDim) / 8;
   double mmas = 3 * columnTiles *
-                (2 + static_cast<double>(s.keyDim) / 8 +
-                 2 * static_cast<double>(s.keyDim) / 16);
+                (rankOne ? 2 * k8 + 6 + 2 * k8 : 2 + k8 + k8);
+  double fixed = kChunkFixed * (rankOne ? 2.5 : 1.0);
   double chunks = std::ceil(static_cast<double>(s.tokens) / kTensorCoreChunk);
   out.push_back({Form::chunked,
-                 waves * chunks * (kChunkFixed + mmas * kMmaLatency),
+                 waves * chunks * (fixed + mmas * kMmaLatency),
                  kTensorCoreChunk});
 }
 

@@ -43,3 +43,7 @@ func.func @wkv7c(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>, chunk_size = 4} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
 }
+func.func @wkv7tc(%r: tensor<1x20x2x32xf32>) -> tensor<1x20x2x32xf32> {
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>, chunk_size = 16} : tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>
+  return %o : tensor<1x20x2x32xf32>
+}
