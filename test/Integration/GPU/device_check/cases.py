@@ -155,6 +155,8 @@ def main_shapes(compute=True, T=2048, H=32, D=1536):
                  S=64, form="chunked", compute=compute, main=True),
             wkv7("main wkv7 H=%d S=64" % H, rng(3), B=1, T=T, H=H, S=64, compute=compute,
                  main=True),
+            wkv7("main wkv7 H=%d S=64, chunked (tensor cores)" % H, rng(3), B=1, T=T, H=H,
+                 S=64, form="chunked", compute=compute, main=True),
             ss("main selective scan D=%d N=16" % D, rng(4), B=1, D=D, L=T, N=16,
                compute=compute, main=True),
             ss("main selective scan D=%d N=16, scan form" % D, rng(4), B=1, D=D, L=T, N=16,
