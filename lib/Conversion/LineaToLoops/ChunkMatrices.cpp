@@ -343,10 +343,13 @@ private:
                 {q, bt, qbScores, /*post=*/true},
                 {q, kt, scores, /*post=*/true}});
     // SA = A_p S + A_ak V, then forward substitution through L = A_ab,
-    // each entry a sum over the earlier rows carried in a register. (The
-    // same sums as in-place row updates, sa[t] += L[t][r] sa[r], came out
-    // wrong at -O1 and -O2, and right at -O0 and -O3, for heads of 32 and
-    // 48 with chunks of 8, 9 or 12.)
+    // each entry a sum over the earlier rows carried in a register. Not as
+    // in-place row updates sa[t] += L[t][r] sa[r]: LLVM 22 (-O2, and -O1
+    // through opt) vectorizes the row loop behind a runtime alias check
+    // whose scoped-noalias metadata then lets LICM hoist the loads of rows
+    // r out of the t loop, before the iterations that write them (found by
+    // opt-bisect; wrong results for heads of 32 and 48 with chunks of 8, 9
+    // or 12).
     e.fill(sa, {n, V}, e.f32(0.0));
     product(e, ap, state, sa, n, K);
     product(e, akScores, v, sa, n, n);
