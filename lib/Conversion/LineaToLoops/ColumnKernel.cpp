@@ -17,7 +17,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include <algorithm>
 
@@ -161,16 +160,7 @@ private:
   /// `for i = lb + thread; i < ub; i += step`.
   void stridedLoop(LoopEmitter &e, Value lb, Value ub, Value thread,
                    int64_t step, function_ref<void(LoopEmitter &, Value)> body) {
-    ImplicitLocOpBuilder &b = e.builder();
-    scf::ForOp::create(b, arith::AddIOp::create(b, lb, thread), ub,
-                       e.index(step), {},
-                       [&](OpBuilder &nested, Location loc, Value iv,
-                           ValueRange) {
-                         ImplicitLocOpBuilder nb(loc, nested);
-                         LoopEmitter inner = e.nested(nb);
-                         body(inner, iv);
-                         scf::YieldOp::create(nb);
-                       });
+    e.loop(arith::AddIOp::create(e.builder(), lb, thread), ub, step, body);
   }
 
   /// Rows of tokens t0 .. t0 + n - 1 into workgroup memory, the block's

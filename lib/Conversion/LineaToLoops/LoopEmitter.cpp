@@ -168,6 +168,18 @@ SmallVector<Value> LoopEmitter::loop(int64_t n, ValueRange init,
   return loop(index(0), index(n), init, body);
 }
 
+void LoopEmitter::loop(Value lb, Value ub, int64_t step,
+                       function_ref<void(LoopEmitter &, Value)> body) {
+  scf::ForOp::create(b, lb, ub, index(step), {},
+                     [&](OpBuilder &nested, Location loc, Value iv,
+                         ValueRange) {
+                       ImplicitLocOpBuilder nb(loc, nested);
+                       LoopEmitter inner = this->nested(nb);
+                       body(inner, iv);
+                       scf::YieldOp::create(nb);
+                     });
+}
+
 void LoopEmitter::loop(int64_t n,
                        function_ref<void(LoopEmitter &, Value)> body) {
   loop(n, {}, [&](LoopEmitter &e, Value iv, ValueRange) {

@@ -79,6 +79,10 @@ public:
   SmallVector<Value> loop(Value lb, Value ub, ValueRange init, LoopBody body);
   /// A loop without carried values.
   void loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body);
+  /// `for iv = lb; iv < ub; iv += step` without carried values (a GPU
+  /// block's threads striding over a range).
+  void loop(Value lb, Value ub, int64_t step,
+            function_ref<void(LoopEmitter &, Value)> body);
   /// Runs `body` for every point of `[0, ubs)`, the points on separate
   /// threads: an `scf.parallel` on the CPU, a `gpu.launch` with a thread per
   /// point on the GPU.

@@ -28,7 +28,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -122,15 +121,7 @@ private:
   /// `for idx = lane; idx < n; idx += 32`.
   void forLanes(LoopEmitter &e, int64_t n,
                 function_ref<void(LoopEmitter &, Value)> body) {
-    ImplicitLocOpBuilder &b = e.builder();
-    scf::ForOp::create(b, lane, e.index(n), e.index(kWarp), {},
-                       [&](OpBuilder &nested, Location loc, Value idx,
-                           ValueRange) {
-                         ImplicitLocOpBuilder nb(loc, nested);
-                         LoopEmitter inner = e.nested(nb);
-                         body(inner, idx);
-                         scf::YieldOp::create(nb);
-                       });
+    e.loop(lane, e.index(n), kWarp, body);
   }
 
   /// x rounded to the nearest tf32 (ties away from zero): the 13 low bits

@@ -99,6 +99,34 @@ for T in (150, 151):
          gate="per_key", init=True, state=True)
 case("recurrent T=150 normalize", B=1, T=150, normalize=True,
      feature_map="elu_plus_one")
+# Chunked at head sizes the GPU runs on tensor cores (K a multiple of 16, V
+# of 8; chunk matrices on the CPU): several chunks of 16 and a ragged last
+# one (40 and 17 tokens), exactly one (16), T = 1, value tiles of 8 to 32
+# columns, every gate kind, the normalizer, bf16.
+for T in (40, 16, 1, 17):
+    case("chunked tiles T=%d no gate" % T, B=1, T=T, K=16, V=8, form="chunked", chunk=16)
+    case("chunked tiles T=%d per-key gate, state in and out" % T, B=1, T=T, K=16, V=8,
+         gate="per_key", init=True, state=True, form="chunked", chunk=16)
+case("chunked tiles scalar gate, K=32 V=16", B=1, T=40, K=32, V=16, gate="scalar",
+     form="chunked", chunk=16)
+case("chunked tiles decay attribute, K=16 V=24", B=1, T=40, K=16, V=24, decay=[-0.1, -0.7],
+     form="chunked", chunk=16)
+case("chunked tiles per-key gate K=V=64, B=2", T=37, K=64, V=64, gate="per_key", init=True,
+     state=True, form="chunked", chunk=16)
+case("chunked tiles K=48 V=40", B=1, T=40, K=48, V=40, gate="per_key", form="chunked",
+     chunk=16)
+case("chunked tiles K=V=128 per-key gate", B=1, T=20, K=128, V=128, gate="per_key",
+     init=True, state=True, form="chunked", chunk=16)
+case("chunked tiles large negative gates", B=1, T=40, K=16, V=8, gate="per_key",
+     gate_scale=80.0, init=True, state=True, form="chunked", chunk=16)
+case("chunked tiles normalize elu+1, per-key gate", B=1, T=37, K=32, V=16, gate="per_key",
+     normalize=True, feature_map="elu_plus_one", form="chunked", chunk=16)
+case("chunked tiles normalize relu, scalar gate", B=1, T=40, K=16, V=24, gate="scalar",
+     normalize=True, feature_map="relu", form="chunked", chunk=16)
+case("chunked tiles chunk_size 64", B=1, T=70, K=32, V=32, gate="per_key", form="chunked",
+     chunk=64)
+case("chunked tiles bf16 per-key gate, state", B=1, T=40, K=16, V=8, dtype="bf16",
+     gate="per_key", init=True, state=True, form="chunked", chunk=16)
 
 lib = linea.compile_text("\n".join(functions))
 for name, fn, ops, dtype, want_o, want_s in expectations:

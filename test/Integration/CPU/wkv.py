@@ -133,6 +133,25 @@ for chunk in (3, 16):
     wkv7_case("wkv7 chunked C=%d bf16" % chunk, chunk=chunk, dtype="bf16", init=True, state=True)
 wkv7_case("wkv7 chunked C=8 head size 64, T=29", chunk=8, B=1, T=29, S=64, init=True,
           state=True)
+# Chunked at head sizes the GPU runs on tensor cores (S a multiple of 16):
+# several chunks of 16 and a ragged last one, T = 1, value tiles of 16 and
+# 32 columns, chunk sizes other than 16, bf16. Heads of 32 with chunks of 8
+# also cover the CPU's rank-one solve at the shape LLVM once miscompiled
+# (ChunkMatrices.cpp).
+for T in (40, 1, 17):
+    wkv6_case("wkv6 chunked tiles T=%d S=16" % T, B=1, T=T, S=16, init=True, state=True,
+              chunk=16)
+    wkv7_case("wkv7 chunked tiles T=%d S=16" % T, B=1, T=T, S=16, init=True, state=True,
+              chunk=16)
+wkv6_case("wkv6 chunked tiles S=64, B=2", T=45, S=64, init=True, state=True, chunk=16)
+wkv6_case("wkv6 chunked tiles S=32 C=4", B=1, T=40, S=32, chunk=4)
+wkv6_case("wkv6 chunked tiles bf16 S=32", B=1, T=40, S=32, dtype="bf16", init=True,
+          state=True, chunk=16)
+wkv7_case("wkv7 chunked tiles S=64, B=2", T=45, S=64, init=True, state=True, chunk=16)
+wkv7_case("wkv7 chunked tiles S=32 C=8", B=1, T=29, S=32, chunk=8)
+wkv7_case("wkv7 chunked tiles S=48 C=8", B=1, T=29, S=48, chunk=8)
+wkv7_case("wkv7 chunked tiles bf16 S=32", B=1, T=40, S=32, dtype="bf16", init=True,
+          state=True, chunk=16)
 # Longer sequences, 150 and 151 tokens (even and odd for the token pairs).
 for T in (150, 151):
     wkv6_case("wkv6 T=%d state in and out" % T, B=1, T=T, H=3, init=True, state=True)
