@@ -338,6 +338,12 @@ public:
   void emitPairs(LoopEmitter &e, Value decays, Value z) {
     int64_t K = s.keyDim, V = s.valueDim;
     Value decays2 = decays ? e.alloca({K}) : Value();
+    // Per key and pair, in a loop of their own that vectorizes: the
+    // coefficients the row loop broadcasts (rows kW1 .. kK2) and the terms
+    // of the dots along v1 and v2 (rows kC11 .. kC22), summed as vectors.
+    enum { kW1, kW2, kDD, kKD, kK2, kC11, kC21, kC22, kRowsOfCoefficients };
+    int64_t coefShape[] = {kRowsOfCoefficients, K};
+    Value coef = e.alloca(coefShape);
     e.loop(s.tokens / 2, [&](LoopEmitter &ep, Value p) {
       Value t1 = arith::MulIOp::create(ep.builder(), p, ep.index(2));
       Value t2 = arith::AddIOp::create(ep.builder(), t1, ep.index(1));
@@ -347,31 +353,61 @@ public:
       Value tok1 = tokenDecays(ep, t1, decays);
       Value tok2 = tokenDecays(ep, t2, decays2);
       Value zeroRow = ep.splat(ep.f32(0.0), V), zero = ep.f32(0.0);
-      // Carried: acc1, acc2, den1, den2, and the dots along v1 and v2:
-      // c11 (o1 along v1), c21 (o2 along v1), c22 (o2 along v2).
+      auto decaysAt = [&](LoopEmitter &ei, Value i) {
+        return std::pair(decays ? ei.load(decays, {i}) : tok1,
+                         decays2 ? ei.load(decays2, {i}) : tok2);
+      };
+      ep.loop(K, [&](LoopEmitter &ei, Value i) {
+        Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
+        Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
+        auto [d1, d2] = decaysAt(ei, i);
+        auto times = [&](Value x, Value d) { return d ? ei.mul(x, d) : x; };
+        auto put = [&](int64_t row, Value x) {
+          ei.store(x, coef, {ei.index(row), i});
+        };
+        // Pre-update readout (bonus) reads S0 and S1; post-update reads S1
+        // and S2.
+        put(kW1, s.bonus ? q1 : times(q1, d1));
+        put(kW2, s.bonus ? times(q2, d1) : times(times(q2, d2), d1));
+        if (d1 || d2)
+          put(kDD, d1 ? times(d1, d2) : d2);
+        put(kKD, times(k1, d2));
+        put(kK2, k2);
+        if (s.bonus) {
+          Value ui = s.bonus(ei, i);
+          put(kC11, ei.mul(q1, ei.mul(ui, k1)));
+          put(kC21, ei.mul(q2, k1));
+          put(kC22, ei.mul(q2, ei.mul(ui, k2)));
+        } else {
+          put(kC11, ei.mul(q1, k1));
+          put(kC21, ei.mul(times(q2, d2), k1));
+          put(kC22, ei.mul(q2, k2));
+        }
+      });
+      bool decayed = tok1 || tok2 || decays;
+      // Carried: acc1, acc2, den1, den2.
       SmallVector<Value> r = ep.loop(
-          K, {zeroRow, zeroRow, zero, zero, zero, zero, zero},
+          K, {zeroRow, zeroRow, zero, zero},
           [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
-            Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
-            Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
-            Value d1 = decays ? ei.load(decays, {i}) : tok1;
-            Value d2 = decays2 ? ei.load(decays2, {i}) : tok2;
-            auto times = [&](Value x, Value d) { return d ? ei.mul(x, d) : x; };
+            auto coefficient = [&](int64_t row) {
+              return ei.splat(ei.load(coef, {ei.index(row), i}), V);
+            };
             SmallVector<Value> at = stateIndex(i, ei.index(0));
             Value row = ei.loadRow(s.state, at, V);
-            // Pre-update readout (bonus) reads S0 and S1; post-update reads
-            // S1 and S2.
-            Value w1 = s.bonus ? q1 : times(q1, d1);
-            Value w2 = s.bonus ? times(q2, d1) : times(times(q2, d2), d1);
-            Value acc1 = ei.fma(ei.splat(w1, V), row, c[0]);
-            Value acc2 = ei.fma(ei.splat(w2, V), row, c[1]);
-            Value dd = d1 ? times(d1, d2) : d2;
-            Value next = dd ? ei.mul(ei.splat(dd, V), row) : row;
-            next = ei.fma(ei.splat(times(k1, d2), V), v1, next);
-            next = ei.fma(ei.splat(k2, V), v2, next);
+            Value acc1 = ei.fma(coefficient(kW1), row, c[0]);
+            Value acc2 = ei.fma(coefficient(kW2), row, c[1]);
+            Value next = decayed ? ei.mul(coefficient(kDD), row) : row;
+            next = ei.fma(coefficient(kKD), v1, next);
+            next = ei.fma(coefficient(kK2), v2, next);
             ei.storeRow(next, s.state, at);
             Value den1 = c[2], den2 = c[3];
             if (z) {
+              auto times = [&](Value x, Value d) {
+                return d ? ei.mul(x, d) : x;
+              };
+              auto [d1, d2] = decaysAt(ei, i);
+              Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
+              Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
               Value z0 = ei.load(z, {i});
               Value z1 = ei.add(times(z0, d1), k1);
               Value z2 = ei.add(times(z1, d2), k2);
@@ -379,19 +415,12 @@ public:
               den1 = ei.add(den1, ei.mul(q1, z1));
               den2 = ei.add(den2, ei.mul(q2, z2));
             }
-            Value c11, c21, c22;
-            if (s.bonus) {
-              Value ui = s.bonus(ei, i);
-              c11 = ei.add(c[4], ei.mul(q1, ei.mul(ui, k1)));
-              c21 = ei.add(c[5], ei.mul(q2, k1));
-              c22 = ei.add(c[6], ei.mul(q2, ei.mul(ui, k2)));
-            } else {
-              c11 = ei.add(c[4], ei.mul(q1, k1));
-              c21 = ei.add(c[5], ei.mul(times(q2, d2), k1));
-              c22 = ei.add(c[6], ei.mul(q2, k2));
-            }
-            return {acc1, acc2, den1, den2, c11, c21, c22};
+            return {acc1, acc2, den1, den2};
           });
+      auto dot = [&](int64_t row) {
+        return ep.sum(ep.loadRow(coef, {ep.index(row), ep.index(0)}, K));
+      };
+      r.append({dot(kC11), dot(kC21), dot(kC22)});
       Value o1 = ep.fma(ep.splat(r[4], V), v1, r[0]);
       Value o2 =
           ep.fma(ep.splat(r[6], V), v2, ep.fma(ep.splat(r[5], V), v1, r[1]));

@@ -23,20 +23,25 @@ func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, 
 // -----
 
 // RWKV-6: the exps of each token's decays come first, in a loop of their
-// own; two tokens per pass over the state; the bonus readout reads the rows
-// before the update; the output is scaled.
+// own; then the pair's per-key coefficients (the bonus u among the dots'
+// terms); two tokens per pass over the state; the bonus readout reads the
+// rows before the update; the output is scaled.
 // CHECK-LABEL: func @wkv6
 // CHECK:         scf.parallel
 // CHECK:           %[[DECAYS:.+]] = memref.alloca() : memref<4xf32>
+// CHECK:           %[[COEF:.+]] = memref.alloca() : memref<8x4xf32>
 // CHECK:           scf.for
 // CHECK:             scf.for
 // CHECK:               math.exp
 // CHECK:               memref.store %{{.+}}, %[[DECAYS]]
-// CHECK:             scf.for {{.+}} iter_args(%[[ACC1:[a-z0-9]+]] = %{{[a-z0-9_]+}}, %[[ACC2:[a-z0-9]+]] = %{{.+}}) -> (vector<4xf32>, vector<4xf32>, f32, f32, f32, f32, f32)
+// CHECK:             scf.for
+// CHECK:               memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x4xf32>
+// CHECK:               memref.store %{{.+}}, %[[COEF]]
+// CHECK:             scf.for {{.+}} iter_args(%[[ACC1:[a-z0-9]+]] = %{{[a-z0-9_]+}}, %[[ACC2:[a-z0-9]+]] = %{{.+}}) -> (vector<4xf32>, vector<4xf32>, f32, f32)
 // CHECK:               %[[ROW:.+]] = vector.load
 // CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC1]] : vector<4xf32>
 // CHECK:               math.fma %{{.+}}, %[[ROW]], %[[ACC2]] : vector<4xf32>
-// CHECK:               memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<2x4xf32>
+// CHECK:             vector.reduction <add>
 // CHECK:             arith.constant 5.000000e-01 : f32
 func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = linea.wkv6 %r, %r, %r, %w, %u {scale = 0.5 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""A/B timing of two linea-compile binaries on the benchmark shapes of
+run.py: both libraries are loaded in one process and called in interleaved
+rounds, so that the machine's slow and fast moments fall on both alike.
+
+    /usr/bin/python3 benchmarks/compare.py OLD_LINEA_COMPILE NEW_LINEA_COMPILE \\
+        [--ops gla,wkv6] [--tokens 2048] [--heads 32] [--rounds 11]
+
+Prints, per op, the median and minimum time of each (one thread) and the
+largest difference between their outputs. Not a test.
+"""
+
+import argparse
+import ctypes
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+
+import run  # noqa: E402
+from linea.runtime import Library  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--ops", default="gla,wkv6,wkv7,selective_scan")
+    parser.add_argument("--tokens", type=int, default=2048)
+    parser.add_argument("--heads", type=int, default=32,
+                        help="H of the head-wise ops (D of the selective scan stays 1536)")
+    parser.add_argument("--rounds", type=int, default=11)
+    args = parser.parse_args()
+
+    omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
+    omp.omp_set_num_threads(1)
+    makers = {"gla": run.gla_case, "wkv6": run.wkv6_case, "wkv7": run.wkv7_case,
+              "selective_scan": run.ssm_case}
+    with tempfile.TemporaryDirectory() as tmp:
+        for op in args.ops.split(","):
+            case = (makers[op](args.tokens) if op == "selective_scan"
+                    else makers[op](args.tokens, H=args.heads))
+            src = os.path.join(tmp, op + ".mlir")
+            with open(src, "w") as f:
+                f.write(case.mlir)
+            kernels, outs, times = {}, {}, {}
+            for label, tool in (("old", args.old), ("new", args.new)):
+                lib = os.path.join(tmp, "%s-%s.so" % (op, label))
+                subprocess.run([tool, src, "-o", lib, "-O3"], check=True)
+                kernels[label] = Library(lib, case.mlir)[case.op]
+                outs[label] = np.zeros(case.out_shape, dtype=np.float32)
+                times[label] = []
+            for _ in range(args.rounds):
+                for label, kernel in kernels.items():
+                    kernel(*case.inputs, out=[outs[label]])  # warm-up
+                    start = time.perf_counter()
+                    kernel(*case.inputs, out=[outs[label]])
+                    times[label].append(time.perf_counter() - start)
+            print("%-15s %s  max |old - new| %.2g" % (
+                op, "  ".join("%s %8.2f ms (min %.2f)" % (label, 1e3 * statistics.median(t),
+                                                        1e3 * min(t))
+                              for label, t in times.items()),
+                float(np.abs(outs["old"] - outs["new"]).max())))
+
+
+if __name__ == "__main__":
+    main()
