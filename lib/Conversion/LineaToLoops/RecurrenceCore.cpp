@@ -339,9 +339,13 @@ public:
     int64_t K = s.keyDim, V = s.valueDim;
     Value decays2 = decays ? e.alloca({K}) : Value();
     // Per key and pair, in a loop of their own that vectorizes: the
-    // coefficients the row loop broadcasts (rows kW1 .. kK2) and the terms
-    // of the dots along v1 and v2 (rows kC11 .. kC22), summed as vectors.
-    enum { kW1, kW2, kDD, kKD, kK2, kC11, kC21, kC22, kRowsOfCoefficients };
+    // coefficients the row loop broadcasts (rows kW1 .. kK2), the terms of
+    // the dots along v1 and v2 (rows kC11 .. kC22) and of the normalizers
+    // (kDen1, kDen2), summed as vectors; z is updated there too.
+    enum {
+      kW1, kW2, kDD, kKD, kK2, kC11, kC21, kC22, kDen1, kDen2,
+      kRowsOfCoefficients
+    };
     int64_t coefShape[] = {kRowsOfCoefficients, K};
     Value coef = e.alloca(coefShape);
     e.loop(s.tokens / 2, [&](LoopEmitter &ep, Value p) {
@@ -352,15 +356,12 @@ public:
       Value v1 = s.valueRow(ep, t1), v2 = s.valueRow(ep, t2);
       Value tok1 = tokenDecays(ep, t1, decays);
       Value tok2 = tokenDecays(ep, t2, decays2);
-      Value zeroRow = ep.splat(ep.f32(0.0), V), zero = ep.f32(0.0);
-      auto decaysAt = [&](LoopEmitter &ei, Value i) {
-        return std::pair(decays ? ei.load(decays, {i}) : tok1,
-                         decays2 ? ei.load(decays2, {i}) : tok2);
-      };
+      Value zeroRow = ep.splat(ep.f32(0.0), V);
       ep.loop(K, [&](LoopEmitter &ei, Value i) {
         Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
         Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
-        auto [d1, d2] = decaysAt(ei, i);
+        Value d1 = decays ? ei.load(decays, {i}) : tok1;
+        Value d2 = decays2 ? ei.load(decays2, {i}) : tok2;
         auto times = [&](Value x, Value d) { return d ? ei.mul(x, d) : x; };
         auto put = [&](int64_t row, Value x) {
           ei.store(x, coef, {ei.index(row), i});
@@ -369,8 +370,8 @@ public:
         // and S2.
         put(kW1, s.bonus ? q1 : times(q1, d1));
         put(kW2, s.bonus ? times(q2, d1) : times(times(q2, d2), d1));
-        if (d1 || d2)
-          put(kDD, d1 ? times(d1, d2) : d2);
+        if (s.logDecay)
+          put(kDD, ei.mul(d1, d2));
         put(kKD, times(k1, d2));
         put(kK2, k2);
         if (s.bonus) {
@@ -383,11 +384,17 @@ public:
           put(kC21, ei.mul(times(q2, d2), k1));
           put(kC22, ei.mul(q2, k2));
         }
+        if (z) {
+          Value z1 = ei.add(times(ei.load(z, {i}), d1), k1);
+          Value z2 = ei.add(times(z1, d2), k2);
+          ei.store(z2, z, {i});
+          put(kDen1, ei.mul(q1, z1));
+          put(kDen2, ei.mul(q2, z2));
+        }
       });
-      bool decayed = tok1 || tok2 || decays;
-      // Carried: acc1, acc2, den1, den2.
+      // Carried: acc1, acc2.
       SmallVector<Value> r = ep.loop(
-          K, {zeroRow, zeroRow, zero, zero},
+          K, {zeroRow, zeroRow},
           [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
             auto coefficient = [&](int64_t row) {
               return ei.splat(ei.load(coef, {ei.index(row), i}), V);
@@ -396,37 +403,25 @@ public:
             Value row = ei.loadRow(s.state, at, V);
             Value acc1 = ei.fma(coefficient(kW1), row, c[0]);
             Value acc2 = ei.fma(coefficient(kW2), row, c[1]);
-            Value next = decayed ? ei.mul(coefficient(kDD), row) : row;
+            Value next = s.logDecay ? ei.mul(coefficient(kDD), row) : row;
             next = ei.fma(coefficient(kKD), v1, next);
             next = ei.fma(coefficient(kK2), v2, next);
             ei.storeRow(next, s.state, at);
-            Value den1 = c[2], den2 = c[3];
-            if (z) {
-              auto times = [&](Value x, Value d) {
-                return d ? ei.mul(x, d) : x;
-              };
-              auto [d1, d2] = decaysAt(ei, i);
-              Value q1 = s.query(ei, t1, i), k1 = s.key(ei, t1, i);
-              Value q2 = s.query(ei, t2, i), k2 = s.key(ei, t2, i);
-              Value z0 = ei.load(z, {i});
-              Value z1 = ei.add(times(z0, d1), k1);
-              Value z2 = ei.add(times(z1, d2), k2);
-              ei.store(z2, z, {i});
-              den1 = ei.add(den1, ei.mul(q1, z1));
-              den2 = ei.add(den2, ei.mul(q2, z2));
-            }
-            return {acc1, acc2, den1, den2};
+            return {acc1, acc2};
           });
       auto dot = [&](int64_t row) {
         return ep.sum(ep.loadRow(coef, {ep.index(row), ep.index(0)}, K));
       };
-      r.append({dot(kC11), dot(kC21), dot(kC22)});
-      Value o1 = ep.fma(ep.splat(r[4], V), v1, r[0]);
-      Value o2 =
-          ep.fma(ep.splat(r[6], V), v2, ep.fma(ep.splat(r[5], V), v1, r[1]));
-      if (s.normalize) {
-        o1 = ep.div(o1, ep.splat(ep.add(r[2], ep.f32(s.normalizeEps)), V));
-        o2 = ep.div(o2, ep.splat(ep.add(r[3], ep.f32(s.normalizeEps)), V));
+      Value o1 = ep.fma(ep.splat(dot(kC11), V), v1, r[0]);
+      Value o2 = ep.fma(ep.splat(dot(kC22), V), v2,
+                        ep.fma(ep.splat(dot(kC21), V), v1, r[1]));
+      if (z) {
+        auto over = [&](Value o, int64_t row) {
+          Value den = ep.add(dot(row), ep.f32(s.normalizeEps));
+          return ep.div(o, ep.splat(den, V));
+        };
+        o1 = over(o1, kDen1);
+        o2 = over(o2, kDen2);
       }
       s.storeOutputRow(ep, t1, o1);
       s.storeOutputRow(ep, t2, o2);
