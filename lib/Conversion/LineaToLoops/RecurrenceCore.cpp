@@ -483,6 +483,7 @@ int64_t probeTensorCoreTile(LoopEmitter &e, ArrayRef<int64_t> slices,
   RecurrenceSlice probe;
   build(pe, ivs, probe);
   int64_t tile = tensorCoreTile(probe);
+  // Its callbacks hold values of the scratch block: dropped first.
   probe = RecurrenceSlice();
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(scratch)))
     op.erase();
@@ -513,9 +514,9 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
                          : 0)
     return emitTensorCoreChunks(e, slices, tile, valueDim, build);
   // The other forms on the GPU (head sizes the mma does not tile,
-  // non-causal): a thread per value column,
-  // each evaluating its column as a slice of its own (V = 1; the key-side
-  // work, such as a chunk's scores, is redone per column).
+  // non-causal): a thread per value column, each evaluating its column as a
+  // slice of its own (V = 1; the key-side work, such as a chunk's scores,
+  // is redone per column).
   SmallVector<int64_t> columns(slices);
   columns.push_back(valueDim);
   e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {

@@ -66,14 +66,19 @@ std::optional<Shape> shapeOf(Operation *op) {
   return Shape{r[0] * r[2], r[1], r[3], r[3]};
 }
 
-CpuConstants constantsFor(Operation *op) {
+/// Whether the op decays each key on its own: linear attention with a
+/// per-key gate, and every other op.
+bool perKeyDecay(Operation *op) {
   auto la = dyn_cast<LinearAttentionOp>(op);
-  if (!la || (!la.getGate() && !la.getDecay()))
-    return la ? kNoGate : kPerKeyGate;
-  if (la.getGate() &&
-      cast<RankedTensorType>(la.getGate().getType()).getRank() == 4)
+  return !la || (la.getGate() &&
+                 cast<RankedTensorType>(la.getGate().getType()).getRank() == 4);
+}
+
+CpuConstants constantsFor(Operation *op) {
+  if (perKeyDecay(op))
     return kPerKeyGate;
-  return kScalarGate;
+  auto la = cast<LinearAttentionOp>(op);
+  return la.getGate() || la.getDecay() ? kScalarGate : kNoGate;
 }
 
 void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
@@ -152,11 +157,8 @@ void estimateNvptxChunks(Operation *op, const Shape &s,
   if (!t.tensorCores ||
       !((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne))
     return;
-  bool perKey = !la || (la.getGate() && cast<RankedTensorType>(
-                                            la.getGate().getType())
-                                                .getRank() == 4);
   int64_t tile = tensorCoreColumnTile(s.keyDim, s.valueDim,
-                                      perKey ? s.keyDim : 1, rankOne);
+                                      perKeyDecay(op) ? s.keyDim : 1, rankOne);
   if (!tile)
     return;
   double blocks = static_cast<double>(s.slices * (s.valueDim / tile));
