@@ -152,8 +152,13 @@ Value LoopEmitter::indexMin(Value x, int64_t bound) {
 
 SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,
                                      LoopBody body) {
+  return loop(lb, ub, 1, init, body);
+}
+
+SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, int64_t step,
+                                     ValueRange init, LoopBody body) {
   auto forOp = scf::ForOp::create(
-      b, lb, ub, index(1), init,
+      b, lb, ub, index(step), init,
       [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
         ImplicitLocOpBuilder nb(loc, nested);
         LoopEmitter inner = this->nested(nb);
@@ -170,22 +175,15 @@ SmallVector<Value> LoopEmitter::loop(int64_t n, ValueRange init,
 
 void LoopEmitter::loop(Value lb, Value ub, int64_t step,
                        function_ref<void(LoopEmitter &, Value)> body) {
-  scf::ForOp::create(b, lb, ub, index(step), {},
-                     [&](OpBuilder &nested, Location loc, Value iv,
-                         ValueRange) {
-                       ImplicitLocOpBuilder nb(loc, nested);
-                       LoopEmitter inner = this->nested(nb);
-                       body(inner, iv);
-                       scf::YieldOp::create(nb);
-                     });
+  loop(lb, ub, step, {}, [&](LoopEmitter &e, Value iv, ValueRange) {
+    body(e, iv);
+    return SmallVector<Value>();
+  });
 }
 
 void LoopEmitter::loop(int64_t n,
                        function_ref<void(LoopEmitter &, Value)> body) {
-  loop(n, {}, [&](LoopEmitter &e, Value iv, ValueRange) {
-    body(e, iv);
-    return SmallVector<Value>();
-  });
+  loop(index(0), index(n), 1, body);
 }
 
 void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {

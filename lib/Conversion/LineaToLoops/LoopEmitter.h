@@ -77,6 +77,9 @@ public:
   SmallVector<Value> loop(int64_t n, ValueRange init, LoopBody body);
   /// `for iv in [lb, ub)` with index bounds.
   SmallVector<Value> loop(Value lb, Value ub, ValueRange init, LoopBody body);
+  /// `for iv = lb; iv < ub; iv += step` with loop-carried values.
+  SmallVector<Value> loop(Value lb, Value ub, int64_t step, ValueRange init,
+                          LoopBody body);
   /// A loop without carried values.
   void loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body);
   /// `for iv = lb; iv < ub; iv += step` without carried values (a GPU
