@@ -43,12 +43,10 @@ def main():
 
     omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
     omp.omp_set_num_threads(1)
-    makers = {"gla": run.gla_case, "wkv6": run.wkv6_case, "wkv7": run.wkv7_case,
-              "selective_scan": run.ssm_case}
     with tempfile.TemporaryDirectory() as tmp:
         for op in args.ops.split(","):
-            case = (makers[op](args.tokens) if op == "selective_scan"
-                    else makers[op](args.tokens, H=args.heads))
+            case = (run.CASES[op](args.tokens) if op == "selective_scan"
+                    else run.CASES[op](args.tokens, H=args.heads))
             src = os.path.join(tmp, op + ".mlir")
             with open(src, "w") as f:
                 f.write(case.mlir)

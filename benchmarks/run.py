@@ -142,6 +142,11 @@ def ssm_case(T, D=1536, N=16, G=1):
     return c
 
 
+# The benchmark's ops, by name: each maker takes T (and keyword shapes).
+CASES = {"gla": gla_case, "wkv6": wkv6_case, "wkv7": wkv7_case,
+         "selective_scan": ssm_case}
+
+
 def ptrs(*arrays):
     return [a.ctypes.data_as(ctypes.c_void_p) for a in arrays]
 
@@ -173,12 +178,10 @@ def main():
     baseline = build_baseline()
     omp = ctypes.CDLL(os.path.join(LLVM_LIB, "libomp.so"))
     peak = measure_peak(baseline)
-    makers = {"gla": gla_case, "wkv6": wkv6_case, "wkv7": wkv7_case,
-              "selective_scan": ssm_case}
     rows = []
     for op in args.ops.split(","):
         for T in map(int, args.tokens.split(",")):
-            case = makers[op](T)
+            case = CASES[op](T)
             kernel = linea.compile_text(case.mlir, opt_level=3)[case.op]
             out_ref = np.zeros(case.out_shape, dtype=np.float32)
             for threads in map(int, args.threads.split(",")):
