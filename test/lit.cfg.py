@@ -39,6 +39,18 @@ if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 
+# The fake CUDA driver (unittests/Runtime) runs compiled GPU libraries
+# without a GPU, checking what they ask of the driver.
+config.substitutions.append(("%fake_cuda_driver", os.path.join(
+    config.linea_obj_root, "unittests", "libFakeCudaDriver.so")))
+config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))
+
+# A private mount namespace hides folders from one test's processes (as a
+# machine without LLVM would have them).
+import subprocess
+if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0:
+    config.available_features.add("mount-namespace")
+
 # GPU execution tests need the NVIDIA driver and a device.
 def _cuda_device_present():
     import ctypes

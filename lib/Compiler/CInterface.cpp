@@ -103,6 +103,51 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
 
 )c";
 
+/// MLIR's `memref.copy` of non-contiguous memrefs calls `memrefCopy` (a
+/// function of libmlir_c_runner_utils): defined here, so that a library
+/// needs nothing from the LLVM installation. Weak and hidden: objects of
+/// several models link together.
+const char *kMemrefCopy = R"c(
+#include <string.h>
+
+typedef struct {
+  int64_t rank;
+  void *descriptor;
+} linea_unranked_memref;
+
+__attribute__((weak, visibility("hidden"))) void
+memrefCopy(int64_t elt, linea_unranked_memref *src,
+           linea_unranked_memref *dst) {
+  /* {allocated, aligned, offset, sizes[rank], strides[rank]} */
+  int64_t rank = src->rank;
+  char *s = ((char **)src->descriptor)[1], *d = ((char **)dst->descriptor)[1];
+  const int64_t *sm = (const int64_t *)src->descriptor + 2;
+  const int64_t *dm = (const int64_t *)dst->descriptor + 2;
+  int64_t index[rank > 0 ? rank : 1];
+  s += sm[0] * elt;
+  d += dm[0] * elt;
+  for (int64_t r = 0; r < rank; ++r) {
+    if (sm[1 + r] == 0)
+      return;
+    index[r] = 0;
+  }
+  for (;;) {
+    int64_t so = 0, dof = 0;
+    for (int64_t r = 0; r < rank; ++r) {
+      so += index[r] * sm[1 + rank + r];
+      dof += index[r] * dm[1 + rank + r];
+    }
+    memcpy(d + dof * elt, s + so * elt, (size_t)elt);
+    int64_t r = rank - 1;
+    while (r >= 0 && ++index[r] == sm[1 + r])
+      index[r--] = 0;
+    if (r < 0)
+      return;
+  }
+}
+
+)c";
+
 /// C helpers of the checked entry points of GPU libraries: the CUDA
 /// runtime (lib/Runtime/CUDA) records the first failure of a call.
 const char *kGpuHelpers = R"c(
@@ -205,6 +250,9 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
          << llvm::join(params, ", ") << ") {\n";
       for (const std::string &check : checks)
         cs << check;
+      // A failure left by an earlier unchecked call is not this call's.
+      if (gpu)
+        cs << "  lineaCudaTakeError(0, 0);\n";
       cs << "  _mlir_ciface_" << fn << "(" << llvm::join(args, ", ")
          << ");\n";
       if (gpu)
@@ -263,6 +311,7 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
 
   CInterface result;
   result.header = header;
-  result.wrappers = header + kCheckHelpers + (gpu ? kGpuHelpers : "") + checked;
+  result.wrappers =
+      header + kCheckHelpers + kMemrefCopy + (gpu ? kGpuHelpers : "") + checked;
   return result;
 }

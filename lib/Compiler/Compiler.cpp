@@ -43,8 +43,8 @@
 #ifndef LINEA_CLANG
 #define LINEA_CLANG "clang"
 #endif
-#ifndef LINEA_LLVM_LIBDIR
-#define LINEA_LLVM_LIBDIR ""
+#ifndef LINEA_BUILTINS
+#define LINEA_BUILTINS ""
 #endif
 
 using namespace mlir;
@@ -158,12 +158,32 @@ LogicalResult writePTX(ModuleOp module, raw_ostream &os) {
   return success();
 }
 
+/// What a compiled module needs at run time beyond libc and libm, read from
+/// the functions it calls but does not define.
+struct RuntimeNeeds {
+  bool openmp = false;
+};
+
+RuntimeNeeds runtimeNeeds(const llvm::Module &module) {
+  RuntimeNeeds needs;
+  for (const llvm::Function &fn : module)
+    if (fn.isDeclaration() && !fn.isIntrinsic() && !fn.use_empty() &&
+        (fn.getName().starts_with("__kmpc_") ||
+         fn.getName().starts_with("omp_")))
+      needs.openmp = true;
+  return needs;
+}
+
 /// Links `objectPath` and the checked entry points (C source in
-/// `wrappersPath`) into `outputPath`: a shared library (with libomp and MLIR's
-/// C runner utils, for memrefCopy), or a relocatable object.
+/// `wrappersPath`) into `outputPath`: a shared library or a relocatable
+/// object. A shared library records only what it uses (libc, libm, the
+/// OpenMP runtime where it forks threads; GPU libraries the CUDA runtime,
+/// linked in, which loads the driver itself) and no path into the LLVM
+/// installation: compiler-rt's builtins (bf16 and f16 conversions) are
+/// linked in statically.
 LogicalResult link(StringRef objectPath, StringRef wrappersPath,
                    StringRef outputPath, bool shared, bool gpu,
-                   MLIRContext &context) {
+                   RuntimeNeeds needs, MLIRContext &context) {
   std::string clang = LINEA_CLANG;
   if (!llvm::sys::fs::can_execute(clang)) {
     auto found = llvm::sys::findProgramByName("clang-22");
@@ -172,20 +192,24 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
              << "cannot find the linker driver (" << clang << " or clang-22)";
     clang = *found;
   }
-  std::string libdir = LINEA_LLVM_LIBDIR;
-  std::string rpath = "-Wl,-rpath," + libdir;
-  std::string libflag = "-L" + libdir;
   SmallVector<StringRef> args{clang, "-fuse-ld=lld", "-O2",      "-fPIC",
                               "-o",  outputPath,     objectPath, "-x",
                               "c",   wrappersPath};
-  if (shared)
+  if (shared) {
+    // -Bsymbolic: a library's calls into its own runtime never bind to
+    // another library's copy of it in the same process.
     args.append(
-        {"-shared", libflag, rpath, "-lomp", "-lmlir_c_runner_utils", "-lm"});
-  else
+        {"-x", "none", "-shared", "-Wl,-Bsymbolic", "-Wl,--as-needed"});
+    if (StringRef(LINEA_BUILTINS).size())
+      args.push_back(LINEA_BUILTINS);
+    if (gpu)
+      args.push_back(LINEA_CUDA_RUNTIME);
+    if (needs.openmp)
+      args.push_back("-lomp");
+    args.push_back("-lm");
+  } else {
     args.append({"-r", "-nostdlib"});
-  // GPU code calls the mgpu* runtime, which loads the driver at run time.
-  if (shared && gpu)
-    args.append({"-x", "none", LINEA_CUDA_RUNTIME, "-ldl", "-lstdc++"});
+  }
   std::string message;
   int rc =
       llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message);
@@ -309,8 +333,12 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
   }
   auto level =
       static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  // Constructors (the GPU modules' loads) in .init_array, which the dynamic
+  // loader runs; the default .ctors sections are run by nothing on Debian.
+  llvm::TargetOptions targetOptions;
+  targetOptions.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(
-      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+      target->createTargetMachine(triple, cpu, features, targetOptions,
                                   llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     return emitError(optionLoc(context))
@@ -428,7 +456,8 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   }
   codeStream->flush();
   if (linked && failed(link(object->temp(), wrappers->temp(), output.temp(),
-                            options.emit == EmitKind::Shared, gpu, context)))
+                            options.emit == EmitKind::Shared, gpu,
+                            runtimeNeeds(*llvmModule), context)))
     return failure();
   if (wantsHeader) {
     AtomicOutput headerOut(headerPath);

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -42,6 +43,8 @@ protected:
     fake.get<const char *>("fakeFailCall") = "";
     takeError();
   }
+  // The violations the tests provoke on purpose are counted there; the
+  // others must not happen.
   Fake fake;
 };
 
@@ -85,20 +88,103 @@ TEST_F(CudaRuntime, DriverFailureIsRecordedWithItsName) {
                          "no CUDA-capable device is detected");
 }
 
-TEST_F(CudaRuntime, FirstFailureBlocksLaterCallsUntilTaken) {
+TEST_F(CudaRuntime, FailedModuleFailsOnlyItsKernels) {
   char bad[] = "not a module";
-  void *module = mgpuModuleLoad(bad, sizeof(bad));
-  EXPECT_EQ(module, nullptr);
-  // Skipped: the failure is still pending, so nothing runs on its result.
-  EXPECT_EQ(mgpuModuleGetFunction(module, "add_one"), nullptr);
-  EXPECT_EQ(mgpuMemAlloc(16, nullptr, 0), nullptr);
-  std::string error = takeError();
-  EXPECT_NE(error.find("cuModuleLoadData failed"), std::string::npos) << error;
+  void *broken = mgpuModuleLoad(bad, sizeof(bad));
+  // A load failure is the module's, not the caller's: nothing is pending.
   EXPECT_EQ(takeError(), "");
-  // Once taken, a call on the missing module reports that.
+  char good[] = "FAKE";
+  void *module = mgpuModuleLoad(good, sizeof(good));
+  EXPECT_NE(mgpuModuleGetFunction(module, "add_one"), nullptr);
+  EXPECT_EQ(takeError(), "");
+  EXPECT_EQ(mgpuModuleGetFunction(broken, "add_one"), nullptr);
+  std::string error = takeError();
+  EXPECT_NE(error.find("kernel add_one: its GPU module did not load: "
+                       "cuModuleLoadData failed: CUDA_ERROR_INVALID_IMAGE"),
+            std::string::npos)
+      << error;
+  mgpuModuleUnload(broken);
+  mgpuModuleUnload(module);
+}
+
+TEST_F(CudaRuntime, JitLogIsInTheMessage) {
+  fake.get<const char *>("fakeFailCall") = "cuModuleLoadDataEx";
+  fake.get<int>("fakeFailResult") = 218;
+  char ptx[] = ".version 8.0";
+  void *module = mgpuModuleLoadJIT(ptx, 2);
+  EXPECT_EQ(mgpuModuleGetFunction(module, "k"), nullptr);
+  std::string error = takeError();
+  EXPECT_NE(error.find("CUDA_ERROR_INVALID_PTX (218)"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("JIT log: ptxas fatal: fake compile error"),
+            std::string::npos)
+      << error;
+  mgpuModuleUnload(module);
+}
+
+TEST_F(CudaRuntime, PendingFailureSkipsWorkButNotReleases) {
+  void *stream = mgpuStreamCreate();
+  void *device = mgpuMemAlloc(16, stream, 0);
+  fake.get<const char *>("fakeFailCall") = "cuMemcpyAsync";
+  fake.get<int>("fakeFailResult") = 100;
+  float host[4] = {};
+  mgpuMemcpy(device, host, sizeof(host), stream);
+  fake.get<const char *>("fakeFailCall") = "";
+  // Skipped while the failure is pending: it would work on what failed.
+  EXPECT_EQ(mgpuMemAlloc(16, stream, 0), nullptr);
+  // Run all the same: nothing leaks.
+  mgpuMemFree(device, stream);
+  mgpuStreamDestroy(stream);
+  EXPECT_EQ(fake.get<int>("fakeLiveAllocations"), 0);
+  std::string error = takeError();
+  EXPECT_NE(error.find("cuMemcpyAsync failed"), std::string::npos) << error;
+  EXPECT_EQ(takeError(), "");
+  // Once taken, a call on a missing module reports that.
   EXPECT_EQ(mgpuModuleGetFunction(nullptr, "add_one"), nullptr);
   EXPECT_NE(takeError().find("kernel add_one: its GPU module did not load"),
             std::string::npos);
+}
+
+TEST_F(CudaRuntime, FailuresArePerThread) {
+  fake.get<const char *>("fakeFailCall") = "cuStreamCreate";
+  fake.get<int>("fakeFailResult") = 100;
+  mgpuStreamCreate();
+  fake.get<const char *>("fakeFailCall") = "";
+  std::string other;
+  std::thread([&] {
+    void *p = mgpuMemAlloc(16, nullptr, 0);
+    EXPECT_NE(p, nullptr);
+    mgpuMemFree(p, nullptr);
+    other = takeError();
+  }).join();
+  EXPECT_EQ(other, "");
+  EXPECT_NE(takeError().find("cuStreamCreate failed"), std::string::npos);
+}
+
+TEST_F(CudaRuntime, LaunchParameterCountIsChecked) {
+  char ptx[] = ".version 8.0\n.target sm_90\n.address_size 64\n"
+               ".visible .entry k(\n  .param .u64 k_param_0,\n"
+               "  .param .u32 k_param_1\n)\n.reqntid 32, 1, 1\n{\n  ret;\n}\n";
+  void *module = mgpuModuleLoadJIT(ptx, 2);
+  void *kernel = mgpuModuleGetFunction(module, "k");
+  ASSERT_NE(kernel, nullptr) << takeError();
+  uint64_t a = 0;
+  uint32_t b = 0;
+  void *params[] = {&a, &b, &a};
+  mgpuLaunchKernel(kernel, 1, 1, 1, 32, 1, 1, 0, nullptr, params, nullptr, 3);
+  EXPECT_NE(takeError().find("3 parameters, but the kernel takes fewer"),
+            std::string::npos);
+  mgpuLaunchKernel(kernel, 1, 1, 1, 32, 1, 1, 0, nullptr, params, nullptr, 1);
+  EXPECT_NE(takeError().find("1 parameters, but the kernel takes more"),
+            std::string::npos);
+  mgpuLaunchKernel(kernel, 1, 1, 1, 32, 1, 1, 0, nullptr, params, nullptr, 2);
+  EXPECT_EQ(takeError(), "");
+  // A block the kernel does not declare (.reqntid) is a violation.
+  int before = fake.get<int>("fakeViolationCount");
+  mgpuLaunchKernel(kernel, 1, 1, 1, 64, 1, 1, 0, nullptr, params, nullptr, 2);
+  EXPECT_NE(takeError().find("cuLaunchKernel failed"), std::string::npos);
+  EXPECT_EQ(fake.get<int>("fakeViolationCount"), before + 1);
+  mgpuModuleUnload(module);
 }
 
 TEST_F(CudaRuntime, ClustersAreRefused) {

@@ -5,10 +5,16 @@
  * API, which it loads with dlopen on first use: it links everywhere, and on
  * a machine without a driver or a GPU every call fails cleanly instead.
  *
- * A failure is recorded (the first one since the last take) and every later
- * call is skipped until it is taken, so that no launch runs on memory that
- * was never allocated. Callers (the checked `linea_<name>` entry points)
- * take the error after each call.
+ * A failure is recorded per thread (the first one since the last take).
+ * While it is pending, the calls that would act on what failed (allocations,
+ * copies, launches) are skipped, so that no launch runs on memory that was
+ * never allocated; the releasing calls (frees, destroys, unloads,
+ * synchronizations) always run, so that a failure leaks nothing. Callers
+ * (the checked `linea_<name>` entry points) take the error after each call.
+ *
+ * A module that fails to load (no driver, a PTX compile error) fails only
+ * its own kernels: looking one up reports the load's reason, with the
+ * driver's JIT log.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -25,8 +31,8 @@
 extern "C" {
 #endif
 
-/* The message of the recorded failure (NULL: none). Stays valid until the
- * next lineaCudaTakeError. */
+/* The message of this thread's recorded failure (NULL: none). Stays valid
+ * until its next lineaCudaTakeError. */
 const char *lineaCudaLastError(void);
 
 /* Copies the recorded message into buf (at most size bytes, NUL-ended),
@@ -36,6 +42,10 @@ int lineaCudaTakeError(char *buf, unsigned long size);
 /* 1 when the driver loads and reports at least one device, 0 otherwise (the
  * reason is the recorded error). */
 int lineaCudaAvailable(void);
+
+/* Writes "device N: <name>, compute capability X.Y, S SMs; CUDA driver API
+ * A.B" into buf and returns 1; 0 with the reason recorded otherwise. */
+int lineaCudaDeviceInfo(char *buf, unsigned long size);
 
 /* The entry points MLIR 22's GPU-to-LLVM lowering calls. */
 void *mgpuModuleLoad(void *data, size_t size);

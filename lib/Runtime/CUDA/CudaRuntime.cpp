@@ -5,18 +5,25 @@
 // fake one). One context: the primary context of device 0 (or the one
 // mgpuSetDefaultDevice picks), made current on every thread that calls in.
 //
+// All state is plain, constant-initialized storage: the module-load
+// constructors of a compiled library run before any dynamic initializer of
+// this file would, so nothing here may depend on one (a std::string would be
+// reset after the load had written its error into it). No C++ runtime
+// either: a GPU library needs libc and the driver, nothing else.
+//
 //===----------------------------------------------------------------------===//
 
 #include "linea/Runtime/CudaRuntime.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <string>
+
+#define LINEA_EXPORT __attribute__((visibility("default")))
 
 namespace {
 
@@ -30,20 +37,28 @@ using CUfunction = void *;
 using CUstream = void *;
 using CUevent = void *;
 constexpr CUresult kSuccess = 0;
+constexpr CUresult kInvalidValue = 1;             // CUDA_ERROR_INVALID_VALUE
 constexpr int kJitOptimizationLevel = 7;          // CU_JIT_OPTIMIZATION_LEVEL
 constexpr int kJitErrorLogBuffer = 5;             // CU_JIT_ERROR_LOG_BUFFER
 constexpr int kJitErrorLogBufferBytes = 6;        // ..._SIZE_BYTES
 constexpr int kMaxDynamicSharedBytes = 8;         // CU_FUNC_ATTRIBUTE_...
+constexpr int kAttrMultiprocessors = 16;          // CU_DEVICE_ATTRIBUTE_...
+constexpr int kAttrComputeMajor = 75;
+constexpr int kAttrComputeMinor = 76;
 constexpr unsigned kMemAttachGlobal = 1;          // CU_MEM_ATTACH_GLOBAL
 constexpr unsigned kHostRegisterPortable = 1;     // CU_MEMHOSTREGISTER_PORTABLE
 constexpr int kDefaultSharedLimit = 48 * 1024;
+constexpr size_t kMessageBytes = 4096;
 
 /// Every driver entry point used, resolved once.
 struct Driver {
 #define LINEA_CU_FUNCTIONS(X)                                                  \
   X(cuInit, CUresult (*)(unsigned))                                            \
+  X(cuDriverGetVersion, CUresult (*)(int *))                                   \
   X(cuDeviceGetCount, CUresult (*)(int *))                                     \
   X(cuDeviceGet, CUresult (*)(CUdevice *, int))                                \
+  X(cuDeviceGetName, CUresult (*)(char *, int, CUdevice))                      \
+  X(cuDeviceGetAttribute, CUresult (*)(int *, int, CUdevice))                  \
   X(cuDevicePrimaryCtxRetain, CUresult (*)(CUcontext *, CUdevice))             \
   X(cuCtxSetCurrent, CUresult (*)(CUcontext))                                  \
   X(cuGetErrorName, CUresult (*)(CUresult, const char **))                     \
@@ -79,51 +94,83 @@ struct Driver {
   name##Fn name = nullptr;
   LINEA_CU_FUNCTIONS(LINEA_CU_MEMBER)
 #undef LINEA_CU_MEMBER
+  /// CUDA 12.4 and later: lets a launch check its parameter count against
+  /// the kernel's. Optional; older drivers skip the check.
+  CUresult (*cuFuncGetParamInfo)(CUfunction, size_t, size_t *,
+                                 size_t *) = nullptr;
   void *handle = nullptr;
   CUcontext context = nullptr;
+  CUdevice deviceHandle = 0;
   int device = 0;
+  bool tried = false;
   bool ready = false;
 };
 
-std::mutex mutex;
+pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 Driver driver;
-bool loadTried = false;
-std::string pendingError;
-bool failed = false;
 /// Why the driver could not be started: every later call reports it again.
-std::string startError;
+char startError[kMessageBytes];
+/// The first failure of this thread since its last take. Per thread: each
+/// caller's calls are its own, and one caller's failure blocks no other.
+thread_local char pendingError[kMessageBytes];
+thread_local bool failed;
 
-void fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/// A loaded GPU module, or the reason it did not load: a failed module
+/// fails its own kernels (with the reason), and nothing else.
+struct Module {
+  CUmodule handle;
+  char error[kMessageBytes];
+};
+
+struct Lock {
+  Lock() { pthread_mutex_lock(&mutex); }
+  ~Lock() { pthread_mutex_unlock(&mutex); }
+  Lock(const Lock &) = delete;
+  Lock &operator=(const Lock &) = delete;
+};
+
+void format(char *buf, const char *fmt, va_list args) {
+  vsnprintf(buf, kMessageBytes, fmt, args);
+}
+
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /// Records the first failure since the last take; later ones are only
 /// consequences of it.
-void fail(const char *format, ...) {
+void fail(const char *fmt, ...) {
   if (failed)
     return;
-  char buf[1024];
   va_list args;
-  va_start(args, format);
-  vsnprintf(buf, sizeof(buf), format, args);
+  va_start(args, fmt);
+  format(pendingError, fmt, args);
   va_end(args);
-  pendingError = buf;
   failed = true;
+}
+
+/// The driver's words for a result, "NAME (code): text".
+void describe(CUresult result, const char *call, char *buf) {
+  const char *name = nullptr, *text = nullptr;
+  if (driver.cuGetErrorName)
+    driver.cuGetErrorName(result, &name);
+  if (driver.cuGetErrorString)
+    driver.cuGetErrorString(result, &text);
+  snprintf(buf, kMessageBytes, "%s failed: %s (%d)%s%s", call,
+           name ? name : "CUDA error", result, text ? ": " : "",
+           text ? text : "");
 }
 
 /// Checks a driver call's result; records a failure naming the call.
 bool check(CUresult result, const char *call) {
   if (result == kSuccess)
     return true;
-  const char *name = nullptr, *text = nullptr;
-  if (driver.cuGetErrorName)
-    driver.cuGetErrorName(result, &name);
-  if (driver.cuGetErrorString)
-    driver.cuGetErrorString(result, &text);
-  fail("%s failed: %s (%d)%s%s", call, name ? name : "CUDA error", result,
-       text ? ": " : "", text ? text : "");
+  char buf[kMessageBytes];
+  describe(result, call, buf);
+  fail("%s", buf);
   return false;
 }
 
-/// Loads the driver and retains the device's primary context.
+/// Loads the driver and retains the device's primary context; on failure,
+/// writes why into `startError`.
 bool start() {
   const char *path = getenv("LINEA_CUDA_DRIVER");
   if (!path || !*path)
@@ -131,57 +178,80 @@ bool start() {
   driver.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!driver.handle) {
     const char *why = dlerror();
-    fail("cannot load the CUDA driver %s (%s); a GPU and the NVIDIA driver "
-         "are needed to run NVPTX code",
-         path, why ? why : "unknown reason");
+    snprintf(startError, kMessageBytes,
+             "cannot load the CUDA driver %s (%s); a GPU and the NVIDIA "
+             "driver are needed to run NVPTX code",
+             path, why ? why : "unknown reason");
     return false;
   }
 #define LINEA_CU_RESOLVE(name, type)                                           \
   driver.name = reinterpret_cast<type>(dlsym(driver.handle, #name));           \
   if (!driver.name) {                                                          \
-    fail("the CUDA driver %s has no %s", path, #name);                         \
+    snprintf(startError, kMessageBytes, "the CUDA driver %s has no %s", path,  \
+             #name);                                                           \
     return false;                                                              \
   }
   LINEA_CU_FUNCTIONS(LINEA_CU_RESOLVE)
 #undef LINEA_CU_RESOLVE
+  driver.cuFuncGetParamInfo = reinterpret_cast<decltype(
+      driver.cuFuncGetParamInfo)>(dlsym(driver.handle, "cuFuncGetParamInfo"));
   int count = 0;
-  if (!check(driver.cuInit(0), "cuInit") ||
-      !check(driver.cuDeviceGetCount(&count), "cuDeviceGetCount"))
-    return false;
-  if (count <= driver.device) {
-    fail("no CUDA device %d (the driver reports %d)", driver.device, count);
+  CUresult result = driver.cuInit(0);
+  if (result == kSuccess)
+    result = driver.cuDeviceGetCount(&count);
+  if (result != kSuccess) {
+    describe(result, "cuInit", startError);
     return false;
   }
-  CUdevice device;
-  return check(driver.cuDeviceGet(&device, driver.device), "cuDeviceGet") &&
-         check(driver.cuDevicePrimaryCtxRetain(&driver.context, device),
-               "cuDevicePrimaryCtxRetain");
+  if (count <= driver.device) {
+    snprintf(startError, kMessageBytes,
+             "no CUDA device %d (the driver reports %d)", driver.device,
+             count);
+    return false;
+  }
+  result = driver.cuDeviceGet(&driver.deviceHandle, driver.device);
+  if (result == kSuccess)
+    result =
+        driver.cuDevicePrimaryCtxRetain(&driver.context, driver.deviceHandle);
+  if (result != kSuccess) {
+    describe(result, "cuDevicePrimaryCtxRetain", startError);
+    return false;
+  }
+  return true;
 }
 
-/// Starts the driver once and makes the context current on this thread;
-/// false (with a failure recorded) when that is not possible or an earlier
-/// failure has not been taken yet. Called with `mutex` held.
-bool ready() {
-  if (failed)
-    return false;
-  if (!loadTried) {
-    loadTried = true;
+/// Starts the driver once. Called with `mutex` held.
+bool started() {
+  if (!driver.tried) {
+    driver.tried = true;
     driver.ready = start();
-    if (!driver.ready)
-      startError = pendingError;
   }
-  if (!driver.ready) {
-    // Every later caller learns the same cause.
-    fail("%s", startError.c_str());
+  return driver.ready;
+}
+
+/// Starts the driver once and makes the context current on this thread.
+/// `acting` calls (allocations, copies, launches) are refused while a
+/// failure of this thread is pending, since they would work on what failed;
+/// releasing calls (frees, destroys, unloads, synchronizations) always run,
+/// so that a failure leaks nothing. Called with `mutex` held.
+bool enter(bool acting) {
+  if (acting && failed)
+    return false;
+  if (!started()) {
+    // Every caller learns the same cause.
+    fail("%s", startError);
     return false;
   }
   return check(driver.cuCtxSetCurrent(driver.context), "cuCtxSetCurrent");
 }
 
-/// The lock and readiness check every entry point starts with.
 #define LINEA_ENTER(failValue)                                                 \
-  std::lock_guard<std::mutex> lock(mutex);                                     \
-  if (!ready())                                                                \
+  Lock lock;                                                                   \
+  if (!enter(/*acting=*/true))                                                 \
+    return failValue;
+#define LINEA_ENTER_RELEASING(failValue)                                       \
+  Lock lock;                                                                   \
+  if (!enter(/*acting=*/false))                                                \
     return failValue;
 
 /// A ranked memref descriptor: allocated, aligned, offset, sizes, strides.
@@ -209,36 +279,121 @@ void memrefExtent(int64_t rank, void *desc, int64_t eltSize, char *&begin,
   bytes = static_cast<size_t>(last + 1) * eltSize;
 }
 
+/// Loads a module image; the result is never null unless memory ran out,
+/// and carries the reason when the load failed.
+Module *loadModule(const void *data, int optLevel, bool jit) {
+  auto *module = static_cast<Module *>(calloc(1, sizeof(Module)));
+  if (!module)
+    return nullptr;
+  Lock lock;
+  if (!started()) {
+    snprintf(module->error, kMessageBytes, "%s", startError);
+    return module;
+  }
+  if (driver.cuCtxSetCurrent(driver.context) != kSuccess) {
+    snprintf(module->error, kMessageBytes, "cuCtxSetCurrent failed");
+    return module;
+  }
+  CUresult result;
+  char log[kMessageBytes / 2] = "";
+  if (jit) {
+    int options[] = {kJitOptimizationLevel, kJitErrorLogBuffer,
+                     kJitErrorLogBufferBytes};
+    void *values[] = {
+        reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)), log,
+        reinterpret_cast<void *>(sizeof(log))};
+    result = driver.cuModuleLoadDataEx(&module->handle, data, 3, options,
+                                       values);
+  } else {
+    result = driver.cuModuleLoadData(&module->handle, data);
+  }
+  if (result != kSuccess) {
+    module->handle = nullptr;
+    describe(result,
+             jit ? "cuModuleLoadDataEx (PTX JIT)" : "cuModuleLoadData",
+             module->error);
+    if (*log) {
+      size_t used = strlen(module->error);
+      snprintf(module->error + used, kMessageBytes - used, "; JIT log: %s",
+               log);
+    }
+  }
+  return module;
+}
+
+/// Whether a launch passes the parameters the kernel declares, where the
+/// driver can tell (cuFuncGetParamInfo); records a failure if not.
+bool checkParamCount(CUfunction function, size_t count) {
+  if (!driver.cuFuncGetParamInfo || count == 0)
+    return true;
+  size_t offset, size;
+  CUresult last = driver.cuFuncGetParamInfo(function, count - 1, &offset, &size);
+  CUresult past = driver.cuFuncGetParamInfo(function, count, &offset, &size);
+  if (last == kInvalidValue) {
+    fail("kernel launch with %zu parameters, but the kernel takes fewer",
+         count);
+    return false;
+  }
+  if (last == kSuccess && past == kSuccess) {
+    fail("kernel launch with %zu parameters, but the kernel takes more",
+         count);
+    return false;
+  }
+  return true; // any other answer: the driver cannot tell
+}
+
 } // namespace
 
 extern "C" {
 
-const char *lineaCudaLastError(void) {
-  std::lock_guard<std::mutex> lock(mutex);
-  return failed ? pendingError.c_str() : nullptr;
+LINEA_EXPORT const char *lineaCudaLastError(void) {
+  return failed ? pendingError : nullptr;
 }
 
-int lineaCudaTakeError(char *buf, unsigned long size) {
-  std::lock_guard<std::mutex> lock(mutex);
+LINEA_EXPORT int lineaCudaTakeError(char *buf, unsigned long size) {
   if (!failed)
     return 0;
-  if (buf && size) {
-    strncpy(buf, pendingError.c_str(), size - 1);
-    buf[size - 1] = '\0';
-  }
+  if (buf && size)
+    snprintf(buf, size, "%s", pendingError);
   failed = false;
-  pendingError.clear();
+  pendingError[0] = '\0';
   return 1;
 }
 
-int lineaCudaAvailable(void) {
+LINEA_EXPORT int lineaCudaAvailable(void) {
   LINEA_ENTER(0);
   return 1;
 }
 
+LINEA_EXPORT int lineaCudaDeviceInfo(char *buf, unsigned long size) {
+  LINEA_ENTER(0);
+  char name[256] = "";
+  int version = 0, major = 0, minor = 0, sms = 0;
+  if (!check(driver.cuDeviceGetName(name, sizeof(name), driver.deviceHandle),
+             "cuDeviceGetName") ||
+      !check(driver.cuDriverGetVersion(&version), "cuDriverGetVersion") ||
+      !check(driver.cuDeviceGetAttribute(&major, kAttrComputeMajor,
+                                         driver.deviceHandle),
+             "cuDeviceGetAttribute") ||
+      !check(driver.cuDeviceGetAttribute(&minor, kAttrComputeMinor,
+                                         driver.deviceHandle),
+             "cuDeviceGetAttribute") ||
+      !check(driver.cuDeviceGetAttribute(&sms, kAttrMultiprocessors,
+                                         driver.deviceHandle),
+             "cuDeviceGetAttribute"))
+    return 0;
+  if (buf && size)
+    snprintf(buf, size,
+             "device %d: %s, compute capability %d.%d, %d SMs; CUDA driver "
+             "API %d.%d",
+             driver.device, name, major, minor, sms, version / 1000,
+             version % 1000 / 10);
+  return 1;
+}
+
 void mgpuSetDefaultDevice(int32_t device) {
-  std::lock_guard<std::mutex> lock(mutex);
-  if (loadTried && driver.device != device)
+  Lock lock;
+  if (driver.tried && driver.device != device)
     fail("mgpuSetDefaultDevice(%d) after the runtime started on device %d",
          device, driver.device);
   else
@@ -246,46 +401,35 @@ void mgpuSetDefaultDevice(int32_t device) {
 }
 
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
-  LINEA_ENTER(nullptr);
-  CUmodule module = nullptr;
-  if (!check(driver.cuModuleLoadData(&module, data), "cuModuleLoadData"))
-    return nullptr;
-  return module;
+  return loadModule(data, 0, /*jit=*/false);
 }
 
 void *mgpuModuleLoadJIT(void *data, int optLevel) {
-  LINEA_ENTER(nullptr);
-  char log[4096] = "";
-  int options[] = {kJitOptimizationLevel, kJitErrorLogBuffer,
-                   kJitErrorLogBufferBytes};
-  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)),
-                    log, reinterpret_cast<void *>(sizeof(log))};
-  CUmodule module = nullptr;
-  CUresult result =
-      driver.cuModuleLoadDataEx(&module, data, 3, options, values);
-  if (result != kSuccess) {
-    check(result, "cuModuleLoadDataEx (PTX JIT)");
-    if (*log)
-      pendingError += std::string("; JIT log: ") + log;
-    return nullptr;
+  return loadModule(data, optLevel, /*jit=*/true);
+}
+
+void mgpuModuleUnload(void *opaque) {
+  auto *module = static_cast<Module *>(opaque);
+  if (!module)
+    return;
+  if (module->handle) {
+    Lock lock;
+    if (enter(/*acting=*/false))
+      check(driver.cuModuleUnload(module->handle), "cuModuleUnload");
   }
-  return module;
+  free(module);
 }
 
-void mgpuModuleUnload(void *module) {
-  LINEA_ENTER();
-  if (module)
-    check(driver.cuModuleUnload(module), "cuModuleUnload");
-}
-
-void *mgpuModuleGetFunction(void *module, const char *name) {
+void *mgpuModuleGetFunction(void *opaque, const char *name) {
   LINEA_ENTER(nullptr);
-  if (!module) {
-    fail("kernel %s: its GPU module did not load", name ? name : "?");
+  auto *module = static_cast<Module *>(opaque);
+  if (!module || !module->handle) {
+    fail("kernel %s: its GPU module did not load%s%s", name ? name : "?",
+         module ? ": " : "", module ? module->error : "");
     return nullptr;
   }
   CUfunction function = nullptr;
-  if (!check(driver.cuModuleGetFunction(&function, module, name),
+  if (!check(driver.cuModuleGetFunction(&function, module->handle, name),
              "cuModuleGetFunction"))
     return nullptr;
   return function;
@@ -294,12 +438,14 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, void *stream,
-                      void **params, void **extra, size_t /*paramsCount*/) {
+                      void **params, void **extra, size_t paramsCount) {
   LINEA_ENTER();
   if (!function) {
     fail("kernel launch without a kernel (its module did not load)");
     return;
   }
+  if (!checkParamCount(function, paramsCount))
+    return;
   if (smem > kDefaultSharedLimit &&
       !check(driver.cuFuncSetAttribute(function, kMaxDynamicSharedBytes, smem),
              "cuFuncSetAttribute (dynamic shared memory)"))
@@ -316,7 +462,6 @@ void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
                              int32_t smem, void *stream, void **params,
                              void **extra, size_t paramsCount) {
   if (clusterX * clusterY * clusterZ != 1) {
-    std::lock_guard<std::mutex> lock(mutex);
     fail("thread-block clusters (%ld x %ld x %ld) are not supported by this "
          "runtime",
          static_cast<long>(clusterX), static_cast<long>(clusterY),
@@ -335,13 +480,13 @@ void *mgpuStreamCreate(void) {
 }
 
 void mgpuStreamDestroy(void *stream) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   if (stream)
     check(driver.cuStreamDestroy_v2(stream), "cuStreamDestroy");
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   check(driver.cuStreamSynchronize(stream), "cuStreamSynchronize");
 }
 
@@ -360,13 +505,13 @@ void *mgpuEventCreate(void) {
 }
 
 void mgpuEventDestroy(void *event) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   if (event)
     check(driver.cuEventDestroy_v2(event), "cuEventDestroy");
 }
 
 void mgpuEventSynchronize(void *event) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   if (event)
     check(driver.cuEventSynchronize(event), "cuEventSynchronize");
 }
@@ -391,7 +536,7 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool isHostShared) {
 }
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   if (ptr)
     check(driver.cuMemFree_v2(reinterpret_cast<CUdeviceptr>(ptr)),
           "cuMemFree");
@@ -408,6 +553,8 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
 
 void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
   LINEA_ENTER();
+  if (count == 0)
+    return;
   check(driver.cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value,
                                 count, stream),
         "cuMemsetD32Async");
@@ -416,6 +563,8 @@ void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
 void mgpuMemset16(void *dst, unsigned short value, size_t count,
                   void *stream) {
   LINEA_ENTER();
+  if (count == 0)
+    return;
   check(driver.cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value,
                                 count, stream),
         "cuMemsetD16Async");
@@ -432,7 +581,7 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *desc, int64_t eltSize) {
 }
 
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *desc, int64_t eltSize) {
-  LINEA_ENTER();
+  LINEA_ENTER_RELEASING();
   char *begin;
   size_t bytes;
   memrefExtent(rank, desc, eltSize, begin, bytes);

@@ -3,7 +3,10 @@
     python3 build.py OUT [--target nvptx|gpu-emulator] [--chip sm_90]
                          [--main-T 2048] [--main-H 32] [--main-D 1536]
 
-OUT receives the compiled libraries (lib/*.so with their module text), the
+OUT receives the compiled libraries (lib/NAME.FORMAT.so with their module
+text lib/NAME.mlir: FORMAT is `bin`, cubin assembled here by ptxas where it
+is found, so that a PTX error shows on this machine, and `isa`, PTX for the
+driver to compile, the fallback; `emu` for the emulator), the
 inputs and float64 references of the small cases (cases/*.npz), the pure
 numpy part of the linea package (to load the libraries and recompute the
 references of the benchmark shapes), and the driver: run.py,
@@ -29,17 +32,34 @@ import cases  # noqa: E402
 from linea.compiler import _find_tool  # noqa: E402
 
 
-def compile_module(text, out_dir, name, target, chip):
+def find_ptxas():
+    return shutil.which("ptxas") or next(
+        (p for p in ["/usr/local/cuda/bin/ptxas"] if os.access(p, os.X_OK)), None)
+
+
+def gpu_formats(target):
+    """The GPU code formats to build, in the order the driver tries them."""
+    if target != "nvptx":
+        return ["emu"]
+    return ["bin", "isa"] if find_ptxas() else ["isa"]
+
+
+def compile_module(text, out_dir, name, target, chip, formats):
     src = os.path.join(out_dir, "lib", name + ".mlir")
     with open(src, "w") as f:
         f.write(text)
-    args = [_find_tool("linea-compile"), src, "-o", os.path.join(out_dir, "lib", name + ".so"),
-            "--target=" + target]
-    if target == "nvptx":
-        args.append("--chip=" + chip)
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit("linea-compile failed for %s:\n%s" % (name, proc.stderr))
+    env = dict(os.environ)
+    ptxas = find_ptxas()
+    if ptxas:
+        env["PATH"] = os.path.dirname(ptxas) + os.pathsep + env.get("PATH", "")
+    for fmt in formats:
+        args = [_find_tool("linea-compile"), src, "-o",
+                os.path.join(out_dir, "lib", "%s.%s.so" % (name, fmt)), "--target=" + target]
+        if target == "nvptx":
+            args += ["--chip=" + chip, "--gpu-format=" + fmt]
+        proc = subprocess.run(args, capture_output=True, text=True, env=env)
+        if proc.returncode:
+            sys.exit("linea-compile (%s) failed for %s:\n%s" % (fmt, name, proc.stderr))
 
 
 def main():
@@ -66,8 +86,10 @@ def main():
         shutil.copy(os.path.join(HERE, f), out)
 
     coverage = cases.coverage(args.quick)
-    compile_module("\n".join(c.text for c in coverage), out, "coverage", args.target, args.chip)
-    manifest = {"target": args.target, "chip": args.chip, "coverage": [],
+    formats = gpu_formats(args.target)
+    compile_module("\n".join(c.text for c in coverage), out, "coverage", args.target, args.chip,
+                   formats)
+    manifest = {"target": args.target, "chip": args.chip, "gpu_formats": formats, "coverage": [],
                 "main": {"T": args.main_T, "H": args.main_H, "D": args.main_D}}
     for c in coverage:
         path = os.path.join("cases", c.fn + ".npz")
@@ -76,12 +98,13 @@ def main():
         manifest["coverage"].append({"name": c.name, "fn": c.fn, "dtype": c.dtype,
                                      "tol": c.tol, "inputs": len(c.inputs), "file": path})
     main_cases = cases.main_shapes(compute=False, **manifest["main"])
-    compile_module("\n".join(c.text for c in main_cases), out, "main", args.target, args.chip)
+    compile_module("\n".join(c.text for c in main_cases), out, "main", args.target, args.chip,
+                   formats)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
-    print("built %s: %d small cases, %d benchmark shapes, %.1f MB" %
-          (out, len(coverage), len(main_cases), size / 1e6))
+    print("built %s: %d small cases, %d benchmark shapes, GPU code as %s, %.1f MB" %
+          (out, len(coverage), len(main_cases), " and ".join(formats), size / 1e6))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,26 @@
 """Runs the device check in its folder: every small case against its stored
 float64 reference, the benchmark shapes against references computed here,
 with times, and PyTorch implementations of the same ops timed in the same
-run. Prints one PASS/FAIL line per case and exits non-zero on a failure.
+run. Prints the driver and device first, one PASS/FAIL line per case, and
+always ends with `N passed, M failed in S s`; exits non-zero on a failure.
 
-    python3 run.py [--repeat 5]
+    python3 run.py [--repeat 5] [--case-timeout 120] [--total-timeout 840]
+
+The cases run in a worker process that this one watches: a case that takes
+longer than --case-timeout, or that kills its process (a crash, a CUDA
+error that leaves the context unusable), is a FAIL line, and a fresh worker
+goes on with the next case. Nothing that goes wrong ends the run without
+its summary.
 """
 
 import argparse
 import json
 import os
 import platform
+import queue
+import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -19,114 +29,307 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import cases  # noqa: E402
-from linea import dtypes  # noqa: E402
-from linea.runtime import GPUError, Library  # noqa: E402
-from linea.testing import rel_rms  # noqa: E402
 
-try:
-    import torch
-    import torch_baselines
-    CUDA = torch.cuda.is_available()
-except ImportError:
-    torch, CUDA = None, False
-if os.environ.get("LINEA_DEVICE_CHECK_NO_TORCH"):
-    torch, CUDA = None, False
+# A worker's exit status when the CUDA context is unusable after an error.
+CONTEXT_LOST = 4
+NO_DEVICE = 3
+# Errors after which a CUDA context is poisoned: the process must go.
+STICKY = ("ILLEGAL_ADDRESS", "LAUNCH_FAILED", "MISALIGNED_ADDRESS", "ILLEGAL_INSTRUCTION",
+          "HARDWARE_STACK_ERROR", "ASSERT", "CONTEXT_IS_DESTROYED", "ECC_UNCORRECTABLE")
 
 
-def load(name):
-    with open(os.path.join(HERE, "lib", name + ".mlir")) as f:
-        return Library(os.path.join(HERE, "lib", name + ".so"), f.read())
+def read_manifest():
+    with open(os.path.join(HERE, "manifest.json")) as f:
+        return json.load(f)
 
 
-def median_ms(fn, repeat):
-    fn()  # warm-up: module load, JIT, first touch
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
+def library_path(name, gpu_format):
+    return os.path.join(HERE, "lib", "%s.%s.so" % (name, gpu_format))
 
 
-class Report:
-    def __init__(self):
-        self.failed = self.passed = 0
+def item_names(manifest):
+    """Every case of the run, small ones first, then the benchmark shapes."""
+    return ([c["name"] for c in manifest["coverage"]] +
+            [c.name for c in cases.main_shapes(compute=False, **manifest["main"])])
 
-    def line(self, ok, name, detail):
-        self.passed += ok
-        self.failed += not ok
+
+# --------------------------------------------------------------------------
+# The worker: runs cases from one index on, prints `@@ start I` before each.
+# --------------------------------------------------------------------------
+
+class Worker:
+    def __init__(self, manifest, repeat):
+        from linea.runtime import Library
+        self.manifest, self.repeat, self.Library = manifest, repeat, Library
+        self.formats = list(manifest["gpu_formats"])
+        self.libs = {}
+        try:
+            import torch
+            import torch_baselines
+            self.torch, self.baselines = torch, torch_baselines
+            self.cuda = torch.cuda.is_available()
+        except ImportError:
+            self.torch, self.baselines, self.cuda = None, None, False
+        if os.environ.get("LINEA_DEVICE_CHECK_NO_TORCH"):
+            self.torch, self.baselines, self.cuda = None, None, False
+        # Device arrays over host memory, for the fake driver (whose device
+        # memory is host memory): runs the device-pointer path without a GPU.
+        self.fake_device = bool(os.environ.get("LINEA_DEVICE_CHECK_FAKE_DEVICE"))
+
+    def lib(self, name):
+        """The library of `name` in the current GPU code format (cubin
+        first where it was built, PTX for the driver to compile otherwise)."""
+        key = (name, self.formats[0])
+        if key not in self.libs:
+            with open(os.path.join(HERE, "lib", name + ".mlir")) as f:
+                self.libs[key] = self.Library(library_path(name, self.formats[0]), f.read())
+        return self.libs[key]
+
+    def call(self, name, fn_name, *args):
+        """Calls a function; a module that does not load in cubin form falls
+        back to the PTX build of the same library."""
+        from linea.runtime import GPUError
+        while True:
+            fn = self.lib(name)[fn_name]
+            try:
+                return fn, fn(*args)
+            except GPUError as e:
+                if "did not load" not in str(e) or len(self.formats) < 2:
+                    raise
+                print("note: the %s build of %s did not load (%s); using %s" %
+                      (self.formats[0], name, e, self.formats[1]))
+                self.formats.pop(0)
+
+    def median_ms(self, fn):
+        fn()  # warm-up: module load, JIT, first touch
+        times = []
+        for _ in range(self.repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return 1e3 * float(np.median(times))
+
+    def check(self, lib, fn_name, inputs, want, dtype, tol):
+        from linea import dtypes
+        from linea.testing import rel_rms
+        fn, got = self.call(lib, fn_name, *inputs)
+        err = rel_rms(dtypes.decode(got, dtype), want)
+        ms = self.median_ms(lambda: fn(*inputs))
+        return err <= tol, "rel_rms=%.2e (tol %.0e) %9.3f ms" % (err, tol, ms), ms, fn
+
+    def device_buffers(self, inputs, result_shape):
+        """Inputs and an output on the device: CUDA torch tensors, or host
+        arrays posing as device arrays under the fake driver."""
+        if self.cuda:
+            torch = self.torch
+            bufs = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in inputs]
+            out = torch.empty(result_shape, dtype=torch.float32, device="cuda")
+            return bufs, out, lambda: torch.cuda.synchronize(), lambda: out.cpu().numpy()
+        bufs = [FakeDeviceArray(np.ascontiguousarray(a)) for a in inputs]
+        out = FakeDeviceArray(np.zeros(result_shape, np.float32))
+        return bufs, out, lambda: None, lambda: out.array.copy()
+
+    def run_item(self, index, report):
+        from linea.testing import rel_rms
+        coverage = self.manifest["coverage"]
+        if index < len(coverage):
+            c = coverage[index]
+            data = np.load(os.path.join(HERE, c["file"]))
+            inputs = [data["in%d" % i] for i in range(c["inputs"])]
+            ok, detail, _, _ = self.check("coverage", c["fn"], inputs, data["want"], c["dtype"],
+                                          c["tol"])
+            report(ok, c["name"], detail)
+            return
+        c = cases.main_shapes(compute=True, **self.manifest["main"])[index - len(coverage)]
+        ok, detail, host, fn = self.check("main", c.fn, c.inputs, c.want[0], c.dtype, c.tol)
+        report(ok, c.name, detail)
+        linea_ms, which = host, "host call"
+        if self.cuda or self.fake_device:
+            bufs, out, sync, result = self.device_buffers(c.inputs, c.want[0].shape)
+
+            def call():
+                fn.on_device(*bufs, out)
+                sync()
+            linea_ms = self.median_ms(call)
+            err = rel_rms(result(), c.want[0])
+            report(err <= c.tol, c.name + " (device call)",
+                   "rel_rms=%.2e %9.3f ms" % (err, linea_ms))
+            which = "device call"
+        if self.torch is None or not ok:
+            return
+        for label, run in self.baselines.implementations(c).items():
+            name = "torch %s %s" % (self.baselines.DEVICE, label)
+            try:
+                got_t, ms = run(self.repeat)
+            except Exception as e:  # a baseline's failure is noted, not ours
+                print("     %-48s error: %s: %s" % (name, type(e).__name__, e))
+                continue
+            print("     %-48s rel_rms=%.2e %9.3f ms  (torch / linea %s = %.2f)" %
+                  (name, rel_rms(got_t, c.want[0]), ms, which, ms / linea_ms))
+
+
+class FakeDeviceArray:
+    """A host array described as a device array (`__cuda_array_interface__`)."""
+
+    def __init__(self, array):
+        self.array = array
+        self.__cuda_array_interface__ = {
+            "shape": array.shape, "typestr": array.dtype.str, "strides": None,
+            "data": (array.ctypes.data, False), "version": 3}
+
+
+def device_info(manifest):
+    """One line naming the driver and device, or None (and why) if there is
+    none. The emulator needs neither."""
+    if manifest["target"] != "nvptx":
+        return "%s (the kernels run on this CPU)" % manifest["target"], None
+    import ctypes
+    from linea.runtime import GPUError  # noqa: F401  (the package loads)
+    lib = ctypes.CDLL(library_path("coverage", manifest["gpu_formats"][0]))
+    buf = ctypes.create_string_buffer(1024)
+    if lib.lineaCudaDeviceInfo(buf, ctypes.c_ulong(len(buf))):
+        return buf.value.decode(), None
+    lib.lineaCudaTakeError(buf, ctypes.c_ulong(len(buf)))
+    return None, buf.value.decode()
+
+
+def worker_main(args):
+    manifest = read_manifest()
+    if args.start == 0:
+        info, why = device_info(manifest)
+        if info is None:
+            print("@@ nodevice %s" % why)
+            sys.stdout.flush()
+            sys.exit(NO_DEVICE)
+        print("@@ device %s" % info)
+    worker = Worker(manifest, args.repeat)
+    names = item_names(manifest)
+    inject = dict(p.split(":")[::-1] for p in
+                  os.environ.get("LINEA_DEVICE_CHECK_INJECT", "").split(",") if p)
+
+    def report(ok, name, detail):
         print("%s %-48s %s" % ("PASS" if ok else "FAIL", name, detail))
         sys.stdout.flush()
 
+    for index in range(args.start, len(names)):
+        print("@@ start %d" % index)
+        sys.stdout.flush()
+        # Test hooks: a hanging and a crashing case, to check the watchdog.
+        what = inject.get(str(index))
+        if what == "hang":
+            time.sleep(1e6)
+        if what == "crash":
+            os.abort()
+        try:
+            worker.run_item(index, report)
+        except Exception as e:
+            message = "%s: %s" % (type(e).__name__, e)
+            report(False, names[index], message.splitlines()[0] if message else "")
+            if any(s in message for s in STICKY):
+                sys.exit(CONTEXT_LOST)
+        sys.stdout.flush()
+    print("@@ done")
 
-def run_case(fn, inputs, want, dtype, tol, repeat):
-    try:
-        got = fn(*inputs)
-    except GPUError as e:
-        return False, "GPU error: %s" % e, None
-    err = rel_rms(dtypes.decode(got, dtype), want)
-    ms = median_ms(lambda: fn(*inputs), repeat)
-    return err <= tol, "rel_rms=%.2e (tol %.0e) %9.3f ms" % (err, tol, ms), ms
 
+# --------------------------------------------------------------------------
+# The supervisor: starts workers, enforces the limits, counts, summarizes.
+# --------------------------------------------------------------------------
 
-def device_ms(fn, inputs, result_shape, repeat):
-    """The _device entry point on torch CUDA tensors (no copies)."""
-    buffers = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in inputs]
-    out = torch.empty(result_shape, dtype=torch.float32, device="cuda")
+def supervise(args):
+    manifest = read_manifest()
+    names = item_names(manifest)
+    start = time.time()
+    print("device check: target %s (%s), %d cases, python %s, numpy %s" %
+          (manifest["target"], manifest["chip"], len(names), platform.python_version(),
+           np.__version__))
+    sys.stdout.flush()
+    counts = {"PASS": 0, "FAIL": 0}
+    started = set()
+    index, in_case, case_start, stopped = 0, None, None, None
 
-    def call():
-        fn.on_device(*buffers, out)
-        torch.cuda.synchronize()
-    return median_ms(call, repeat), out.cpu().numpy()
+    def emit(line):
+        if line[:4] in counts:
+            counts[line[:4]] += 1
+        print(line)
+        sys.stdout.flush()
+
+    while index < len(names) and stopped is None:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker",
+                                 "--start", str(index), "--repeat", str(args.repeat)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                bufsize=1)
+        lines = queue.Queue()
+
+        def pump(stream=proc.stdout, sink=lines):  # this worker's own pipe and queue
+            for line in stream:
+                sink.put(line)
+            sink.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+        in_case, case_start, finished = None, time.time(), False
+        while True:
+            now = time.time()
+            if now - start > args.total_timeout:
+                stopped = "the run's limit of %d s" % args.total_timeout
+                break
+            if in_case is not None and now - case_start > args.case_timeout:
+                emit("FAIL %-48s timed out after %d s" % (names[in_case], args.case_timeout))
+                break
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            line = line.rstrip("\n")
+            if line.startswith("@@ start "):
+                in_case, case_start = int(line.split()[2]), time.time()
+                index = in_case
+                started.add(in_case)
+            elif line.startswith("@@ device "):
+                print("driver and device: " + line[len("@@ device "):])
+            elif line.startswith("@@ nodevice "):
+                print("device check: no usable CUDA driver or device: " +
+                      line[len("@@ nodevice "):])
+                stopped = "no device"
+            elif line == "@@ done":
+                finished = True
+            else:
+                emit(line)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if stopped or finished:
+            break
+        if in_case is None:
+            # Died before its first case: nothing to skip past; give up.
+            emit("FAIL %-48s the worker died before it started (exit %s)" %
+                 ("(start-up)", proc.returncode))
+            break
+        if proc.returncode not in (0, -9, CONTEXT_LOST):
+            emit("FAIL %-48s the worker died (exit %s)" % (names[in_case], proc.returncode))
+        index = in_case + 1
+    not_run = len(names) - len(started)
+    if stopped and stopped != "no device":
+        print("stopped at %s" % stopped)
+    tail = ", %d not run" % not_run if not_run > 0 else ""
+    print("\n%d passed, %d failed in %.0f s%s" % (counts["PASS"], counts["FAIL"],
+                                                 time.time() - start, tail))
+    sys.exit(1 if counts["FAIL"] or not_run > 0 else 0)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--case-timeout", type=float, default=120)
+    parser.add_argument("--total-timeout", type=float, default=840)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with open(os.path.join(HERE, "manifest.json")) as f:
-        manifest = json.load(f)
-    start = time.time()
-    gpu = torch.cuda.get_device_name(0) if CUDA else "no torch CUDA device"
-    print("device check: target %s (%s), %s, python %s, torch %s" %
-          (manifest["target"], manifest["chip"], gpu, platform.python_version(),
-           torch.__version__ if torch else "absent"))
-    report = Report()
-
-    lib = load("coverage")
-    for c in manifest["coverage"]:
-        data = np.load(os.path.join(HERE, c["file"]))
-        inputs = [data["in%d" % i] for i in range(c["inputs"])]
-        ok, detail, _ = run_case(lib[c["fn"]], inputs, data["want"], c["dtype"], c["tol"],
-                                 args.repeat)
-        report.line(ok, c["name"], detail)
-
-    main_lib = load("main")
-    print("\nbenchmark shapes, B=1, T=%d: host call (copies in and out), device call "
-          "(CUDA tensors), PyTorch recurrence and chunked form, all in ms" %
-          manifest["main"]["T"])
-    for c in cases.main_shapes(compute=True, **manifest["main"]):
-        fn = main_lib[c.fn]
-        ok, detail, host = run_case(fn, c.inputs, c.want[0], c.dtype, c.tol, args.repeat)
-        report.line(ok, c.name, detail)
-        if not ok or torch is None:
-            continue
-        linea_ms, which = host, "host call"
-        if CUDA:
-            linea_ms, got = device_ms(fn, c.inputs, c.want[0].shape, args.repeat)
-            err = rel_rms(got, c.want[0])
-            report.line(err <= c.tol, c.name + " (device call)",
-                        "rel_rms=%.2e %9.3f ms" % (err, linea_ms))
-            which = "device call"
-        for label, run in torch_baselines.implementations(c).items():
-            got_t, ms = run(args.repeat)
-            err_t = rel_rms(got_t, c.want[0])
-            print("     %-48s rel_rms=%.2e %9.3f ms  (torch / linea %s = %.2f)" %
-                  ("torch %s %s" % (torch_baselines.DEVICE, label), err_t, ms, which,
-                   ms / linea_ms))
-    print("\n%d passed, %d failed in %.0f s" % (report.passed, report.failed,
-                                                time.time() - start))
-    sys.exit(1 if report.failed else 0)
+    if args.worker:
+        sys.path.insert(0, HERE)
+        worker_main(args)
+    else:
+        supervise(args)
 
 
 if __name__ == "__main__":
