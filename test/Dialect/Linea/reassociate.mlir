@@ -240,3 +240,206 @@ func.func @not_a_product(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: 
   %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
   return %o : tensor<4096x64xf32>
 }
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (an input here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_tanh_input
+// CHECK:         math.tanh
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_tanh_input = affine_map<(m, n, k) -> (m, k)>
+#fb_tanh_input = affine_map<(m, n, k) -> (k, n)>
+#fo_tanh_input = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_tanh_input(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_tanh_input, #fb_tanh_input, #fo_tanh_input], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %t = math.tanh %a : f32
+    %p = arith.mulf %t, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (the product here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_exp_product
+// CHECK:         math.exp
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_exp_product = affine_map<(m, n, k) -> (m, k)>
+#fb_exp_product = affine_map<(m, n, k) -> (k, n)>
+#fo_exp_product = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_exp_product(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_exp_product, #fb_exp_product, #fo_exp_product], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p0 = arith.mulf %a, %b : f32
+    %p = math.exp %p0 : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (the accumulator here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_negf_accumulator
+// CHECK:         arith.negf
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_negf_accumulator = affine_map<(m, n, k) -> (m, k)>
+#fb_negf_accumulator = affine_map<(m, n, k) -> (k, n)>
+#fo_negf_accumulator = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_negf_accumulator(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_negf_accumulator, #fb_negf_accumulator, #fo_negf_accumulator], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %n = arith.negf %c : f32
+    %r = arith.addf %n, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (the sum here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_absf_sum
+// CHECK:         math.absf
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_absf_sum = affine_map<(m, n, k) -> (m, k)>
+#fb_absf_sum = affine_map<(m, n, k) -> (k, n)>
+#fo_absf_sum = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_absf_sum(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_absf_sum, #fb_absf_sum, #fo_absf_sum], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    %r = math.absf %s : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (a constant factor here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_scaled_product
+// CHECK:         arith.constant 2.0
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_scaled_product = affine_map<(m, n, k) -> (m, k)>
+#fb_scaled_product = affine_map<(m, n, k) -> (k, n)>
+#fo_scaled_product = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_scaled_product(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_scaled_product, #fb_scaled_product, #fo_scaled_product], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %two = arith.constant 2.0 : f32
+    %p0 = arith.mulf %a, %b : f32
+    %p = arith.mulf %p0, %two : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// Elementwise fusion puts ops into a contraction's body (a subtraction here):
+// the body is no plain multiply-add, so the op is no chain link and the
+// chain stays as written (reordering it would drop the op).
+// CHECK-LABEL: func @fused_subtracted
+// CHECK:         arith.subf
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+#fa_subtracted = affine_map<(m, n, k) -> (m, k)>
+#fb_subtracted = affine_map<(m, n, k) -> (k, n)>
+#fo_subtracted = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_subtracted(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.generic {indexing_maps = [#fa_subtracted, #fb_subtracted, #fo_subtracted], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.subf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.matmul ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}
+
+// -----
+
+// tanh(Q K^T) V after elementwise fusion: the tanh sits in the second
+// contraction's body, on its first input. Nothing is reordered.
+// CHECK-LABEL: func @fused_tanh_scores_times_values
+// CHECK:         %[[S:.+]] = linalg.matmul {{.*}} -> tensor<4096x4096xf32>
+// CHECK:         linalg.generic {{.*}} ins(%[[S]], %{{.+}} : tensor<4096x4096xf32>, tensor<4096x64xf32>)
+// CHECK:           math.tanh
+#ta = affine_map<(m, n, k) -> (m, k)>
+#tb = affine_map<(m, n, k) -> (k, n)>
+#to = affine_map<(m, n, k) -> (m, n)>
+func.func @fused_tanh_scores_times_values(%q: tensor<4096x64xf32>, %kt: tensor<64x4096xf32>, %v: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %es = tensor.empty() : tensor<4096x4096xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %s = linalg.matmul ins(%q, %kt : tensor<4096x64xf32>, tensor<64x4096xf32>) outs(%fs : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %eo = tensor.empty() : tensor<4096x64xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : tensor<4096x64xf32>) -> tensor<4096x64xf32>
+  %o = linalg.generic {indexing_maps = [#ta, #tb, #to], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%s, %v : tensor<4096x4096xf32>, tensor<4096x64xf32>) outs(%fo : tensor<4096x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %t = math.tanh %a : f32
+    %p = arith.mulf %t, %b : f32
+    %r = arith.addf %c, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<4096x64xf32>
+  return %o : tensor<4096x64xf32>
+}

@@ -44,12 +44,52 @@ std::optional<SmallVector<unsigned>> dimsOf(AffineMap map) {
   return dims;
 }
 
+/// `v` with the value-preserving casts between a block argument and its use
+/// looked through (widening float and integer-to-float conversions).
+Value throughCasts(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<arith::ExtFOp, arith::SIToFPOp, arith::UIToFPOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+/// Whether the body is `yield acc + a * b`, with `a` and `b` the two input
+/// arguments (either order, through casts) and `acc` the output's. Upstream's
+/// `isaContractionOpInterface` looks through any side-effect-free unary op
+/// around the multiply and the add, so `acc + tanh(a) * b` (what elementwise
+/// fusion makes of `tanh(Q K^T) V`) would pass for a product and lose its
+/// tanh when reordered: anything but the plain multiply-add is no product.
+bool isPlainMultiplyAdd(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (body->getNumArguments() != 3)
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield->getNumOperands() != 1)
+    return false;
+  auto add = yield->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body->getArgument(2);
+  Value product = add.getLhs() == acc   ? add.getRhs()
+                  : add.getRhs() == acc ? add.getLhs()
+                                        : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value x = throughCasts(mul.getLhs()), y = throughCasts(mul.getRhs());
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  return (x == a && y == b) || (x == b && y == a);
+}
+
 } // namespace
 
 std::optional<linea::ProductShape> mlir::linea::matchProduct(Operation *op) {
   auto lin = dyn_cast_or_null<linalg::LinalgOp>(op);
   if (!lin || !lin.hasPureTensorSemantics() || lin.getNumDpsInputs() != 2 ||
       lin.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(lin) ||
+      !isPlainMultiplyAdd(lin) ||
       !isZeroFilled(lin.getDpsInits()[0]))
     return std::nullopt;
   Type elt = getElementTypeOrSelf(op->getResult(0).getType());
