@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -77,7 +78,7 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
     linea_report(error, size, "%s: %s has no data", fn, name);
     return 1;
   }
-  if (offset != 0) {
+  if (offset != 0 && elements > 0) {
     linea_report(error, size, "%s: %s has offset %lld, expected 0", fn, name,
                  (long long)offset);
     return 1;
@@ -89,7 +90,9 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
                    name, (long long)sizes[d], d, (long long)shape[d]);
       return 1;
     }
-    if (shape[d] > 1 && strides[d] != stride) {
+    /* The strides of an empty buffer, and of dimensions of size 1, address
+       nothing: numpy gives them any value. */
+    if (shape[d] > 1 && elements > 0 && strides[d] != stride) {
       linea_report(error, size,
                    "%s: %s has stride %lld in dimension %d, expected %lld "
                    "(dense row-major)",
@@ -173,6 +176,50 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
   llvm::StringSet<> names;
   std::string decls, checked;
   llvm::raw_string_ostream os(decls), cs(checked);
+  // Every public function becomes C symbols: its name must be a C
+  // identifier, and no two symbols of the library may be one.
+  llvm::StringMap<func::FuncOp> symbols;
+  auto claim = [&](func::FuncOp func, const std::string &symbol) {
+    auto [it, inserted] = symbols.insert({symbol, func});
+    if (inserted)
+      return success();
+    InFlightDiagnostic diag = func.emitError("symbol '")
+                              << symbol << "' of function '" << func.getName()
+                              << "' clashes with one of function '"
+                              << it->second.getName() << "'";
+    if (it->second != func)
+      diag.attachNote(it->second.getLoc()) << "that function is here";
+    return failure();
+  };
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func.isPublic() || func.isExternal())
+      continue;
+    StringRef fnName = func.getName();
+    if (fnName.empty() || llvm::isDigit(fnName.front()) ||
+        !llvm::all_of(fnName,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; })) {
+      std::string escaped;
+      llvm::raw_string_ostream es(escaped);
+      llvm::printEscapedString(fnName, es);
+      return func.emitError("function name \"")
+                 << escaped
+                 << "\" is not a C identifier ([A-Za-z_][A-Za-z0-9_]*): its "
+                    "entry points are C functions of that name",
+             failure();
+    }
+    if (fnName.starts_with("lineaCuda") || fnName.starts_with("mgpu") ||
+        fnName == "memrefCopy")
+      return func.emitError("function name '")
+                 << fnName << "' is reserved for the library's runtime",
+             failure();
+    SmallVector<std::string> variants{func.getName().str()};
+    if (gpu)
+      variants.push_back(func.getName().str() + "_device");
+    for (const std::string &variant : variants)
+      for (const char *prefix : {"", "_mlir_ciface_", "linea_"})
+        if (failed(claim(func, prefix + variant)))
+          return failure();
+  }
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
@@ -215,6 +262,26 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
       auto shaped = dyn_cast<ShapedType>(t);
       if (!shaped)
         continue;
+      std::string what = (index < type.getNumInputs() ? "argument " : "result ") +
+                         std::to_string(index < type.getNumInputs()
+                                            ? index
+                                            : index - type.getNumInputs());
+      if (!shaped.hasStaticShape())
+        return func.emitError(what) << " has a dynamic shape (" << t
+                                    << "): compiled entry points take static "
+                                       "shapes only",
+               failure();
+      // The checked entry point counts elements and bytes in int64_t.
+      int64_t bytes = (shaped.getElementTypeBitWidth() + 7) / 8;
+      for (int64_t dim : shaped.getShape()) {
+        std::optional<int64_t> next = llvm::checkedMul(bytes, dim);
+        if (!next)
+          return func.emitError(what) << " (" << t
+                                      << ") has more bytes than an int64_t "
+                                         "counts",
+                 failure();
+        bytes = *next;
+      }
       std::string check;
       llvm::raw_string_ostream cs2(check);
       std::string fn = func.getName().str();

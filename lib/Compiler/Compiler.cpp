@@ -76,24 +76,55 @@ Location optionLoc(MLIRContext &context) {
   return fileLoc(context, "<command line>");
 }
 
-/// An output file that disappears unless `commit` is reached.
+/// An output file that appears, whole, only when `commit` is reached. A
+/// regular (or new) file is written next to its final path and renamed over
+/// it; a device, FIFO, symbolic link or other non-regular file is written
+/// through at commit, never replaced (as root, renaming over /dev/null
+/// would break the machine). Scratch files (the intermediate object and C
+/// source) live in the temporary folder.
 class AtomicOutput {
 public:
-  AtomicOutput(StringRef path) : path(path.str()) {}
+  enum class Kind { Final, Scratch };
+  AtomicOutput(StringRef path, Kind kind = Kind::Final)
+      : path(path.str()), kind(kind) {}
   ~AtomicOutput() {
     if (!tempPath.empty())
       llvm::sys::fs::remove(tempPath);
   }
 
-  /// Creates the temporary file next to the final path.
+  /// Creates the temporary file; fails (with a diagnostic) where the final
+  /// path cannot be written: a directory, a missing folder.
   LogicalResult open(MLIRContext &context) {
     if (path == "-")
       return success();
-    SmallString<128> model(path);
-    model += ".tmp-%%%%%%";
+    namespace fs = llvm::sys::fs;
     int fd;
-    if (std::error_code ec =
-            llvm::sys::fs::createUniqueFile(model, fd, tempPath)) {
+    std::error_code ec;
+    if (kind == Kind::Scratch) {
+      ec = fs::createTemporaryFile("linea", llvm::sys::path::extension(path)
+                                                .drop_front(),
+                                   fd, tempPath);
+    } else {
+      fs::file_status status, link;
+      bool exists = !fs::status(path, status);
+      if (exists && status.type() == fs::file_type::directory_file) {
+        emitError(fileLoc(context, path))
+            << "cannot write output file: it is a directory";
+        return failure();
+      }
+      bool symlink = !fs::status(path, link, /*follow=*/false) &&
+                     link.type() == fs::file_type::symlink_file;
+      direct =
+          symlink || (exists && status.type() != fs::file_type::regular_file);
+      if (direct) {
+        ec = fs::createTemporaryFile("linea-output", "", fd, tempPath);
+      } else {
+        SmallString<128> model(path);
+        model += ".tmp-%%%%%%";
+        ec = fs::createUniqueFile(model, fd, tempPath);
+      }
+    }
+    if (ec) {
       emitError(fileLoc(context, path))
           << "cannot open output file: " << ec.message();
       return failure();
@@ -112,19 +143,72 @@ public:
     if (path == "-")
       return success();
     stream->close();
-    if (stream->has_error() || llvm::sys::fs::rename(tempPath, path)) {
+    bool failedWrite = stream->has_error();
+    if (!failedWrite && direct) {
+      // Through to the file, as it is: its bytes, never its inode.
+      auto bytes = llvm::MemoryBuffer::getFile(tempPath, /*IsText=*/false,
+                                               /*RequiresNullTerminator=*/false);
+      std::error_code ec;
+      llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+      if (!bytes || ec) {
+        failedWrite = true;
+      } else {
+        out << (*bytes)->getBuffer();
+        out.close();
+        failedWrite = out.has_error();
+      }
+      if (out.has_error())
+        out.clear_error();
+    } else if (!failedWrite) {
+      failedWrite = static_cast<bool>(llvm::sys::fs::rename(tempPath, path));
+    }
+    if (failedWrite) {
       emitError(fileLoc(context, path)) << "cannot write output file";
       return failure();
     }
+    if (direct)
+      llvm::sys::fs::remove(tempPath);
     tempPath.clear();
     return success();
   }
 
 private:
   std::string path;
+  Kind kind;
+  bool direct = false;
   SmallString<128> tempPath;
   std::unique_ptr<llvm::raw_fd_ostream> stream;
 };
+
+/// Refuses an output path that names the input file or another output.
+LogicalResult checkDistinctOutputs(StringRef input,
+                                   ArrayRef<std::pair<StringRef, StringRef>> outputs,
+                                   MLIRContext &context) {
+  for (auto [i, entry] : llvm::enumerate(outputs)) {
+    auto [what, path] = entry;
+    if (path.empty() || path == "-")
+      continue;
+    bool same = false;
+    if (input != "-" && !llvm::sys::fs::equivalent(input, path, same) && same)
+      return emitError(fileLoc(context, path))
+             << "the " << what << " file is the input file: refusing to "
+             << "overwrite it";
+    // Two outputs into one regular file would leave one of them; into one
+    // device (/dev/null), both go through.
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(path, status) &&
+        status.type() != llvm::sys::fs::file_type::regular_file &&
+        status.type() != llvm::sys::fs::file_type::file_not_found)
+      continue;
+    for (auto [otherWhat, other] : outputs.take_front(i))
+      if (other == path ||
+          (!llvm::sys::fs::equivalent(other, path, same) && same))
+        return emitError(fileLoc(context, path))
+               << "the " << what << " file is also the " << otherWhat
+               << " file";
+  }
+  return success();
+}
 
 std::string headerGuard(StringRef path) {
   std::string guard = "LINEA_";
@@ -392,6 +476,12 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   if (options.emit == EmitKind::PTX && !gpu)
     return emitError(optionLoc(context))
            << "--emit=ptx needs --target=nvptx";
+  if (failed(checkDistinctOutputs(
+          options.inputPath,
+          {{"output", options.outputPath},
+           {"header", wantsHeader ? StringRef(headerPath) : StringRef()}},
+          context)))
+    return failure();
   FailureOr<CInterface> cInterface =
       generateCInterface(*module, headerGuard(headerPath), gpu);
   if (failed(cInterface))
@@ -404,8 +494,12 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   if (failed(lowerToLLVMDialect(*module, options)))
     return failure();
 
+  // Every output is opened before the work, so that one that cannot be
+  // written fails the run before the others exist.
   AtomicOutput output(options.outputPath);
-  if (failed(output.open(context)))
+  AtomicOutput headerOut(headerPath);
+  if (failed(output.open(context)) ||
+      (wantsHeader && failed(headerOut.open(context))))
     return failure();
   if (options.emit == EmitKind::MLIR) {
     module->print(output.os());
@@ -433,8 +527,10 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   std::unique_ptr<AtomicOutput> object, wrappers;
   llvm::raw_pwrite_stream *codeStream = &output.os();
   if (linked) {
-    object = std::make_unique<AtomicOutput>(options.outputPath + ".o");
-    wrappers = std::make_unique<AtomicOutput>(options.outputPath + ".c");
+    object = std::make_unique<AtomicOutput>("object.o",
+                                            AtomicOutput::Kind::Scratch);
+    wrappers = std::make_unique<AtomicOutput>("wrappers.c",
+                                              AtomicOutput::Kind::Scratch);
     if (failed(object->open(context)) || failed(wrappers->open(context)))
       return failure();
     wrappers->os() << cInterface->wrappers;
@@ -460,9 +556,6 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
                             runtimeNeeds(*llvmModule), context)))
     return failure();
   if (wantsHeader) {
-    AtomicOutput headerOut(headerPath);
-    if (failed(headerOut.open(context)))
-      return failure();
     headerOut.os() << cInterface->header;
     if (failed(output.commit(context)))
       return failure();

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Lowerings.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -43,6 +45,24 @@ void mlir::linea::detail::replaceWithBuffers(RecurrenceOpInterface op,
   SmallVector<Value> results{e.toTensor(output)};
   if (op.getFinalStateValue())
     results.push_back(e.toTensor(state));
+  rewriter.replaceOp(op, results);
+}
+
+void mlir::linea::detail::replaceEmptySequence(RecurrenceOpInterface op,
+                                               PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  SmallVector<Value> results{tensor::EmptyOp::create(
+      rewriter, loc, outType.getShape(), outType.getElementType())};
+  if (Value state = op.getFinalStateValue()) {
+    Value init = op.getInitialStateValue();
+    results.push_back(
+        init ? init
+             : arith::ConstantOp::create(
+                   rewriter, loc,
+                   op.getEmptyState(cast<RankedTensorType>(state.getType())))
+                   .getResult());
+  }
   rewriter.replaceOp(op, results);
 }
 

@@ -36,6 +36,11 @@ int64_t chunkFor(RecurrenceOpInterface op, Form form);
 void replaceWithBuffers(RecurrenceOpInterface op, PatternRewriter &rewriter,
                         LoopEmitter &e, Value output, Value state);
 
+/// Replaces an op on no tokens (B = 0 or T = 0) by an empty output and, if
+/// it returns one, the initial state (or the op's empty state) as the final
+/// state: no loops, so no chunking of an empty range.
+void replaceEmptySequence(RecurrenceOpInterface op, PatternRewriter &rewriter);
+
 /// The tensor operand's buffer, or null for an absent operand.
 Value bufferOrNull(LoopEmitter &e, Value tensor);
 
@@ -58,6 +63,10 @@ template <typename Op> struct Lowering : public OpRewritePattern<Op> {
     FailureOr<Form> form = loweredForm(op, rewriter, implemented);
     if (failed(form))
       return failure();
+    if (cast<ShapedType>(op.getOutput().getType()).getNumElements() == 0) {
+      replaceEmptySequence(op, rewriter);
+      return success();
+    }
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder, target);
     Buffers buffers = lower(op, *form, e);

@@ -259,8 +259,17 @@ func.func @selective_scan_C8(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A
 // -----
 
 func.func @selective_scan_C9(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
-  // expected-error @+1 {{C9: 'form' must be one of auto, chunked, recurrent, scan, got quadratic}}
+  // expected-error @+1 {{C9: 'form' must be one of auto, recurrent, scan, got quadratic}}
   %y = linea.selective_scan %u, %dt, %A, %B, %C {form = #linea.form<quadratic>} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C9_chunked(%u: tensor<1x8x16xf32>, %dt: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x2x4x16xf32>, %C: tensor<1x2x4x16xf32>) {
+  // No target lowers a chunked selective scan: the verifier says so.
+  // expected-error @+1 {{C9: 'form' must be one of auto, recurrent, scan, got chunked}}
+  %y = linea.selective_scan %u, %dt, %A, %B, %C {form = #linea.form<chunked>} : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
   return
 }
 
@@ -453,5 +462,81 @@ func.func @wkv7_C5(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<
 func.func @wkv7_C6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>) {
   // expected-error @+1 {{C6: 'chunk_size' goes with form auto, chunked or scan, got recurrent}}
   %o = linea.wkv7 %r, %w, %k, %v, %a, %b {form = #linea.form<recurrent>, chunk_size = 8 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+// Head dimensions are positive (C13 of linear_attention, C11 of
+// selective_scan, C8 of wkv4, C9 of wkv6, C7 of wkv7); batch and sequence
+// dimensions may be 0.
+
+func.func @linear_attention_C13_K(%q: tensor<1x8x2x0xf32>, %v: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C13: 'q' has K = 0, but Hk, K must be positive (only batch and sequence dimensions may be 0)}}
+  %o = linea.linear_attention %q, %q, %v : tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C13_H(%q: tensor<1x8x0x4xf32>, %v: tensor<1x8x0x4xf32>) {
+  // expected-error @+1 {{C13: 'q' has Hk = 0, but Hk, K must be positive}}
+  %o = linea.linear_attention %q, %q, %v : tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attention_C13_V(%q: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x0xf32>) {
+  // expected-error @+1 {{C13: 'v' has V = 0, but H, V must be positive}}
+  %o = linea.linear_attention %q, %q, %v : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x0xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C11_N(%u: tensor<1x8x16xf32>, %A: tensor<8x0xf32>, %B: tensor<1x2x0x16xf32>) {
+  // expected-error @+1 {{C11: 'A' has N = 0, but D, N must be positive}}
+  %y = linea.selective_scan %u, %u, %A, %B, %B : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x0xf32>, tensor<1x2x0x16xf32>, tensor<1x2x0x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C11_D(%u: tensor<1x0x16xf32>, %A: tensor<0x4xf32>, %B: tensor<1x2x4x16xf32>) {
+  // expected-error @+1 {{C11: 'u' has D = 0, but D must be positive}}
+  %y = linea.selective_scan %u, %u, %A, %B, %B : tensor<1x0x16xf32>, tensor<1x0x16xf32>, tensor<0x4xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @selective_scan_C11_G(%u: tensor<1x8x16xf32>, %A: tensor<8x4xf32>, %B: tensor<1x0x4x16xf32>) {
+  // expected-error @+1 {{C11: 'Bm' has G = 0, but G must be positive}}
+  %y = linea.selective_scan %u, %u, %A, %B, %B : tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<8x4xf32>, tensor<1x0x4x16xf32>, tensor<1x0x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @wkv4_C8(%w: tensor<0xf32>, %k: tensor<1x8x0xf32>) {
+  // expected-error @+1 {{C8: 'k' has C = 0, but C must be positive}}
+  %y = linea.wkv4 %w, %w, %k, %k : tensor<0xf32>, tensor<0xf32>, tensor<1x8x0xf32>, tensor<1x8x0xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C9(%r: tensor<1x8x2x0xf32>, %u: tensor<2x0xf32>) {
+  // expected-error @+1 {{C9: 'r' has S = 0, but H, S must be positive}}
+  %o = linea.wkv6 %r, %r, %r, %r, %u : tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<2x0xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C7(%r: tensor<1x8x0x4xf32>) {
+  // expected-error @+1 {{C7: 'r' has H = 0, but H, S must be positive}}
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>
   return
 }

@@ -59,6 +59,23 @@ public:
     return success();
   }
 
+  /// Checks that the bound dimensions `names` (the head dimensions, which
+  /// size kernels and registers) are positive; `value` is the operand that
+  /// bound them, named in the message.
+  LogicalResult positive(StringRef tag, StringRef operand,
+                         ArrayRef<StringRef> names) {
+    for (StringRef name : names) {
+      int64_t size = get(name);
+      if (!ShapedType::isDynamic(size) && size <= 0)
+        return fail(tag, Twine("'") + operand + "' has " + name + " = " +
+                             Twine(size) + ", but " +
+                             llvm::join(names, ", ") +
+                             " must be positive (only batch and sequence "
+                             "dimensions may be 0)");
+    }
+    return success();
+  }
+
   /// Checks that `a % b == 0` for two bound dimensions.
   LogicalResult divides(StringRef tag, StringRef operand, StringRef big,
                         StringRef small) {
@@ -231,8 +248,10 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
                                           SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "q", op.getQ(), {"B", "T", "Hk", "K"})) ||
+      failed(check.positive("C13", "q", {"Hk", "K"})) ||
       failed(check.shape("C2", "k", op.getK(), {"B", "T", "Hk", "K"})) ||
       failed(check.shape("C3", "v", op.getV(), {"B", "T", "H", "V"})) ||
+      failed(check.positive("C13", "v", {"H", "V"})) ||
       failed(check.divides("C3", "v", "H", "Hk")))
     return failure();
   if (Value gate = op.getGate()) {
@@ -287,7 +306,7 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
 //===----------------------------------------------------------------------===//
 
 bool SelectiveScanOp::supportsForm(Form form) {
-  return form != Form::quadratic;
+  return form == Form::auto_ || form == Form::recurrent || form == Form::scan;
 }
 
 static LogicalResult inferSelectiveScan(MLIRContext *ctx,
@@ -296,10 +315,13 @@ static LogicalResult inferSelectiveScan(MLIRContext *ctx,
                                         SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "u", op.getU(), {"B", "D", "L"})) ||
+      failed(check.positive("C11", "u", {"D"})) ||
       failed(check.shape("C2", "delta", op.getDelta(), {"B", "D", "L"})) ||
       failed(check.shape("C3", "A", op.getA(), {"D", "N"})) ||
+      failed(check.positive("C11", "A", {"D", "N"})) ||
       failed(check.f32("C3", "A", op.getA())) ||
       failed(check.shape("C4", "Bm", op.getBm(), {"B", "G", "N", "L"})) ||
+      failed(check.positive("C11", "Bm", {"G"})) ||
       failed(check.shape("C4", "Cm", op.getCm(), {"B", "G", "N", "L"})) ||
       failed(check.divides("C4", "Bm", "D", "G")))
     return failure();
@@ -342,6 +364,7 @@ static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
   ShapeChecker check(loc);
   check.bind("3", 3);
   if (failed(check.shape("C1", "k", op.getK(), {"B", "T", "C"})) ||
+      failed(check.positive("C8", "k", {"C"})) ||
       failed(check.shape("C2", "v", op.getV(), {"B", "T", "C"})) ||
       failed(check.shape("C3", "w", op.getW(), {"C"})) ||
       failed(check.f32("C3", "w", op.getW())) ||
@@ -360,6 +383,16 @@ static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
                  check.stateType(ctx, {"B", "3", "C"}));
 }
 
+DenseElementsAttr Wkv4Op::getEmptyState(RankedTensorType type) {
+  // (aa, bb, pp) = (0, 0, -1e38) for every batch and channel.
+  SmallVector<float> values;
+  ArrayRef<int64_t> shape = type.getShape();
+  for (int64_t b = 0; b < shape[0]; ++b)
+    for (float row : {0.0f, 0.0f, -1e38f})
+      values.append(shape[2], row);
+  return DenseElementsAttr::get(type, ArrayRef<float>(values));
+}
+
 //===----------------------------------------------------------------------===//
 // Wkv6Op
 //===----------------------------------------------------------------------===//
@@ -374,6 +407,7 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
                                SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
   if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})) ||
+      failed(check.positive("C9", "r", {"H", "S"})) ||
       failed(check.shape("C2", "k", op.getK(), {"B", "T", "H", "S"})) ||
       failed(check.shape("C2", "v", op.getV(), {"B", "T", "H", "S"})) ||
       failed(check.shape("C2", "w", op.getW(), {"B", "T", "H", "S"})) ||
@@ -410,7 +444,8 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                                Wkv7Op::Adaptor op,
                                SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
-  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})))
+  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})) ||
+      failed(check.positive("C7", "r", {"H", "S"})))
     return failure();
   for (auto [name, value] : {std::pair<StringRef, Value>{"w", op.getW()},
                              {"k", op.getK()},

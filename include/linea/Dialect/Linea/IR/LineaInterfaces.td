@@ -34,6 +34,13 @@ def Linea_RecurrenceOpInterface : OpInterface<"RecurrenceOpInterface"> {
       "getChunkSizeValue", (ins), [{ return $_op.getChunkSize(); }]>,
     StaticInterfaceMethod<"Whether the op has this form.", "bool",
       "supportsForm", (ins "::mlir::linea::Form":$form)>,
+    InterfaceMethod<[{The final state after no tokens, from no initial
+      state, as a constant of the final state's type `type` (zeros unless
+      the op's state says otherwise).}], "::mlir::DenseElementsAttr",
+      "getEmptyState", (ins "::mlir::RankedTensorType":$type), [{}], [{
+        return ::mlir::DenseElementsAttr::get(type,
+            ::mlir::FloatAttr::get(type.getElementType(), 0.0));
+      }]>,
   ];
 }
 

@@ -15,11 +15,12 @@ include "linea/Dialect/Linea/IR/LineaInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-class Linea_RecurrenceOp<string mnemonic, list<Trait> traits = []>
+class Linea_RecurrenceOp<string mnemonic, list<Trait> traits = [],
+                         list<string> overridden = []>
     : Linea_Op<mnemonic, traits # [Pure,
         DeclareOpInterfaceMethods<InferTypeOpInterface>,
         DeclareOpInterfaceMethods<Linea_RecurrenceOpInterface,
-                                  ["supportsForm"]>]> {
+                                  ["supportsForm"] # overridden>]> {
   // The state is returned as a second result exactly when `with_final_state`
   // is set; the result types follow from the operands.
   let results = (outs AnyRankedTensor:$output,
@@ -67,6 +68,10 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
     * (C11) `form` is `auto`, `quadratic`, `chunked` or `recurrent`.
     * (C12) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
+    * (C13) `Hk`, `H`, `K` and `V` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
 
     Results: `output : [B, T, H, V]` with the element type of `v`; with
     `with_final_state`, `final_state : [B, H, K, V]` in f32.
@@ -137,9 +142,13 @@ def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
       type f32.
     * (C8) `u`, `delta`, `Bm`, `Cm` and `z` share one element type: f32, f16
       or bf16.
-    * (C9) `form` is `auto`, `recurrent`, `scan` or `chunked`.
-    * (C10) `chunk_size`, if present, is positive and goes with `form` `auto`,
-      `scan` or `chunked`.
+    * (C9) `form` is `auto`, `recurrent` or `scan`.
+    * (C10) `chunk_size`, if present, is positive and goes with `form` `auto`
+      or `scan`.
+    * (C11) `D`, `N` and `G` are positive.
+
+    Empty batches and sequences: B = 0 or L = 0 is valid. The outputs are
+    empty; with L = 0 the final state is `initial_state` (zeros without one).
 
     Results: `output : [B, D, L]` with the element type of `u`; with
     `with_final_state`, `final_state : [B, D, N]` in f32.
@@ -181,7 +190,7 @@ def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
 // Wkv4Op
 //===----------------------------------------------------------------------===//
 
-def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4"> {
+def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
   let summary = "RWKV-4 WKV, in the numerically stable running-max form";
   let description = [{
     Per channel `c`, with the per-step log-decay `-exp(w)`:
@@ -204,6 +213,10 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4"> {
     * (C6) `form` is `auto`, `recurrent` or `scan`.
     * (C7) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `scan`.
+    * (C8) `C` is positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (the empty state without one).
 
     Results: `output : [B, T, C]` with the element type of `v`; with
     `with_final_state`, `final_state : [B, 3, C]` in f32.
@@ -257,6 +270,10 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
     * (C7) `form` is `auto`, `recurrent` or `chunked`.
     * (C8) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
+    * (C9) `H` and `S` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
 
     Results: `output : [B, T, H, S]` with the element type of `v`; with
     `with_final_state`, `final_state : [B, H, S, S]` in f32.
@@ -311,6 +328,10 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
     * (C5) `form` is `auto`, `recurrent` or `chunked`.
     * (C6) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
+    * (C7) `H` and `S` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
 
     Results: `output : [B, T, H, S]` with the element type of `v`; with
     `with_final_state`, `final_state : [B, H, S, S]` in f32.
