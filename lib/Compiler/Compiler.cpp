@@ -17,6 +17,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -225,20 +226,55 @@ std::string ptxFeatures(StringRef chip) {
   return sm >= 100 ? "+ptx86" : "+ptx80";
 }
 
-/// The PTX of every kernel module, one after the other.
+/// The PTX of every kernel module as one module that ptxas takes: one
+/// header (`.version`, `.target`, `.address_size`, the same in every
+/// module), then each module's body. Kernel names repeat across modules (a
+/// library looks each up in its own module), so an entry whose name is
+/// taken is renamed `<module>__<entry>` here.
 LogicalResult writePTX(ModuleOp module, raw_ostream &os) {
-  bool any = false;
+  std::string header, bodies;
+  llvm::StringSet<> entries;
+  bool agree = true;
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute attr : binary.getObjects()) {
-      auto object = cast<gpu::ObjectAttr>(attr);
-      os << "// kernels of " << binary.getSymName() << "\n"
-         << object.getObject().getValue() << "\n";
-      any = true;
+      StringRef ptx = cast<gpu::ObjectAttr>(attr).getObject().getValue();
+      std::string moduleHeader;
+      bodies += "// kernels of " + binary.getSymName().str() + "\n";
+      for (StringRef line : llvm::split(ptx, '\n')) {
+        StringRef code = line.trim();
+        if (code.starts_with(".version") || code.starts_with(".target") ||
+            code.starts_with(".address_size")) {
+          moduleHeader += code.str() + "\n";
+          continue;
+        }
+        size_t at = line.find(".entry ");
+        if (at != StringRef::npos && !code.starts_with("//")) {
+          StringRef rest = line.drop_front(at + 7);
+          StringRef name =
+              rest.take_until([](char c) { return c == '(' || c == ' '; });
+          if (!entries.insert(name).second) {
+            std::string renamed = (binary.getSymName() + "__" + name).str();
+            entries.insert(renamed);
+            bodies += (line.take_front(at + 7) + renamed +
+                       rest.drop_front(name.size()) + "\n")
+                          .str();
+            continue;
+          }
+        }
+        bodies += line.str() + "\n";
+      }
+      if (header.empty())
+        header = moduleHeader;
+      agree &= header == moduleHeader;
     }
   });
-  if (!any)
+  if (header.empty())
     return emitError(module.getLoc())
            << "the module has no GPU kernels to emit as PTX";
+  if (!agree)
+    return emitError(module.getLoc())
+           << "the GPU modules disagree on their PTX version or target";
+  os << header << "\n" << bodies;
   return success();
 }
 

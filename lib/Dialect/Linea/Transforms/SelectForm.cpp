@@ -30,6 +30,14 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
           << target << "' (expected cpu or nvptx)";
       return signalPassFailure();
     }
+    Operation *root = getOperation();
+    if (failed(checkOptionRange(root, getArgument(), "cores", cores, 0,
+                                4096)) ||
+        failed(checkOptionRange(root, getArgument(), "vector-width",
+                                vectorWidth, 1, 64)) ||
+        failed(checkOptionRange(root, getArgument(), "sm-count", smCount, 1,
+                                1024)))
+      return signalPassFailure();
     desc.cores =
         cores > 0 ? int64_t(cores)
                   : std::max<int64_t>(1, std::thread::hardware_concurrency());

@@ -321,6 +321,11 @@ struct VectorizeLinalgPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (failed(linea::checkOptionRange(func, getArgument(), "vector-width",
+                                vectorWidth, 1, 64)) ||
+        failed(linea::checkOptionRange(func, getArgument(), "rows", rows, 1,
+                                       64)))
+      return signalPassFailure();
     SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
     func.walk([&](linalg::LinalgOp op) {
       SmallVector<int64_t> block = registerBlock(op, vectorWidth, rows);
