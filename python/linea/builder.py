@@ -7,6 +7,21 @@ any rank; `linear` and the norms act on the last dimension.
 """
 
 import math
+import os
+import sys
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_location():
+    """`loc("file":line:0)` of the innermost frame outside this package."""
+    frame = sys._getframe(1)
+    while frame and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE:
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    name = frame.f_code.co_filename.replace("\\", "\\\\").replace('"', '\\"')
+    return 'loc("%s":%d:0)' % (name, frame.f_lineno)
 
 
 ELEMENT_TYPES = ("f32", "f16", "bf16")
@@ -97,6 +112,10 @@ class Function:
         return "_%s%d" % (hint, self._count)
 
     def _emit(self, line):
+        # A one-line op carries the user's call site as its location, so
+        # that the compiler's diagnostics point at the user's code.
+        if not line.rstrip().endswith("{"):
+            line += " " + _caller_location()
         self.lines.append("  " + line)
 
     def _new(self, shape, dtype, hint="v"):

@@ -2,8 +2,10 @@
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from .runtime import Library
@@ -50,31 +52,97 @@ def target_args(target, chip="sm_90"):
                      "'gpu-emulator')" % target)
 
 
+_LOC = re.compile(r'loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)')
+
+
+def _at_call_sites(stderr, src, kept, module_text):
+    """linea-compile's diagnostics, each at the Python line that built the
+    op where the module's line carries one (the parser reports errors found
+    while it builds an op at the op's place in the text, before it reads
+    the op's location), with the module's own place after it."""
+    lines = module_text.splitlines()
+    out = []
+    for line in stderr.splitlines():
+        m = re.match(re.escape(src) + r":(\d+):(\d+): (.*)", line)
+        if m:
+            n = int(m.group(1))
+            loc = _LOC.search(lines[n - 1]) if 0 < n <= len(lines) else None
+            where = "%s:%s:%s" % (kept, m.group(1), m.group(2))
+            line = ("%s:%s:%s: %s (%s)" % (loc.group(1), loc.group(2), loc.group(3),
+                                           m.group(3), where) if loc else
+                    where + ": " + m.group(3))
+        out.append(line.replace(src, kept))
+    return "\n".join(out)
+
+
+def _digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _cached(lib, module_text):
+    """The cached library at `lib`, or None (and why) when it is missing or
+    not the file that was written: its size and hash are kept beside it, so
+    a truncated or overwritten library is recompiled, not loaded."""
+    stamp = lib[:-3] + ".sha256"
+    if not os.path.exists(lib):
+        return None, None
+    try:
+        with open(stamp) as f:
+            size, digest = f.read().split()
+        if os.path.getsize(lib) != int(size) or _digest(lib) != digest:
+            return None, "its size or hash is not the one written"
+        return Library(lib, module_text), None
+    except (OSError, ValueError) as e:
+        return None, str(e)
+
+
 def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=None):
     """Compiles `module_text` to a shared library and loads it.
 
     The library is cached under `cache_dir()` by a hash of the text, the
-    options and the compiler binary, so recompiling an unchanged model is free.
+    options and the compiler binary, so recompiling an unchanged model is
+    free; a cached library that is not the file written (truncated, corrupt)
+    is recompiled, with a line on stderr that says so. A module that fails
+    to compile is kept in `cache_dir()/failed/`, and the message says where.
     """
     tool = _find_tool("linea-compile")
     args = (["-O%d" % opt_level] + ([] if openmp else ["--no-openmp"]) + target_args(target)
             + list(extra_args))
     stat = os.stat(tool)
+    # Source locations (the builder's call sites) do not change the code.
+    code = re.sub(r' loc\("(?:[^"\\]|\\.)*":\d+:\d+\)', "", module_text)
     key = hashlib.sha256("\0".join(
-        [module_text, " ".join(args), tool, str(stat.st_mtime_ns), str(stat.st_size)]
+        [code, " ".join(args), tool, str(stat.st_mtime_ns), str(stat.st_size)]
     ).encode()).hexdigest()[:24]
     lib = os.path.join(cache_dir(), key + ".so")
-    if not os.path.exists(lib):
-        with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
-            src = os.path.join(tmp, "model.mlir")
-            with open(src, "w") as f:
-                f.write(module_text)
-            out = os.path.join(tmp, "model.so")
-            proc = subprocess.run([tool, src, "-o", out] + args,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise CompileError(proc.stderr.strip())
-            os.replace(out, lib)
+    loaded, why = _cached(lib, module_text)
+    if loaded:
+        return loaded
+    if why:
+        sys.stderr.write("linea: the cached library %s is unusable (%s); recompiling\n" %
+                         (lib, why))
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        src = os.path.join(tmp, "model.mlir")
+        with open(src, "w") as f:
+            f.write(module_text)
+        out = os.path.join(tmp, "model.so")
+        proc = subprocess.run([tool, src, "-o", out] + args, capture_output=True, text=True)
+        if proc.returncode != 0:
+            failed_dir = os.path.join(cache_dir(), "failed")
+            os.makedirs(failed_dir, exist_ok=True)
+            kept = os.path.join(failed_dir, key + ".mlir")
+            os.replace(src, kept)
+            raise CompileError(_at_call_sites(proc.stderr.strip(), src, kept, module_text) +
+                               "\n(the module that failed is kept at %s)" % kept)
+        with open(os.path.join(tmp, "model.sha256"), "w") as f:
+            f.write("%d %s\n" % (os.path.getsize(out), _digest(out)))
+        # The stamp goes first: a library is never without its stamp.
+        os.replace(os.path.join(tmp, "model.sha256"), lib[:-3] + ".sha256")
+        os.replace(out, lib)
     return Library(lib, module_text)
 
 
