@@ -342,10 +342,44 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
 
 } // namespace
 
+std::optional<size_t> mlir::linea::findExcessiveNesting(StringRef text,
+                                                        unsigned limit) {
+  unsigned depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') { // a string literal, with its escapes
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\')
+          ++i;
+    } else if (c == '/' && text.substr(i, 2) == "//") {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (c == '(' || c == '[' || c == '{' || c == '<') {
+      if (++depth > limit)
+        return i;
+    } else if ((c == ')' || c == ']' || c == '}' || c == '>') && depth > 0 &&
+               !(c == '>' && i > 0 && text[i - 1] == '-')) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 OwningOpRef<ModuleOp>
 mlir::linea::parseBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
                          MLIRContext &context) {
   std::string name = buffer->getBufferIdentifier().str();
+  if (std::optional<size_t> at = findExcessiveNesting(buffer->getBuffer())) {
+    StringRef before = buffer->getBuffer().take_front(*at);
+    unsigned line = before.count('\n') + 1;
+    unsigned column = *at - std::min(before.rfind('\n') + 1, *at) + 1;
+    if (before.rfind('\n') == StringRef::npos)
+      column = *at + 1;
+    emitError(FileLineColLoc::get(&context, name, line, column))
+        << "nested deeper than " << kMaxNestingDepth
+        << " levels: refused before parsing (the parser would overflow its "
+           "stack)";
+    return nullptr;
+  }
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   sourceMgr->AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   OwningOpRef<ModuleOp> module;

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "linea/Compiler/Compiler.h"
 #include "linea/InitAll.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -38,6 +39,20 @@ int main(int argc, char **argv) {
   }
   if (file->getBufferSize() == 0) {
     llvm::errs() << input << ":0:0: error: input file is empty\n";
+    return 1;
+  }
+  if (std::optional<size_t> at =
+          mlir::linea::findExcessiveNesting(file->getBuffer())) {
+    llvm::StringRef before = file->getBuffer().take_front(*at);
+    size_t lineStart = before.rfind('\n');
+    llvm::errs() << input << ":" << before.count('\n') + 1 << ":"
+                 << (lineStart == llvm::StringRef::npos ? *at
+                                                         : *at - lineStart - 1) +
+                        1
+                 << ": error: nested deeper than "
+                 << mlir::linea::kMaxNestingDepth
+                 << " levels: refused before parsing (the parser would "
+                    "overflow its stack)\n";
     return 1;
   }
   std::unique_ptr<llvm::ToolOutputFile> out =

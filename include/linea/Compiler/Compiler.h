@@ -48,7 +48,18 @@ struct CompileOptions {
   std::string gpuFormat = "isa";
 };
 
-/// Parses and verifies `buffer`. An upstream parser that crashes on
+/// How deep brackets, braces, parentheses and angle brackets may nest in an
+/// input (regions, attributes, types): far past any model, well short of
+/// where MLIR's recursive parser and walks overflow their stack.
+constexpr unsigned kMaxNestingDepth = 512;
+
+/// The offset in `text` where nesting first passes `limit` levels (string
+/// literals and comments aside), or nullopt.
+std::optional<size_t> findExcessiveNesting(StringRef text,
+                                           unsigned limit = kMaxNestingDepth);
+
+/// Parses and verifies `buffer`. Input nested past kMaxNestingDepth is
+/// refused, with its place, before parsing. An upstream parser that crashes on
 /// malformed input (linalg.transpose in MLIR 22.1.8) is reported as an error
 /// at the buffer, and what the crashed parse leaves behind is not reported as
 /// a leak.
