@@ -255,3 +255,129 @@ func.func @unbatched(%q: tensor<8x4xf32>, %kt: tensor<4x8xf32>, %v: tensor<8x4xf
   %o = linalg.matmul ins(%s, %v : tensor<8x8xf32>, tensor<8x4xf32>) outs(%5 : tensor<8x4xf32>) -> tensor<8x4xf32>
   return %o : tensor<8x4xf32>
 }
+
+// -----
+
+// A decay mask gamma^(i - j) built from the indices with powf, as a
+// frontend writes it: raised with the per-head decay log(gamma).
+// CHECK-LABEL: func @index_decay_powf
+// CHECK:         linea.linear_attention {{.*}} {causal, decay = array<f32: -0.693147{{[0-9]*}}>, scale = 1.000000e+00 : f32}
+// CHECK-NOT:     linalg.batch_matmul
+func.func @index_decay_powf(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>, %v: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x8x4xf32>) outs(%0 : tensor<1x4x8xf32>) permutation = [0, 2, 1]
+  %1 = tensor.empty() : tensor<1x8x8xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s0 = linalg.batch_matmul ins(%q, %kt : tensor<1x8x4xf32>, tensor<1x4x8xf32>) outs(%2 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s0 : tensor<1x8x8xf32>) outs(%1 : tensor<1x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %c = arith.cmpi sge, %i, %j : index
+    %d = arith.subi %i, %j : index
+    %di = arith.index_cast %d : index to i64
+    %df = arith.sitofp %di : i64 to f32
+    %g = arith.constant 5.000000e-01 : f32
+    %p = math.powf %g, %df : f32
+    %x = arith.mulf %in, %p : f32
+    %r = arith.select %c, %x, %cst : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8x8xf32>
+  %4 = tensor.empty() : tensor<1x8x4xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%4 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %o = linalg.batch_matmul ins(%s, %v : tensor<1x8x8xf32>, tensor<1x8x4xf32>) outs(%5 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  return %o : tensor<1x8x4xf32>
+}
+
+// -----
+
+// The same decay as exp((i - j) log gamma), selected, then scaled: the scale
+// on the mask's side is the op's scale.
+// CHECK-LABEL: func @index_decay_exp
+// CHECK:         linea.linear_attention {{.*}} {causal, decay = array<f32: -0.693147{{[0-9]*}}>, scale = 2.500000e-01 : f32}
+func.func @index_decay_exp(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>, %v: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x8x4xf32>) outs(%0 : tensor<1x4x8xf32>) permutation = [0, 2, 1]
+  %1 = tensor.empty() : tensor<1x8x8xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s0 = linalg.batch_matmul ins(%q, %kt : tensor<1x8x4xf32>, tensor<1x4x8xf32>) outs(%2 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s0 : tensor<1x8x8xf32>) outs(%1 : tensor<1x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %c = arith.cmpi sle, %j, %i : index
+    %d = arith.subi %i, %j : index
+    %di = arith.index_cast %d : index to i64
+    %df = arith.sitofp %di : i64 to f32
+    %lg = arith.constant -6.931471806e-01 : f32
+    %a = arith.mulf %df, %lg : f32
+    %e = math.exp %a : f32
+    %x = arith.select %c, %e, %cst : f32
+    %quarter = arith.constant 2.500000e-01 : f32
+    %y = arith.mulf %x, %quarter : f32
+    %r = arith.mulf %y, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8x8xf32>
+  %4 = tensor.empty() : tensor<1x8x4xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%4 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %o = linalg.batch_matmul ins(%s, %v : tensor<1x8x8xf32>, tensor<1x8x4xf32>) outs(%5 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  return %o : tensor<1x8x4xf32>
+}
+
+// -----
+
+// A causal mask as a product with the comparison's 0/1 value.
+// CHECK-LABEL: func @times_comparison
+// CHECK:         linea.linear_attention {{.*}} {causal, scale = 1.000000e+00 : f32}
+func.func @times_comparison(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>, %v: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x8x4xf32>) outs(%0 : tensor<1x4x8xf32>) permutation = [0, 2, 1]
+  %1 = tensor.empty() : tensor<1x8x8xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s0 = linalg.batch_matmul ins(%q, %kt : tensor<1x8x4xf32>, tensor<1x4x8xf32>) outs(%2 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s0 : tensor<1x8x8xf32>) outs(%1 : tensor<1x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %c = arith.cmpi sge, %i, %j : index
+    %m = arith.uitofp %c : i1 to f32
+    %r = arith.mulf %in, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8x8xf32>
+  %4 = tensor.empty() : tensor<1x8x4xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%4 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %o = linalg.batch_matmul ins(%s, %v : tensor<1x8x8xf32>, tensor<1x8x4xf32>) outs(%5 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  return %o : tensor<1x8x4xf32>
+}
+
+// -----
+
+// A mask that depends on the scores themselves (here a ReLU) is no
+// attention mask: left alone.
+// CHECK-LABEL: func @data_dependent_mask
+// CHECK-NOT:     linea.linear_attention
+// CHECK:         arith.cmpf ogt
+// CHECK:         linalg.batch_matmul
+func.func @data_dependent_mask(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>, %v: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x8xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x8x4xf32>) outs(%0 : tensor<1x4x8xf32>) permutation = [0, 2, 1]
+  %1 = tensor.empty() : tensor<1x8x8xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s0 = linalg.batch_matmul ins(%q, %kt : tensor<1x8x4xf32>, tensor<1x4x8xf32>) outs(%2 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s0 : tensor<1x8x8xf32>) outs(%1 : tensor<1x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %c = arith.cmpf ogt, %in, %cst : f32
+    %r = arith.select %c, %in, %cst : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8x8xf32>
+  %4 = tensor.empty() : tensor<1x8x4xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%4 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %o = linalg.batch_matmul ins(%s, %v : tensor<1x8x8xf32>, tensor<1x8x4xf32>) outs(%5 : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  return %o : tensor<1x8x4xf32>
+}
