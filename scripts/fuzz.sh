@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes parsing, verification and every linea pass and pipeline with
 # libFuzzer for a bounded time: bash scripts/fuzz.sh [seconds] (default 300).
-# The seed corpus is every split of every lit test; findings land in
-# build-fuzz/findings/ and fail the run.
+# The seed corpus is every split of every lit test and the inputs kept in
+# tools/linea-fuzz/corpus (each once a finding); mutations draw on
+# tools/linea-fuzz/linea.dict (shapes zero, one, huge, dynamic; forms).
+# Findings land in build-fuzz/findings/ and fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-300}
@@ -17,7 +19,8 @@ mkdir -p "$corpus" "$findings"
 /usr/bin/python3 - "$corpus" <<'PY'
 import glob, hashlib, os, sys
 out = sys.argv[1]
-for path in glob.glob("test/**/*.mlir", recursive=True):
+for path in (glob.glob("test/**/*.mlir", recursive=True) +
+             glob.glob("tools/linea-fuzz/corpus/*.mlir")):
     for piece in open(path).read().split("// -----"):
         data = piece.encode()
         with open(os.path.join(out, hashlib.sha1(data).hexdigest()), "wb") as f:
@@ -25,6 +28,7 @@ for path in glob.glob("test/**/*.mlir", recursive=True):
 PY
 export ASAN_OPTIONS=detect_leaks=1
 "$LINEA_BUILD_DIR/bin/linea-fuzz" "$corpus" -artifact_prefix="$findings/" \
+  -dict=tools/linea-fuzz/linea.dict \
   -max_total_time="$SECONDS_TO_RUN" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
   2>&1 | tail -n 25
 if ls "$findings"/* >/dev/null 2>&1; then
