@@ -1,15 +1,13 @@
 // Numeric pass options out of range are errors that name the pass and the
 // option, never silent defaults.
 // RUN: not linea-opt %s --linea-select-form=cores=-3 2>&1 | FileCheck %s --check-prefix=CORES
-// RUN: not linea-opt %s --linea-select-form=vector-width=0 2>&1 | FileCheck %s --check-prefix=SELECT-WIDTH
 // RUN: not linea-opt %s "--linea-select-form=target=nvptx sm-count=0" 2>&1 | FileCheck %s --check-prefix=SMS
 // RUN: not linea-opt %s --pass-pipeline="builtin.module(func.func(linea-vectorize-linalg{vector-width=-1}))" 2>&1 | FileCheck %s --check-prefix=WIDTH
 // RUN: not linea-opt %s --pass-pipeline="builtin.module(func.func(linea-vectorize-linalg{rows=0}))" 2>&1 | FileCheck %s --check-prefix=ROWS
 // In range, they run.
-// RUN: linea-opt %s --pass-pipeline="builtin.module(linea-select-form{cores=2 vector-width=8}, func.func(linea-vectorize-linalg{vector-width=8 rows=4}))" -o /dev/null
+// RUN: linea-opt %s --pass-pipeline="builtin.module(linea-select-form{cores=2}, func.func(linea-vectorize-linalg{vector-width=8 rows=4}))" -o /dev/null
 
 // CORES: error: linea-select-form: option 'cores' must be in [0, 4096], got -3
-// SELECT-WIDTH: error: linea-select-form: option 'vector-width' must be in [1, 64], got 0
 // SMS: error: linea-select-form: option 'sm-count' must be in [1, 1024], got 0
 // WIDTH: error: linea-vectorize-linalg: option 'vector-width' must be in [1, 64], got -1
 // ROWS: error: linea-vectorize-linalg: option 'rows' must be in [1, 64], got 0

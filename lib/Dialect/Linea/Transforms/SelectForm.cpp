@@ -33,15 +33,12 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
     Operation *root = getOperation();
     if (failed(checkOptionRange(root, getArgument(), "cores", cores, 0,
                                 4096)) ||
-        failed(checkOptionRange(root, getArgument(), "vector-width",
-                                vectorWidth, 1, 64)) ||
         failed(checkOptionRange(root, getArgument(), "sm-count", smCount, 1,
                                 1024)))
       return signalPassFailure();
     desc.cores =
         cores > 0 ? int64_t(cores)
                   : std::max<int64_t>(1, std::thread::hardware_concurrency());
-    desc.vectorWidth = vectorWidth;
     desc.smCount = smCount;
     desc.tensorCores = tensorCores;
     getOperation()->walk([&](RecurrenceOpInterface op) {

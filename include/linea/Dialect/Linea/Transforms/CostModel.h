@@ -64,8 +64,6 @@ struct TargetDescription {
   Kind kind = Kind::CPU;
   /// CPU: cores that run slices in parallel.
   int64_t cores = 1;
-  /// CPU: f32 lanes per vector register.
-  int64_t vectorWidth = 16;
   /// NVPTX: streaming multiprocessors, and whether they have tensor cores.
   int64_t smCount = 132;
   bool tensorCores = true;

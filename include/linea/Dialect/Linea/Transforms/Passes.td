@@ -217,8 +217,6 @@ def SelectFormPass : Pass<"linea-select-form"> {
            "Target: cpu or nvptx">,
     Option<"cores", "cores", "int64_t", /*default=*/"0",
            "CPU cores (0: this machine's)">,
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
-           "CPU f32 lanes per vector register">,
     Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
            "NVPTX streaming multiprocessors">,
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
