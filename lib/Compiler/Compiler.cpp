@@ -218,14 +218,6 @@ std::string headerGuard(StringRef path) {
   return guard;
 }
 
-/// The PTX ISA version a chip needs (LLVM 22 emits PTX 6.0 by default,
-/// which predates sm_90).
-std::string ptxFeatures(StringRef chip) {
-  unsigned sm = 0;
-  chip.drop_front(3).consumeInteger(10, sm);
-  return sm >= 100 ? "+ptx86" : "+ptx80";
-}
-
 /// The PTX of every kernel module as one module that ptxas takes: one
 /// header (`.version`, `.target`, `.address_size`, the same in every
 /// module), then each module's body. Kernel names repeat across modules (a
@@ -427,12 +419,13 @@ LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
   if (options.target == CompileTarget::NVPTX) {
     NVPTXPipelineOptions pipeline;
     pipeline.chip = options.chip;
-    pipeline.features = ptxFeatures(options.chip);
     pipeline.format = options.emit == EmitKind::PTX ? "isa" : options.gpuFormat;
     pipeline.deviceEntryPoints = true;
     buildNVPTXPipeline(pm, pipeline);
   } else if (options.target == CompileTarget::GPUEmulator) {
-    buildGPUEmulationPipeline(pm);
+    GPUEmulationPipelineOptions emulation;
+    emulation.chip = options.chip;
+    buildGPUEmulationPipeline(pm, emulation);
   } else {
     CPUPipelineOptions pipeline;
     pipeline.openmp = options.openmp;

@@ -96,7 +96,7 @@ void mlir::linea::registerPipelines() {
       "Lower model IR with linea ops to GPU kernels (NVVM, PTX or cubin "
       "embedded) and host code in the LLVM dialect",
       buildNVPTXPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<GPUEmulationPipelineOptions>(
       "linea-gpu-emulation-pipeline",
       "Lower model IR like linea-nvptx-pipeline, but run the kernels on host "
       "threads (a block at a time, an OpenMP thread per GPU thread)",

@@ -8,6 +8,7 @@
 #include "linea/Conversion/Passes.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
 #include "linea/Pipelines/Pipelines.h"
+#include "linea/Target/NVPTXChip.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
@@ -19,13 +20,23 @@
 using namespace mlir;
 
 namespace {
-/// Model IR to bufferized functions whose work is gpu.launch kernels.
-void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
+/// Model IR to bufferized functions whose work is gpu.launch kernels for
+/// `chip`. A chip name that does not parse reaches the form selection,
+/// which reports it.
+void addKernels(OpPassManager &pm, StringRef chipName, int64_t smCount,
+                bool deviceEntryPoints) {
+  std::string error;
+  std::optional<linea::NVPTXChip> chip =
+      linea::NVPTXChip::parse(chipName, error);
   linea::SelectFormPassOptions select;
   select.target = "nvptx";
-  select.smCount = smCount;
+  select.chip = chipName.str();
+  select.smCount = smCount > 0 ? smCount : chip ? chip->smCount : 132;
+  select.tensorCores = !chip || chip->tf32TensorCores;
   linea::addFormSelection(pm, select);
-  pm.addPass(linea::createConvertLineaToGPUPass());
+  linea::ConvertLineaToGPUPassOptions lowering;
+  lowering.tensorCores = !chip || chip->tf32TensorCores;
+  pm.addPass(linea::createConvertLineaToGPUPass(lowering));
   // Polynomials for every math function MLIR has one for: kernels call no
   // libdevice.
   linea::ApproximateMathPassOptions approximate;
@@ -46,15 +57,16 @@ void addKernels(OpPassManager &pm, int64_t smCount, bool deviceEntryPoints) {
 }
 } // namespace
 
-void mlir::linea::buildGPUEmulationPipeline(OpPassManager &pm) {
-  addKernels(pm, /*smCount=*/132, /*deviceEntryPoints=*/false);
+void mlir::linea::buildGPUEmulationPipeline(
+    OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
+  addKernels(pm, options.chip, /*smCount=*/0, /*deviceEntryPoints=*/false);
   pm.addPass(linea::createEmulateGPUPass());
   addHostLowering(pm, /*openmp=*/true);
 }
 
 void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
                                      const NVPTXPipelineOptions &options) {
-  addKernels(pm, options.smCount, options.deviceEntryPoints);
+  addKernels(pm, options.chip, options.smCount, options.deviceEntryPoints);
   pm.addPass(linea::createGPUResidencyPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
@@ -65,7 +77,12 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
-  nvvm.cubinFeatures = options.features;
+  std::string error;
+  std::optional<linea::NVPTXChip> chip =
+      linea::NVPTXChip::parse(options.chip, error);
+  nvvm.cubinFeatures = !options.features.empty() ? options.features.getValue()
+                       : chip                    ? chip->ptxFeature
+                                                 : "+ptx80";
   nvvm.cubinFormat = options.format;
   nvvm.optLevel = options.optLevel;
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);

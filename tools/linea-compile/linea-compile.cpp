@@ -7,6 +7,7 @@
 
 #include "linea/Compiler/Compiler.h"
 #include "linea/InitAll.h"
+#include "linea/Target/NVPTXChip.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -85,12 +86,9 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  if (!StringRef(chip).starts_with("sm_") ||
-      StringRef(chip).drop_front(3).empty() ||
-      !llvm::all_of(StringRef(chip).drop_front(3),
-                    [](char c) { return isDigit(c) || c == 'a'; })) {
-    errs() << "linea-compile: error: --chip=" << chip
-           << " is not a GPU architecture (expected sm_XY, e.g. sm_90)\n";
+  std::string chipError;
+  if (!NVPTXChip::parse(chip, chipError)) {
+    errs() << "linea-compile: error: " << chipError << "\n";
     return 1;
   }
   if (gpuFormat != "isa" && gpuFormat != "bin" && gpuFormat != "fatbin") {

@@ -22,8 +22,10 @@ namespace linea {
 /// Patterns that lower every linea op to scf loops over buffers.
 void populateLineaToLoopsPatterns(RewritePatternSet &patterns);
 
-/// Patterns that lower every linea op to gpu.launch kernels over buffers.
-void populateLineaToGPUPatterns(RewritePatternSet &patterns);
+/// Patterns that lower every linea op to gpu.launch kernels over buffers
+/// (the chunked forms on tensor cores where `tensorCores`).
+void populateLineaToGPUPatterns(RewritePatternSet &patterns,
+                                bool tensorCores = true);
 
 /// gpu.barrier declares no memory effects in MLIR 22, and buffer
 /// deallocation refuses ops with unknown effects: this declares what a

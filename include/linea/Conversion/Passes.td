@@ -67,8 +67,15 @@ def ConvertLineaToGPUPass : Pass<"convert-linea-to-gpu"> {
       evaluating that column.
 
     Kernels read the op's buffers directly; where they live (host or device
-    memory) is decided later by `linea-gpu-residency`.
+    memory) is decided later by `linea-gpu-residency`. With
+    `tensor-cores=false` (a chip before sm_80, which has no tf32
+    `mma.sync`), the chunked and quadratic forms take the thread-per-column
+    kernel.
   }];
+  let options = [
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "The chip has tf32 mma.sync (sm_80 and later)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",

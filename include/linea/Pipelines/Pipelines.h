@@ -47,8 +47,10 @@ struct NVPTXPipelineOptions
       *this, "chip", llvm::cl::desc("GPU architecture (sm_XY)"),
       llvm::cl::init("sm_90")};
   PassOptions::Option<std::string> features{
-      *this, "features", llvm::cl::desc("PTX features (the PTX ISA version)"),
-      llvm::cl::init("+ptx80")};
+      *this, "features",
+      llvm::cl::desc("PTX features (the PTX ISA version; default: the "
+                     "chip's)"),
+      llvm::cl::init("")};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What is embedded: isa (PTX, compiled by the driver at "
@@ -57,8 +59,9 @@ struct NVPTXPipelineOptions
       llvm::cl::init("isa")};
   PassOptions::Option<int64_t> smCount{
       *this, "sm-count",
-      llvm::cl::desc("Streaming multiprocessors, for the cost model"),
-      llvm::cl::init(132)};
+      llvm::cl::desc("Streaming multiprocessors, for the cost model (0: a "
+                     "typical part of the chip's architecture)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> deviceEntryPoints{
       *this, "device-entry-points",
       llvm::cl::desc("Also export `<name>_device` entry points that take "
@@ -81,8 +84,17 @@ void buildNVPTXPipeline(OpPassManager &pm,
 /// The NVPTX pipeline's kernels, run on this machine instead: each
 /// gpu.launch a loop over blocks, each block a team of OpenMP threads (one
 /// per GPU thread) with OpenMP barriers. For checking the kernels' results
-/// where there is no GPU.
-void buildGPUEmulationPipeline(OpPassManager &pm);
+/// where there is no GPU; `chip` picks the kernels (sm_75: no tensor
+/// cores).
+struct GPUEmulationPipelineOptions
+    : public PassPipelineOptions<GPUEmulationPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("The GPU architecture whose kernels are emulated"),
+      llvm::cl::init("sm_90")};
+};
+void buildGPUEmulationPipeline(OpPassManager &pm,
+                               const GPUEmulationPipelineOptions &options);
 
 /// Registers `linea-cpu-pipeline`, `linea-nvptx-pipeline` and
 /// `linea-gpu-emulation-pipeline`.

@@ -31,7 +31,10 @@ using namespace mlir;
 using namespace mlir::linea;
 
 namespace {
-void populatePatterns(RewritePatternSet &patterns, linea::detail::Target target) {
+using linea::detail::Target;
+using linea::detail::TargetInfo;
+
+void populatePatterns(RewritePatternSet &patterns, TargetInfo target) {
   populateLinearAttentionToLoopsPatterns(patterns, target);
   populateSelectiveScanToLoopsPatterns(patterns, target);
   populateWkvToLoopsPatterns(patterns, target);
@@ -39,11 +42,11 @@ void populatePatterns(RewritePatternSet &patterns, linea::detail::Target target)
 
 /// Lowers every linea op in `root` for `target`; an op left over is an
 /// error that says why.
-LogicalResult lowerAll(Operation *root, linea::detail::Target target) {
+LogicalResult lowerAll(Operation *root, TargetInfo target) {
   RewritePatternSet patterns(root->getContext());
   populatePatterns(patterns, target);
   walkAndApplyPatterns(root, std::move(patterns));
-  StringRef where = target == linea::detail::Target::CPU ? "CPU" : "GPU";
+  StringRef where = target.kind == Target::CPU ? "CPU" : "GPU";
   // Whatever is left could not be lowered: say why, at the op.
   WalkResult result = root->walk([where](RecurrenceOpInterface op) {
       for (Type type : op->getOperandTypes())
@@ -65,26 +68,28 @@ LogicalResult lowerAll(Operation *root, linea::detail::Target target) {
 struct ConvertLineaToLoopsPass
     : public linea::impl::ConvertLineaToLoopsPassBase<ConvertLineaToLoopsPass> {
   void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), linea::detail::Target::CPU)))
+    if (failed(lowerAll(getOperation(), {Target::CPU})))
       signalPassFailure();
   }
 };
 
 struct ConvertLineaToGPUPass
     : public linea::impl::ConvertLineaToGPUPassBase<ConvertLineaToGPUPass> {
+  using ConvertLineaToGPUPassBase::ConvertLineaToGPUPassBase;
   void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), linea::detail::Target::GPU)))
+    if (failed(lowerAll(getOperation(), {Target::GPU, tensorCores})))
       signalPassFailure();
   }
 };
 } // namespace
 
 void mlir::linea::populateLineaToLoopsPatterns(RewritePatternSet &patterns) {
-  populatePatterns(patterns, linea::detail::Target::CPU);
+  populatePatterns(patterns, {Target::CPU});
 }
 
-void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns) {
-  populatePatterns(patterns, linea::detail::Target::GPU);
+void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns,
+                                              bool tensorCores) {
+  populatePatterns(patterns, {Target::GPU, tensorCores});
 }
 
 namespace {

@@ -147,7 +147,7 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
 }
 
 struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
-  LinearAttentionToLoops(MLIRContext *context, Target target)
+  LinearAttentionToLoops(MLIRContext *context, TargetInfo target)
       : Lowering(context, target,
                  {Form::recurrent, Form::quadratic, Form::chunked}) {}
 
@@ -162,6 +162,6 @@ struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
 } // namespace
 
 void mlir::linea::populateLinearAttentionToLoopsPatterns(
-    RewritePatternSet &patterns, Target target) {
+    RewritePatternSet &patterns, TargetInfo target) {
   patterns.add<LinearAttentionToLoops>(patterns.getContext(), target);
 }

@@ -22,9 +22,16 @@ namespace mlir::linea::detail {
 /// thread per iteration).
 enum class Target { CPU, GPU };
 
+/// The target, and what its GPU has (the chunked forms' tensor-core kernel
+/// needs tf32 mma.sync, sm_80 on; without it, the CUDA-core kernels).
+struct TargetInfo {
+  Target kind = Target::CPU;
+  bool tensorCores = true;
+};
+
 class LoopEmitter {
 public:
-  explicit LoopEmitter(ImplicitLocOpBuilder &b, Target target = Target::CPU)
+  explicit LoopEmitter(ImplicitLocOpBuilder &b, TargetInfo target = {})
       : b(b), target(target) {}
 
   using LoopBody =
@@ -32,7 +39,11 @@ public:
   using ParallelBody = function_ref<void(LoopEmitter &, ValueRange)>;
 
   ImplicitLocOpBuilder &builder() { return b; }
-  Target getTarget() const { return target; }
+  Target getTarget() const { return target.kind; }
+  /// Whether the GPU has the tensor cores the chunked kernel uses.
+  bool hasTensorCores() const {
+    return target.kind == Target::GPU && target.tensorCores;
+  }
 
   Value index(int64_t value);
   Value f32(double value);
@@ -137,7 +148,7 @@ private:
   void gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body);
 
   ImplicitLocOpBuilder &b;
-  Target target;
+  TargetInfo target;
 };
 
 } // namespace mlir::linea::detail

@@ -54,7 +54,7 @@ struct Buffers {
 /// `implemented`: checks the op's form, has `lower` emit its evaluation,
 /// and replaces the op by the buffers `lower` returns.
 template <typename Op> struct Lowering : public OpRewritePattern<Op> {
-  Lowering(MLIRContext *context, Target target, ArrayRef<Form> implemented)
+  Lowering(MLIRContext *context, TargetInfo target, ArrayRef<Form> implemented)
       : OpRewritePattern<Op>(context), target(target),
         implemented(implemented) {}
 
@@ -77,7 +77,7 @@ template <typename Op> struct Lowering : public OpRewritePattern<Op> {
   /// Emits the evaluation of `op` in `form` (recurrent for `auto`).
   virtual Buffers lower(Op op, Form form, LoopEmitter &e) const = 0;
 
-  Target target;
+  TargetInfo target;
   SmallVector<Form> implemented;
 };
 

@@ -15,11 +15,11 @@ namespace mlir {
 class RewritePatternSet;
 namespace linea {
 void populateLinearAttentionToLoopsPatterns(RewritePatternSet &patterns,
-                                            detail::Target target);
+                                            detail::TargetInfo target);
 void populateSelectiveScanToLoopsPatterns(RewritePatternSet &patterns,
-                                          detail::Target target);
+                                          detail::TargetInfo target);
 void populateWkvToLoopsPatterns(RewritePatternSet &patterns,
-                                detail::Target target);
+                                detail::TargetInfo target);
 } // namespace linea
 } // namespace mlir
 

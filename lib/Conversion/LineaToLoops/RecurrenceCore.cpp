@@ -509,7 +509,7 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
     });
   if (chunk == 0 && causal)
     return emitColumnKernel(e, slices, keyDim, valueDim, build);
-  if (int64_t tile = chunk > 0 && causal
+  if (int64_t tile = chunk > 0 && causal && e.hasTensorCores()
                          ? probeTensorCoreTile(e, slices, build)
                          : 0)
     return emitTensorCoreChunks(e, slices, tile, valueDim, build);

@@ -430,7 +430,7 @@ private:
 };
 
 struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
-  SelectiveScanToLoops(MLIRContext *context, Target target)
+  SelectiveScanToLoops(MLIRContext *context, TargetInfo target)
       : Lowering(context, target, {Form::recurrent, Form::scan}) {}
 
   Buffers lower(SelectiveScanOp op, Form form, LoopEmitter &e) const override {
@@ -458,6 +458,6 @@ struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
 } // namespace
 
 void mlir::linea::populateSelectiveScanToLoopsPatterns(
-    RewritePatternSet &patterns, Target target) {
+    RewritePatternSet &patterns, TargetInfo target) {
   patterns.add<SelectiveScanToLoops>(patterns.getContext(), target);
 }

@@ -79,7 +79,7 @@ struct HeadSlices {
 };
 
 struct Wkv6ToLoops : public Lowering<Wkv6Op> {
-  Wkv6ToLoops(MLIRContext *context, Target target)
+  Wkv6ToLoops(MLIRContext *context, TargetInfo target)
       : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
 
   Buffers lower(Wkv6Op op, Form form, LoopEmitter &e) const override {
@@ -105,7 +105,7 @@ struct Wkv6ToLoops : public Lowering<Wkv6Op> {
 };
 
 struct Wkv7ToLoops : public Lowering<Wkv7Op> {
-  Wkv7ToLoops(MLIRContext *context, Target target)
+  Wkv7ToLoops(MLIRContext *context, TargetInfo target)
       : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
 
   Buffers lower(Wkv7Op op, Form form, LoopEmitter &e) const override {
@@ -142,7 +142,7 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
 /// carried-in state, writing the outputs: twice the work of the recurrent
 /// form, over B * C * chunks threads instead of B * C.
 struct Wkv4ToLoops : public Lowering<Wkv4Op> {
-  Wkv4ToLoops(MLIRContext *context, Target target)
+  Wkv4ToLoops(MLIRContext *context, TargetInfo target)
       : Lowering(context, target, {Form::recurrent, Form::scan}) {}
 
   /// Channels per thread, one per vector lane: on the CPU the largest power
@@ -305,6 +305,6 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
 
 } // namespace
 
-void mlir::linea::populateWkvToLoopsPatterns(RewritePatternSet &patterns, Target target) {
+void mlir::linea::populateWkvToLoopsPatterns(RewritePatternSet &patterns, TargetInfo target) {
   patterns.add<Wkv4ToLoops, Wkv6ToLoops, Wkv7ToLoops>(patterns.getContext(), target);
 }

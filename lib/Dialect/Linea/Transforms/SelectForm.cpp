@@ -7,6 +7,7 @@
 
 #include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Target/NVPTXChip.h"
 #include <thread>
 
 namespace mlir::linea {
@@ -41,6 +42,15 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
                   : std::max<int64_t>(1, std::thread::hardware_concurrency());
     desc.smCount = smCount;
     desc.tensorCores = tensorCores;
+    if (!chip.empty()) {
+      std::string error;
+      std::optional<NVPTXChip> parsed = NVPTXChip::parse(chip, error);
+      if (!parsed) {
+        root->emitError(getArgument()) << ": " << error;
+        return signalPassFailure();
+      }
+      desc.tensorCores &= parsed->tf32TensorCores;
+    }
     getOperation()->walk([&](RecurrenceOpInterface op) {
       if (op.getEvaluationForm() != Form::auto_)
         return;

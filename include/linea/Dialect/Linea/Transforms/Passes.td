@@ -221,6 +221,9 @@ def SelectFormPass : Pass<"linea-select-form"> {
            "NVPTX streaming multiprocessors">,
     Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
            "NVPTX: the chip has tensor cores">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"",
+           "NVPTX: the GPU architecture (sm_XY); one before sm_80 has no "
+           "tf32 tensor cores">,
   ];
   let statistics = [
     Statistic<"numSelected", "forms-selected", "Number of forms chosen">,
