@@ -81,3 +81,16 @@ class Checker:
     def finish(self):
         print("%d passed, %d failed" % (self.count - self.failures, self.failures))
         sys.exit(1 if self.failures else 0)
+
+
+class HostDeviceArray:
+    """A host array described as a GPU array (`__cuda_array_interface__`):
+    stands for device memory where the driver's device memory is host
+    memory (the project's fake CUDA driver), so that the device-pointer
+    entry points run without a GPU."""
+
+    def __init__(self, array):
+        self.array = array
+        self.__cuda_array_interface__ = {
+            "shape": array.shape, "typestr": array.dtype.str, "strides": None,
+            "data": (array.ctypes.data, False), "version": 3}

@@ -23,18 +23,7 @@ import numpy as np
 
 from linea import dtypes
 from linea.runtime import Library
-from linea.testing import Checker
-
-
-class FakeDeviceArray:
-    """A host array described as a device array: the fake driver's device
-    memory is host memory."""
-
-    def __init__(self, array):
-        self.array = array
-        self.__cuda_array_interface__ = {
-            "shape": array.shape, "typestr": array.dtype.str, "strides": None,
-            "data": (array.ctypes.data, False), "version": 3}
+from linea.testing import Checker, HostDeviceArray
 
 
 def gpu_modules(path):
@@ -99,7 +88,7 @@ def main():
                         fn(*inputs)
                     else:
                         outs = [zeros(t) for t in fn.result_types]
-                        fn.on_device(*[FakeDeviceArray(a) for a in inputs + outs])
+                        fn.on_device(*[HostDeviceArray(a) for a in inputs + outs])
                     error = ""
                 except Exception as e:
                     error = "%s: %s" % (type(e).__name__, e)

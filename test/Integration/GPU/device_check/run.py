@@ -125,8 +125,9 @@ class Worker:
             bufs = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in inputs]
             out = torch.empty(result_shape, dtype=torch.float32, device="cuda")
             return bufs, out, lambda: torch.cuda.synchronize(), lambda: out.cpu().numpy()
-        bufs = [FakeDeviceArray(np.ascontiguousarray(a)) for a in inputs]
-        out = FakeDeviceArray(np.zeros(result_shape, np.float32))
+        from linea.testing import HostDeviceArray
+        bufs = [HostDeviceArray(np.ascontiguousarray(a)) for a in inputs]
+        out = HostDeviceArray(np.zeros(result_shape, np.float32))
         return bufs, out, lambda: None, lambda: out.array.copy()
 
     def run_item(self, index, report):
@@ -166,16 +167,6 @@ class Worker:
                 continue
             print("     %-48s rel_rms=%.2e %9.3f ms  (torch / linea %s = %.2f)" %
                   (name, rel_rms(got_t, c.want[0]), ms, which, ms / linea_ms))
-
-
-class FakeDeviceArray:
-    """A host array described as a device array (`__cuda_array_interface__`)."""
-
-    def __init__(self, array):
-        self.array = array
-        self.__cuda_array_interface__ = {
-            "shape": array.shape, "typestr": array.dtype.str, "strides": None,
-            "data": (array.ctypes.data, False), "version": 3}
 
 
 def device_info(manifest):
