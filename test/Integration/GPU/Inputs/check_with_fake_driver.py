@@ -61,9 +61,9 @@ def main():
     if specs[:1] == ["--bundle"]:
         lib = os.path.join(specs[1], "lib")
         with open(os.path.join(specs[1], "manifest.json")) as f:
-            formats = json.load(f)["gpu_formats"]
+            manifest = json.load(f)
         specs = ["%s/%s.%s.so=%s/%s.mlir" % (lib, name, fmt, lib, name)
-                 for name in ("coverage", "main") for fmt in formats] + specs[2:]
+                 for name in manifest["libs"] for fmt in manifest["gpu_formats"]] + specs[2:]
     os.environ["LINEA_CUDA_DRIVER"] = fake_path
     fake = Fake(fake_path)
     checker = Checker()

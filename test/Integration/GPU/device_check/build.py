@@ -55,8 +55,9 @@ def compile_module(text, out_dir, name, target, chip, formats):
     for fmt in formats:
         args = [_find_tool("linea-compile"), src, "-o",
                 os.path.join(out_dir, "lib", "%s.%s.so" % (name, fmt)), "--target=" + target]
+        args.append("--chip=" + chip)
         if target == "nvptx":
-            args += ["--chip=" + chip, "--gpu-format=" + fmt]
+            args.append("--gpu-format=" + fmt)
         proc = subprocess.run(args, capture_output=True, text=True, env=env)
         if proc.returncode:
             sys.exit("linea-compile (%s) failed for %s:\n%s" % (fmt, name, proc.stderr))
@@ -85,18 +86,23 @@ def main():
     for f in ("cases.py", "run.py", "torch_baselines.py", "run-on-device.sh"):
         shutil.copy(os.path.join(HERE, f), out)
 
-    coverage = cases.coverage(args.quick)
     formats = gpu_formats(args.target)
-    compile_module("\n".join(c.text for c in coverage), out, "coverage", args.target, args.chip,
-                   formats)
-    manifest = {"target": args.target, "chip": args.chip, "gpu_formats": formats, "coverage": [],
+    small = [("coverage", args.chip, cases.coverage(args.quick)),
+             ("fallback", cases.FALLBACK_CHIP, cases.fallback())]
+    manifest = {"target": args.target, "chip": args.chip, "gpu_formats": formats,
+                "libs": ["coverage", "fallback", "main"], "coverage": [],
                 "main": {"T": args.main_T, "H": args.main_H, "D": args.main_D}}
-    for c in coverage:
-        path = os.path.join("cases", c.fn + ".npz")
-        np.savez_compressed(os.path.join(out, path), want=c.want[0],
-                            **{"in%d" % i: a for i, a in enumerate(c.inputs)})
-        manifest["coverage"].append({"name": c.name, "fn": c.fn, "dtype": c.dtype,
-                                     "tol": c.tol, "inputs": len(c.inputs), "file": path})
+    for lib, chip, lib_cases in small:
+        compile_module("\n".join(c.text for c in lib_cases), out, lib, args.target, chip,
+                       formats)
+        for c in lib_cases:
+            path = os.path.join("cases", c.fn + ".npz")
+            np.savez_compressed(os.path.join(out, path), want=c.want[0],
+                                **{"in%d" % i: a for i, a in enumerate(c.inputs)})
+            manifest["coverage"].append({"name": c.name, "fn": c.fn, "dtype": c.dtype,
+                                         "tol": c.tol, "inputs": len(c.inputs), "file": path,
+                                         "lib": lib})
+    coverage = manifest["coverage"]
     main_cases = cases.main_shapes(compute=False, **manifest["main"])
     compile_module("\n".join(c.text for c in main_cases), out, "main", args.target, args.chip,
                    formats)

@@ -140,6 +140,23 @@ def coverage(quick=False):
     return out
 
 
+# The chip of the fallback library: no tf32 tensor cores, so its chunked
+# forms run on the CUDA cores (PTX for sm_75 runs on later GPUs too).
+FALLBACK_CHIP = "sm_75"
+
+
+def fallback():
+    """Chunked forms at head sizes the tensor-core kernel takes on sm_80 and
+    later, compiled for FALLBACK_CHIP: its CUDA-core kernels."""
+    rng = np.random.default_rng(75)
+    return [la("la chunked key gate, %s kernels" % FALLBACK_CHIP, rng, T=37, K=16, V=16,
+               form="chunked"),
+            wkv6("wkv6 chunked S=16, %s kernels" % FALLBACK_CHIP, rng, T=19, S=16,
+                 form="chunked"),
+            wkv7("wkv7 chunked S=16, %s kernels" % FALLBACK_CHIP, rng, T=21, S=16,
+                 form="chunked")]
+
+
 def main_shapes(compute=True, T=2048, H=32, D=1536):
     """The benchmark shapes (smaller H, D and T for checking the driver);
     each case has its own seed."""

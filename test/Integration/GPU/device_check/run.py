@@ -137,7 +137,7 @@ class Worker:
             c = coverage[index]
             data = np.load(os.path.join(HERE, c["file"]))
             inputs = [data["in%d" % i] for i in range(c["inputs"])]
-            ok, detail, _, _ = self.check("coverage", c["fn"], inputs, data["want"], c["dtype"],
+            ok, detail, _, _ = self.check(c["lib"], c["fn"], inputs, data["want"], c["dtype"],
                                           c["tol"])
             report(ok, c["name"], detail)
             return
@@ -194,7 +194,7 @@ def worker_main(args):
             sys.exit(NO_DEVICE)
         print("@@ device %s" % info)
     worker = Worker(manifest, args.repeat)
-    names = item_names(manifest)
+    names = item_names(manifest)[:args.first]
     inject = dict(p.split(":")[::-1] for p in
                   os.environ.get("LINEA_DEVICE_CHECK_INJECT", "").split(",") if p)
 
@@ -228,7 +228,7 @@ def worker_main(args):
 
 def supervise(args):
     manifest = read_manifest()
-    names = item_names(manifest)
+    names = item_names(manifest)[:args.first]
     start = time.time()
     print("device check: target %s (%s), %d cases, python %s, numpy %s" %
           (manifest["target"], manifest["chip"], len(names), platform.python_version(),
@@ -246,7 +246,8 @@ def supervise(args):
 
     while index < len(names) and stopped is None:
         proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker",
-                                 "--start", str(index), "--repeat", str(args.repeat)],
+                                 "--start", str(index), "--repeat", str(args.repeat)] +
+                                (["--first", str(args.first)] if args.first else []),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 bufsize=1)
         lines = queue.Queue()
@@ -313,6 +314,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--case-timeout", type=float, default=120)
     parser.add_argument("--total-timeout", type=float, default=840)
+    parser.add_argument("--first", type=int, default=None,
+                        help="run only the first N cases (to check the driver itself)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
