@@ -81,11 +81,12 @@ TEST_F(CudaRuntime, DriverFailureIsRecordedWithItsName) {
   fake.get<const char *>("fakeFailCall") = "cuLaunchKernel";
   fake.get<int>("fakeFailResult") = 100;
   char image[] = "FAKE";
-  void *kernel =
-      mgpuModuleGetFunction(mgpuModuleLoad(image, sizeof(image)), "add_one");
+  void *module = mgpuModuleLoad(image, sizeof(image));
+  void *kernel = mgpuModuleGetFunction(module, "add_one");
   mgpuLaunchKernel(kernel, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr, 0);
   EXPECT_EQ(takeError(), "cuLaunchKernel failed: CUDA_ERROR_NO_DEVICE (100): "
                          "no CUDA-capable device is detected");
+  mgpuModuleUnload(module);
 }
 
 TEST_F(CudaRuntime, FailedModuleFailsOnlyItsKernels) {
