@@ -100,6 +100,9 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registerEverything(registry);
   mlir::MLIRContext context(registry);
+  // Errors carry their place in the user's file; a dump of the whole op in
+  // generic form (a function, a model) would bury it.
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
 
