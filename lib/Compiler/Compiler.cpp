@@ -270,20 +270,15 @@ LogicalResult writePTX(ModuleOp module, raw_ostream &os) {
   return success();
 }
 
-/// What a compiled module needs at run time beyond libc and libm, read from
-/// the functions it calls but does not define.
-struct RuntimeNeeds {
-  bool openmp = false;
-};
-
-RuntimeNeeds runtimeNeeds(const llvm::Module &module) {
-  RuntimeNeeds needs;
-  for (const llvm::Function &fn : module)
-    if (fn.isDeclaration() && !fn.isIntrinsic() && !fn.use_empty() &&
-        (fn.getName().starts_with("__kmpc_") ||
-         fn.getName().starts_with("omp_")))
-      needs.openmp = true;
-  return needs;
+/// Whether a compiled module calls into the OpenMP runtime (the only
+/// library it may need beyond libc and libm), read from the functions it
+/// calls but does not define.
+bool usesOpenMP(const llvm::Module &module) {
+  return llvm::any_of(module, [](const llvm::Function &fn) {
+    return fn.isDeclaration() && !fn.isIntrinsic() && !fn.use_empty() &&
+           (fn.getName().starts_with("__kmpc_") ||
+            fn.getName().starts_with("omp_"));
+  });
 }
 
 /// Links `objectPath` and the checked entry points (C source in
@@ -294,8 +289,8 @@ RuntimeNeeds runtimeNeeds(const llvm::Module &module) {
 /// installation: compiler-rt's builtins (bf16 and f16 conversions) are
 /// linked in statically.
 LogicalResult link(StringRef objectPath, StringRef wrappersPath,
-                   StringRef outputPath, bool shared, bool gpu,
-                   RuntimeNeeds needs, MLIRContext &context) {
+                   StringRef outputPath, bool shared, bool gpu, bool openmp,
+                   MLIRContext &context) {
   std::string clang = LINEA_CLANG;
   if (!llvm::sys::fs::can_execute(clang)) {
     auto found = llvm::sys::findProgramByName("clang-22");
@@ -316,7 +311,7 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
       args.push_back(LINEA_BUILTINS);
     if (gpu)
       args.push_back(LINEA_CUDA_RUNTIME);
-    if (needs.openmp)
+    if (openmp)
       args.push_back("-lomp");
     args.push_back("-lm");
   } else {
@@ -616,7 +611,7 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   codeStream->flush();
   if (linked && failed(link(object->temp(), wrappers->temp(), output.temp(),
                             options.emit == EmitKind::Shared, gpu,
-                            runtimeNeeds(*llvmModule), context)))
+                            usesOpenMP(*llvmModule), context)))
     return failure();
   if (wantsHeader) {
     headerOut.os() << cInterface->header;

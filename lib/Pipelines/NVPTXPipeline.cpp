@@ -20,19 +20,23 @@
 using namespace mlir;
 
 namespace {
-/// Model IR to bufferized functions whose work is gpu.launch kernels for
-/// `chip`. A chip name that does not parse reaches the form selection,
-/// which reports it.
-void addKernels(OpPassManager &pm, StringRef chipName, int64_t smCount,
-                bool deviceEntryPoints) {
+/// The chip `name` describes, or nullopt for a name that does not parse:
+/// that one reaches the form selection (its `chip` option), which reports
+/// it.
+std::optional<linea::NVPTXChip> parseChip(StringRef name) {
   std::string error;
-  std::optional<linea::NVPTXChip> chip =
-      linea::NVPTXChip::parse(chipName, error);
+  return linea::NVPTXChip::parse(name, error);
+}
+
+/// Model IR to bufferized functions whose work is gpu.launch kernels for
+/// the chip `chipName` (`chip`, where it parses).
+void addKernels(OpPassManager &pm, StringRef chipName,
+                const std::optional<linea::NVPTXChip> &chip, int64_t smCount,
+                bool deviceEntryPoints) {
   linea::SelectFormPassOptions select;
   select.target = "nvptx";
-  select.chip = chipName.str();
+  select.chip = chipName.str(); // tensor cores follow from it
   select.smCount = smCount > 0 ? smCount : chip ? chip->smCount : 132;
-  select.tensorCores = !chip || chip->tf32TensorCores;
   linea::addFormSelection(pm, select);
   linea::ConvertLineaToGPUPassOptions lowering;
   lowering.tensorCores = !chip || chip->tf32TensorCores;
@@ -59,14 +63,17 @@ void addKernels(OpPassManager &pm, StringRef chipName, int64_t smCount,
 
 void mlir::linea::buildGPUEmulationPipeline(
     OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
-  addKernels(pm, options.chip, /*smCount=*/0, /*deviceEntryPoints=*/false);
+  addKernels(pm, options.chip, parseChip(options.chip), /*smCount=*/0,
+             /*deviceEntryPoints=*/false);
   pm.addPass(linea::createEmulateGPUPass());
   addHostLowering(pm, /*openmp=*/true);
 }
 
 void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
                                      const NVPTXPipelineOptions &options) {
-  addKernels(pm, options.chip, options.smCount, options.deviceEntryPoints);
+  std::optional<NVPTXChip> chip = parseChip(options.chip);
+  addKernels(pm, options.chip, chip, options.smCount,
+             options.deviceEntryPoints);
   pm.addPass(linea::createGPUResidencyPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
@@ -77,9 +84,6 @@ void mlir::linea::buildNVPTXPipeline(OpPassManager &pm,
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
-  std::string error;
-  std::optional<linea::NVPTXChip> chip =
-      linea::NVPTXChip::parse(options.chip, error);
   nvvm.cubinFeatures = !options.features.empty() ? options.features.getValue()
                        : chip                    ? chip->ptxFeature
                                                  : "+ptx80";
