@@ -158,7 +158,7 @@ TEST_F(CostModelTest, GpuChunksOnTensorCores) {
   // column kernel of the recurrent form a token per step (~1 us): short
   // sequences stay recurrent, long ones go to the chunks.
   TargetDescription gpu;
-  gpu.kind = TargetDescription::Kind::NVPTX;
+  gpu.kind = TargetKind::GPU;
   EXPECT_EQ(choice(attention(4), gpu), Form::recurrent);
   EXPECT_EQ(choice(attention(4096), gpu), Form::chunked);
   EXPECT_EQ(choice(attention(4096, /*perKeyGate=*/true), gpu), Form::chunked);

@@ -120,6 +120,107 @@ TEST_F(LineaOpsTest, SupportedForms) {
   EXPECT_FALSE(Wkv7Op::supportsForm(Form::quadratic));
 }
 
+TEST_F(LineaOpsTest, FormsComeFromTheTable) {
+  // supportsForm is `auto` or a form of the ODS table of some target.
+  for (Form form : {Form::quadratic, Form::chunked, Form::recurrent,
+                    Form::scan}) {
+    bool inTable =
+        llvm::is_contained(Wkv6Op::getImplementedForms(TargetKind::CPU),
+                           form) ||
+        llvm::is_contained(Wkv6Op::getImplementedForms(TargetKind::GPU), form);
+    EXPECT_EQ(Wkv6Op::supportsForm(form), inTable);
+  }
+  EXPECT_TRUE(Wkv6Op::supportsForm(Form::auto_));
+  EXPECT_FALSE(llvm::is_contained(
+      LinearAttentionOp::getImplementedForms(TargetKind::GPU), Form::auto_));
+}
+
+TEST_F(LineaOpsTest, SignatureOfGroupedGatedAttention) {
+  // Hk = 2 query/key heads shared by H = 4 value heads, a gate per key.
+  Value q = value({2, 16, 2, 8}), v = value({2, 16, 4, 32});
+  Value gate = value({2, 16, 4, 8});
+  auto op = LinearAttentionOp::create(
+      builder, builder.getUnknownLoc(), q, q, v, gate, nullptr,
+      /*causal=*/true, /*normalize=*/false, FeatureMap::identity, nullptr,
+      nullptr, Form::auto_, nullptr, false);
+  RecurrenceSignature sig =
+      cast<RecurrenceOpInterface>(op.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(sig.slices, (SmallVector<int64_t, 2>{2, 4}));
+  EXPECT_EQ(sig.tokens, 16);
+  EXPECT_EQ(sig.keyDim, 8);
+  EXPECT_EQ(sig.valueDim, 32);
+  EXPECT_EQ(sig.groups, 2);
+  EXPECT_EQ(sig.decay, DecayKind::perKey);
+  EXPECT_EQ(sig.decayWidth(), 8);
+  EXPECT_EQ(sig.readout, Readout::afterUpdate);
+  EXPECT_FALSE(sig.rankOne);
+  EXPECT_TRUE(sig.activation.isF32());
+  EXPECT_TRUE(sig.hasStaticShape());
+  EXPECT_EQ(sig.numSlices(), 8);
+
+  // Non-causal, normalized, with a constant decay only: C7 forbids decays
+  // without causality, so only the read-out and normalization are checked.
+  auto plain = LinearAttentionOp::create(
+      builder, builder.getUnknownLoc(), q, q, v, nullptr, nullptr,
+      /*causal=*/false, /*normalize=*/true, FeatureMap::identity, nullptr,
+      nullptr, Form::auto_, nullptr, false);
+  RecurrenceSignature p = cast<RecurrenceOpInterface>(plain.getOperation())
+                              .getRecurrenceSignature();
+  EXPECT_EQ(p.readout, Readout::final);
+  EXPECT_FALSE(p.causal());
+  EXPECT_TRUE(p.normalized);
+  EXPECT_EQ(p.decay, DecayKind::none);
+}
+
+TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
+  // selective_scan: a slice per (batch, channel), N x 1 states.
+  Value u = value({1, 6, 10}, builder.getBF16Type()), a = value({6, 4});
+  Value bm = value({1, 3, 4, 10}, builder.getBF16Type());
+  auto ss = SelectiveScanOp::create(builder, builder.getUnknownLoc(), u, u, a,
+                                    bm, bm, nullptr, nullptr, nullptr, nullptr,
+                                    false, Form::auto_, nullptr, false);
+  RecurrenceSignature s =
+      cast<RecurrenceOpInterface>(ss.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(s.slices, (SmallVector<int64_t, 2>{1, 6}));
+  EXPECT_EQ(s.tokens, 10);
+  EXPECT_EQ(s.keyDim, 4);
+  EXPECT_EQ(s.valueDim, 1);
+  EXPECT_EQ(s.groups, 2);
+  EXPECT_EQ(s.decay, DecayKind::perKey);
+  EXPECT_TRUE(s.activation.isBF16());
+
+  // wkv4: a scalar ratio per channel, read before the update with a bonus.
+  Value k = value({2, 8, 16}), w = value({16});
+  auto w4 = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k,
+                           nullptr, Form::auto_, nullptr, false);
+  RecurrenceSignature s4 =
+      cast<RecurrenceOpInterface>(w4.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(s4.slices, (SmallVector<int64_t, 2>{2, 16}));
+  EXPECT_EQ(s4.keyDim * s4.valueDim, 1);
+  EXPECT_EQ(s4.decay, DecayKind::constant);
+  EXPECT_TRUE(s4.hasBonus());
+  EXPECT_TRUE(s4.normalized && s4.runningMax);
+
+  // wkv6 and wkv7: S x S heads, per-key decays; wkv6 a bonus, wkv7 a
+  // rank-one term.
+  Value r = value({1, ShapedType::kDynamic, 2, 16}), bonus = value({2, 16});
+  auto w6 = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, bonus,
+                           nullptr, nullptr, Form::auto_, nullptr, false);
+  RecurrenceSignature s6 =
+      cast<RecurrenceOpInterface>(w6.getOperation()).getRecurrenceSignature();
+  EXPECT_TRUE(s6.hasBonus());
+  EXPECT_FALSE(s6.rankOne);
+  EXPECT_TRUE(ShapedType::isDynamic(s6.tokens));
+  EXPECT_FALSE(s6.hasStaticShape());
+  auto w7 = Wkv7Op::create(builder, builder.getUnknownLoc(), r, r, r, r, r, r,
+                           nullptr, Form::auto_, nullptr, false);
+  RecurrenceSignature s7 =
+      cast<RecurrenceOpInterface>(w7.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(s7.readout, Readout::afterUpdate);
+  EXPECT_TRUE(s7.rankOne);
+  EXPECT_EQ(s7.decayWidth(), 16);
+}
+
 TEST_F(LineaOpsTest, EnumsRoundTripThroughStrings) {
   EXPECT_EQ(stringifyForm(Form::auto_), "auto");
   EXPECT_EQ(symbolizeForm("chunked"), Form::chunked);

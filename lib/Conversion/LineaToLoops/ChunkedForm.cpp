@@ -296,7 +296,7 @@ void mlir::linea::detail::emitChunkedSlice(LoopEmitter &e,
          "a rank-one transition goes without bonus and normalization");
   assert((slice.causal || chunk >= slice.tokens) &&
          "a non-causal slice is one chunk");
-  if (e.getTarget() == Target::CPU && chunkMatricesFit(slice, chunk))
+  if (e.getTarget() == TargetKind::CPU && chunkMatricesFit(slice, chunk))
     return emitChunkMatrices(e, slice, chunk);
   ChunkEmitter(slice, chunk).emit(e);
 }

@@ -20,6 +20,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_CONVERTLINEATOGPUPASS
@@ -31,7 +32,6 @@ using namespace mlir;
 using namespace mlir::linea;
 
 namespace {
-using linea::detail::Target;
 using linea::detail::TargetInfo;
 
 void populatePatterns(RewritePatternSet &patterns, TargetInfo target) {
@@ -46,20 +46,22 @@ LogicalResult lowerAll(Operation *root, TargetInfo target) {
   RewritePatternSet patterns(root->getContext());
   populatePatterns(patterns, target);
   walkAndApplyPatterns(root, std::move(patterns));
-  StringRef where = target.kind == Target::CPU ? "CPU" : "GPU";
+  StringRef where = target.kind == TargetKind::CPU ? "CPU" : "GPU";
   // Whatever is left could not be lowered: say why, at the op.
-  WalkResult result = root->walk([where](RecurrenceOpInterface op) {
+  WalkResult result = root->walk([&](RecurrenceOpInterface op) {
       for (Type type : op->getOperandTypes())
         if (!cast<RankedTensorType>(type).hasStaticShape())
           return op->emitOpError("has a dynamic shape (")
                      << type << "); the " << where
                      << " lowering needs static shapes",
                  WalkResult::interrupt();
+      SmallVector<StringRef> forms;
+      for (Form form : op.getImplementedForms(target.kind))
+        forms.push_back(stringifyForm(form));
       op->emitOpError("form '")
           << stringifyForm(op.getEvaluationForm()) << "' has no " << where
-          << " lowering (every op has the recurrent form; "
-             "linear_attention also the quadratic and chunked forms, wkv6 and "
-             "wkv7 the chunked form, selective_scan the scan form)";
+          << " lowering (the " << where << " lowers "
+          << llvm::join(forms, ", ") << ")";
       return WalkResult::interrupt();
     });
   return failure(result.wasInterrupted());
@@ -68,7 +70,7 @@ LogicalResult lowerAll(Operation *root, TargetInfo target) {
 struct ConvertLineaToLoopsPass
     : public linea::impl::ConvertLineaToLoopsPassBase<ConvertLineaToLoopsPass> {
   void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), {Target::CPU})))
+    if (failed(lowerAll(getOperation(), {TargetKind::CPU})))
       signalPassFailure();
   }
 };
@@ -77,19 +79,19 @@ struct ConvertLineaToGPUPass
     : public linea::impl::ConvertLineaToGPUPassBase<ConvertLineaToGPUPass> {
   using ConvertLineaToGPUPassBase::ConvertLineaToGPUPassBase;
   void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), {Target::GPU, tensorCores})))
+    if (failed(lowerAll(getOperation(), {TargetKind::GPU, tensorCores})))
       signalPassFailure();
   }
 };
 } // namespace
 
 void mlir::linea::populateLineaToLoopsPatterns(RewritePatternSet &patterns) {
-  populatePatterns(patterns, {Target::CPU});
+  populatePatterns(patterns, {TargetKind::CPU});
 }
 
 void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns,
                                               bool tensorCores) {
-  populatePatterns(patterns, {Target::GPU, tensorCores});
+  populatePatterns(patterns, {TargetKind::GPU, tensorCores});
 }
 
 namespace {

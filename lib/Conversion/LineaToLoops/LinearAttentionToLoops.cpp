@@ -95,9 +95,6 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
   auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
     Value b = ivs[0], h = ivs[1];
     Value hk = pe.indexDiv(h, la.H / la.Hk);
-    s.tokens = la.T, s.keyDim = la.K, s.valueDim = la.V;
-    s.causal = la.op.getCausal();
-    s.normalize = la.op.getNormalize();
     s.query = [&, b, hk](LoopEmitter &x, Value t, Value i) {
       return la.query(x, b, hk, t, i);
     };
@@ -111,7 +108,6 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
       s.logDecay = [&, b, h](LoopEmitter &x, Value t, Value i) {
         return la.logDecay(x, b, h, t, i);
       };
-      s.decayPerKey = la.perKeyGate;
     }
     s.storeOutput = [&, b, h](LoopEmitter &x, Value t, Value j, Value o) {
       x.store(o, la.output, {b, t, h, j});
@@ -143,13 +139,12 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
     chunk = 0;
   else if (form == Form::quadratic)
     chunk = la.T;
-  emitSlices(e, {la.B, la.H}, la.K, la.V, causal, chunk, build);
+  emitSlices(e, la.op.getRecurrenceSignature(), chunk, build);
 }
 
 struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
   LinearAttentionToLoops(MLIRContext *context, TargetInfo target)
-      : Lowering(context, target,
-                 {Form::recurrent, Form::quadratic, Form::chunked}) {}
+      : Lowering(context, target) {}
 
   Buffers lower(LinearAttentionOp op, Form form,
                 LoopEmitter &e) const override {

@@ -133,7 +133,7 @@ Value LoopEmitter::sumEach(ArrayRef<Value> rows) {
 
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,
                               bool forWrite) {
-  if (target.kind == Target::GPU)
+  if (target.kind == TargetKind::GPU)
     return;
   auto type = cast<MemRefType>(memref.getType());
   int64_t perLine = 64 / (type.getElementTypeBitWidth() / 8);
@@ -187,7 +187,7 @@ void LoopEmitter::loop(int64_t n,
 }
 
 void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
-  if (target.kind == Target::GPU)
+  if (target.kind == TargetKind::GPU)
     return gpuParallel(ubs, body);
   SmallVector<Value> lbs, upper, steps;
   for (int64_t ub : ubs) {

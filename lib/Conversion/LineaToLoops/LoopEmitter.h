@@ -11,21 +11,19 @@
 #ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
 #define LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
 
+#include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir::linea::detail {
 
-/// Where the emitted code runs: on the host CPU (parallel loops become
-/// scf.parallel) or on a GPU (each parallel loop becomes a gpu.launch with a
-/// thread per iteration).
-enum class Target { CPU, GPU };
-
-/// The target, and what its GPU has (the chunked forms' tensor-core kernel
+/// Where the emitted code runs (on the CPU parallel loops become
+/// scf.parallel, on a GPU each becomes a gpu.launch with a thread per
+/// iteration), and what its GPU has (the chunked forms' tensor-core kernel
 /// needs tf32 mma.sync, sm_80 on; without it, the CUDA-core kernels).
 struct TargetInfo {
-  Target kind = Target::CPU;
+  TargetKind kind = TargetKind::CPU;
   bool tensorCores = true;
 };
 
@@ -39,10 +37,10 @@ public:
   using ParallelBody = function_ref<void(LoopEmitter &, ValueRange)>;
 
   ImplicitLocOpBuilder &builder() { return b; }
-  Target getTarget() const { return target.kind; }
+  TargetKind getTarget() const { return target.kind; }
   /// Whether the GPU has the tensor cores the chunked kernel uses.
   bool hasTensorCores() const {
-    return target.kind == Target::GPU && target.tensorCores;
+    return target.kind == TargetKind::GPU && target.tensorCores;
   }
 
   Value index(int64_t value);

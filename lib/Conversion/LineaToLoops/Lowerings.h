@@ -16,9 +16,6 @@
 
 namespace mlir::linea::detail {
 
-/// The chunk size of the chunked form when the op sets none.
-constexpr int64_t kDefaultChunkSize = 64;
-
 /// The static shape of a tensor value.
 ArrayRef<int64_t> shapeOf(Value tensor);
 
@@ -50,17 +47,17 @@ struct Buffers {
   Value output, state;
 };
 
-/// A lowering of linea op `Op` for `target`, for the forms in
-/// `implemented`: checks the op's form, has `lower` emit its evaluation,
-/// and replaces the op by the buffers `lower` returns.
+/// A lowering of linea op `Op` for `target`, for the forms of the op's
+/// table for that target: checks the op's form, has `lower` emit its
+/// evaluation, and replaces the op by the buffers `lower` returns.
 template <typename Op> struct Lowering : public OpRewritePattern<Op> {
-  Lowering(MLIRContext *context, TargetInfo target, ArrayRef<Form> implemented)
-      : OpRewritePattern<Op>(context), target(target),
-        implemented(implemented) {}
+  Lowering(MLIRContext *context, TargetInfo target)
+      : OpRewritePattern<Op>(context), target(target) {}
 
   LogicalResult matchAndRewrite(Op op,
                                 PatternRewriter &rewriter) const final {
-    FailureOr<Form> form = loweredForm(op, rewriter, implemented);
+    FailureOr<Form> form =
+        loweredForm(op, rewriter, Op::getImplementedForms(target.kind));
     if (failed(form))
       return failure();
     if (cast<ShapedType>(op.getOutput().getType()).getNumElements() == 0) {
@@ -78,7 +75,6 @@ template <typename Op> struct Lowering : public OpRewritePattern<Op> {
   virtual Buffers lower(Op op, Form form, LoopEmitter &e) const = 0;
 
   TargetInfo target;
-  SmallVector<Form> implemented;
 };
 
 } // namespace mlir::linea::detail

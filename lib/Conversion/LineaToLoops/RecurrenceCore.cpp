@@ -468,51 +468,47 @@ void mlir::linea::detail::emitRecurrentSlice(LoopEmitter &e,
   SliceEmitter(slice).emit(e);
 }
 
-namespace {
-/// tensorCoreTile for the op's slices: a slice is built in a detached block
-/// to see which terms it has, and the block is dropped.
-int64_t probeTensorCoreTile(LoopEmitter &e, ArrayRef<int64_t> slices,
-                            SliceBuilder build) {
-  Block scratch;
-  ImplicitLocOpBuilder pb(e.builder().getLoc(), e.builder().getContext());
-  pb.setInsertionPointToStart(&scratch);
-  LoopEmitter pe = e.nested(pb);
-  SmallVector<Value> ivs;
-  for (size_t d = 0; d < slices.size(); ++d)
-    ivs.push_back(pe.index(0));
-  RecurrenceSlice probe;
-  build(pe, ivs, probe);
-  int64_t tile = tensorCoreTile(probe);
-  // Its callbacks hold values of the scratch block: dropped first.
-  probe = RecurrenceSlice();
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(scratch)))
-    op.erase();
-  return tile;
+RecurrenceSlice
+mlir::linea::detail::RecurrenceSlice::of(const RecurrenceSignature &sig) {
+  RecurrenceSlice s;
+  s.tokens = sig.tokens;
+  s.keyDim = sig.keyDim;
+  s.valueDim = sig.valueDim;
+  s.causal = sig.causal();
+  s.normalize = sig.normalized;
+  s.decayPerKey = sig.decay == DecayKind::perKey;
+  return s;
 }
-} // namespace
 
-void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
-                                     int64_t keyDim, int64_t valueDim,
-                                     bool causal, int64_t chunk,
-                                     SliceBuilder build) {
+void mlir::linea::detail::emitSlices(LoopEmitter &e,
+                                     const RecurrenceSignature &sig,
+                                     int64_t chunk, SliceBuilder build) {
+  ArrayRef<int64_t> slices = sig.slices;
+  int64_t keyDim = sig.keyDim, valueDim = sig.valueDim;
+  bool causal = sig.causal();
+  auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
+    RecurrenceSlice s = RecurrenceSlice::of(sig);
+    build(pe, ivs, s);
+    return s;
+  };
   auto evaluate = [&](LoopEmitter &pe, const RecurrenceSlice &s) {
     if (chunk > 0)
       emitChunkedSlice(pe, s, chunk);
     else
       emitRecurrentSlice(pe, s);
   };
-  if (e.getTarget() == Target::CPU)
+  if (e.getTarget() == TargetKind::CPU)
     return e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
-      RecurrenceSlice s;
-      build(pe, ivs, s);
-      evaluate(pe, s);
+      evaluate(pe, slice(pe, ivs));
     });
+  auto built = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
+    s = slice(pe, ivs);
+  };
   if (chunk == 0 && causal)
-    return emitColumnKernel(e, slices, keyDim, valueDim, build);
-  if (int64_t tile = chunk > 0 && causal && e.hasTensorCores()
-                         ? probeTensorCoreTile(e, slices, build)
-                         : 0)
-    return emitTensorCoreChunks(e, slices, tile, valueDim, build);
+    return emitColumnKernel(e, slices, keyDim, valueDim, built);
+  if (int64_t tile =
+          chunk > 0 && e.hasTensorCores() ? tensorCoreTile(sig) : 0)
+    return emitTensorCoreChunks(e, slices, tile, valueDim, built);
   // The other forms on the GPU (head sizes the mma does not tile,
   // non-causal): a thread per value column, each evaluating its column as a
   // slice of its own (V = 1; the key-side work, such as a chunk's scores,
@@ -520,8 +516,7 @@ void mlir::linea::detail::emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices,
   SmallVector<int64_t> columns(slices);
   columns.push_back(valueDim);
   e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
-    RecurrenceSlice s;
-    build(pe, ivs.drop_back(), s);
+    RecurrenceSlice s = slice(pe, ivs.drop_back());
     Value j = ivs.back();
     RecurrenceSlice column = s;
     column.valueDim = 1;

@@ -15,6 +15,7 @@
 #define LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
 
 #include "LoopEmitter.h"
+#include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
 #include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include <functional>
 
@@ -73,6 +74,10 @@ struct RecurrenceSlice {
   }
   /// Log-decays per token: K of them with a per-key decay, else one.
   int64_t decayWidth() const { return logDecay && decayPerKey ? keyDim : 1; }
+
+  /// A slice with the static fields of `sig` (sizes, causality,
+  /// normalization, the decay's width) and no accessors yet.
+  static RecurrenceSlice of(const RecurrenceSignature &sig);
 };
 
 /// Emits the recurrent (token by token) evaluation of one slice.
@@ -103,14 +108,14 @@ constexpr int64_t kMaxMatrixBytes = 1 << 20;
 using SliceBuilder =
     function_ref<void(LoopEmitter &, ValueRange ivs, RecurrenceSlice &s)>;
 
-/// Every slice of a head-wise op (`slices` = {B, H}, K x V states):
-/// recurrent (`chunk` == 0) or chunked. On the CPU the slices are parallel
-/// loop iterations. On the GPU a causal recurrent slice is a row of blocks,
+/// Every slice of a head-wise op with signature `sig` (its `slices`, K x V
+/// states): recurrent (`chunk` == 0) or chunked. `build` adds the accessors
+/// to a slice that RecurrenceSlice::of(sig) made. On the CPU the slices are
+/// parallel loop iterations. On the GPU a causal recurrent slice is a row of blocks,
 /// a few threads per value column (emitColumnKernel), causal chunks a warp
 /// per tile of value columns on tensor cores where that kernel applies
 /// (emitTensorCoreChunks); the other forms run a thread per value column.
-void emitSlices(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t keyDim,
-                int64_t valueDim, bool causal, int64_t chunk,
+void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
                 SliceBuilder build);
 
 /// The GPU recurrent form of causal slices: one block per (slice, tile of
@@ -125,10 +130,10 @@ void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
 /// TensorCoreChunks.cpp): a warp per (slice, tile of value columns),
 /// chunks of 16 tokens, the chunk's contractions as mma.sync on tf32 pairs
 /// (f32 accuracy). tensorCoreTile gives the tile's width in value columns
-/// for slices like `s`, or 0 where the kernel does not apply (K not a
-/// multiple of 16, V not a multiple of 8, heads whose buffers exceed the
-/// workgroup memory, non-causal slices).
-int64_t tensorCoreTile(const RecurrenceSlice &s);
+/// for an op of signature `sig`, or 0 where the kernel does not apply (K
+/// not a multiple of 16, V not a multiple of 8, heads whose buffers exceed
+/// the workgroup memory, non-causal slices).
+int64_t tensorCoreTile(const RecurrenceSignature &sig);
 void emitTensorCoreChunks(LoopEmitter &e, ArrayRef<int64_t> slices,
                           int64_t tile, int64_t valueDim, SliceBuilder build);
 

@@ -113,7 +113,7 @@ constexpr int64_t kLaneThreads = 128;
 void forEachChannel(
     LoopEmitter &e, ArrayRef<int64_t> ubs, int64_t N,
     function_ref<void(LoopEmitter &, ValueRange, const StateRow &)> body) {
-  if (e.getTarget() != Target::GPU || N > 32 || !llvm::isPowerOf2_64(N))
+  if (e.getTarget() != TargetKind::GPU || N > 32 || !llvm::isPowerOf2_64(N))
     return e.parallel(ubs, [&](LoopEmitter &pe, ValueRange ivs) {
       body(pe, ivs, StateRow{N, Value(), Value()});
     });
@@ -246,7 +246,7 @@ private:
       emitScan(e, t0, len);
       return;
     }
-    if (e.getTarget() == Target::GPU) {
+    if (e.getTarget() == TargetKind::GPU) {
       emitChannelRecurrence(e, t0, len);
       return;
     }
@@ -431,7 +431,7 @@ private:
 
 struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
   SelectiveScanToLoops(MLIRContext *context, TargetInfo target)
-      : Lowering(context, target, {Form::recurrent, Form::scan}) {}
+      : Lowering(context, target) {}
 
   Buffers lower(SelectiveScanOp op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());

@@ -508,11 +508,11 @@ private:
 
 } // namespace
 
-int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSlice &s) {
-  if (!s.causal || s.beginToken)
+int64_t mlir::linea::detail::tensorCoreTile(const RecurrenceSignature &sig) {
+  if (!sig.causal())
     return 0;
-  return tensorCoreColumnTile(s.keyDim, s.valueDim, s.decayWidth(),
-                              static_cast<bool>(s.rankOneA));
+  return tensorCoreColumnTile(sig.keyDim, sig.valueDim, sig.decayWidth(),
+                              sig.rankOne);
 }
 
 void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,
@@ -527,7 +527,11 @@ void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,
            [&](LoopEmitter &k, Value block, Value tileId, Value lane) {
              RecurrenceSlice s;
              build(k, k.delinearize(block, slices), s);
-             assert(tensorCoreTile(s) == tile &&
+             assert(!s.beginToken &&
+                    tensorCoreColumnTile(s.keyDim, s.valueDim,
+                                         s.decayWidth(),
+                                         static_cast<bool>(s.rankOneA)) ==
+                        tile &&
                     "the slices are those the tile was chosen for");
              auto launch = cast<gpu::LaunchOp>(
                  k.builder().getBlock()->getParentOp());

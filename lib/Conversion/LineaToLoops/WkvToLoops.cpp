@@ -19,7 +19,8 @@ namespace {
 
 /// The head-wise operands shared by wkv6 and wkv7: [B, T, H, S] each.
 struct HeadSlices {
-  HeadSlices(Value like, LoopEmitter &e) {
+  HeadSlices(RecurrenceOpInterface op, Value like, LoopEmitter &e)
+      : sig(op.getRecurrenceSignature()) {
     ArrayRef<int64_t> s = shapeOf(like);
     B = s[0], T = s[1], H = s[2], S = s[3];
     output = e.alloc({B, T, H, S}, getElementTypeOrSelf(like.getType()));
@@ -34,7 +35,6 @@ struct HeadSlices {
                Value init, float scale, Fn body, int64_t chunk = 0) {
     auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       Value b = ivs[0], h = ivs[1];
-      s.tokens = T, s.keyDim = S, s.valueDim = S;
       s.state = state;
       s.initialState = init;
       s.stateIndex = [b, h](Value i, Value j) {
@@ -71,23 +71,24 @@ struct HeadSlices {
         x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
       };
     };
-    emitSlices(e, {B, H}, S, S, /*causal=*/true, chunk, build);
+    emitSlices(e, sig, chunk, build);
   }
 
+  RecurrenceSignature sig;
   int64_t B, T, H, S;
   Value output, state;
 };
 
 struct Wkv6ToLoops : public Lowering<Wkv6Op> {
   Wkv6ToLoops(MLIRContext *context, TargetInfo target)
-      : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
+      : Lowering(context, target) {}
 
   Buffers lower(Wkv6Op op, Form form, LoopEmitter &e) const override {
     Value r = e.toBuffer(op.getR()), k = e.toBuffer(op.getK());
     Value v = e.toBuffer(op.getV()), w = e.toBuffer(op.getW());
     Value u = e.toBuffer(op.getU());
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
-    HeadSlices slices(op.getV(), e);
+    HeadSlices slices(op, op.getV(), e);
     slices.forEach(
         e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()), scale,
         [&](RecurrenceSlice &s, auto read, Value h) {
@@ -106,13 +107,13 @@ struct Wkv6ToLoops : public Lowering<Wkv6Op> {
 
 struct Wkv7ToLoops : public Lowering<Wkv7Op> {
   Wkv7ToLoops(MLIRContext *context, TargetInfo target)
-      : Lowering(context, target, {Form::recurrent, Form::chunked}) {}
+      : Lowering(context, target) {}
 
   Buffers lower(Wkv7Op op, Form form, LoopEmitter &e) const override {
     Value r = e.toBuffer(op.getR()), w = e.toBuffer(op.getW());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
-    HeadSlices slices(op.getV(), e);
+    HeadSlices slices(op, op.getV(), e);
     slices.forEach(
         e, v, {r, w, k, v, a, bb}, bufferOrNull(e, op.getInitialState()), 1.0f,
         [&](RecurrenceSlice &s, auto read, Value) {
@@ -143,14 +144,14 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
 /// form, over B * C * chunks threads instead of B * C.
 struct Wkv4ToLoops : public Lowering<Wkv4Op> {
   Wkv4ToLoops(MLIRContext *context, TargetInfo target)
-      : Lowering(context, target, {Form::recurrent, Form::scan}) {}
+      : Lowering(context, target) {}
 
   /// Channels per thread, one per vector lane: on the CPU the largest power
   /// of two up to 16 dividing C (16 f32 lanes fill an AVX-512 register); on
   /// the GPU one per thread.
-  static int64_t lanesFor(int64_t channels, Target target) {
+  static int64_t lanesFor(int64_t channels, TargetKind target) {
     int64_t lanes = 1;
-    while (target == Target::CPU && lanes < 16 && channels % (2 * lanes) == 0)
+    while (target == TargetKind::CPU && lanes < 16 && channels % (2 * lanes) == 0)
       lanes *= 2;
     return lanes;
   }

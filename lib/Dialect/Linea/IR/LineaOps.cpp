@@ -10,6 +10,7 @@
 
 #include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include <cmath>
@@ -227,13 +228,68 @@ inferWithMergedAttrs(MLIRContext *ctx, std::optional<Location> loc,
   return infer(ctx, loc, adaptor, types);
 }
 
+ArrayRef<int64_t> dims(Value tensor) {
+  return cast<RankedTensorType>(tensor.getType()).getShape();
+}
+
+int64_t divideOrDynamic(int64_t a, int64_t b) {
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || b <= 0)
+    return ShapedType::kDynamic;
+  return a / b;
+}
+
+/// The signature of `batch` x `heads` slices of `keyDim` x `valueDim`
+/// states over `tokens` tokens, with `activation`'s element type.
+RecurrenceSignature headWise(int64_t batch, int64_t heads, int64_t tokens,
+                             int64_t keyDim, int64_t valueDim,
+                             Value activation) {
+  RecurrenceSignature sig;
+  sig.slices = {batch, heads};
+  sig.tokens = tokens;
+  sig.keyDim = keyDim;
+  sig.valueDim = valueDim;
+  sig.activation = getElementTypeOrSelf(activation.getType());
+  return sig;
+}
+
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// RecurrenceSignature
+//===----------------------------------------------------------------------===//
+
+int64_t RecurrenceSignature::numSlices() const {
+  int64_t n = 1;
+  for (int64_t size : slices) {
+    if (ShapedType::isDynamic(size))
+      return ShapedType::kDynamic;
+    n *= size;
+  }
+  return n;
+}
+
+bool RecurrenceSignature::hasStaticShape() const {
+  return !ShapedType::isDynamic(numSlices()) &&
+         !ShapedType::isDynamic(tokens) && !ShapedType::isDynamic(keyDim) &&
+         !ShapedType::isDynamic(valueDim);
+}
 
 //===----------------------------------------------------------------------===//
 // LinearAttentionOp
 //===----------------------------------------------------------------------===//
 
-bool LinearAttentionOp::supportsForm(Form form) { return form != Form::scan; }
+RecurrenceSignature LinearAttentionOp::getRecurrenceSignature() {
+  auto q = dims(getQ()), v = dims(getV());
+  RecurrenceSignature sig = headWise(v[0], v[2], q[1], q[3], v[3], getV());
+  sig.groups = divideOrDynamic(v[2], q[2]);
+  if (Value gate = getGate())
+    sig.decay = dims(gate).size() == 4 ? DecayKind::perKey : DecayKind::perToken;
+  else if (getDecay())
+    sig.decay = DecayKind::constant;
+  sig.readout = getCausal() ? Readout::afterUpdate : Readout::final;
+  sig.normalized = getNormalize();
+  return sig;
+}
 
 float LinearAttentionOp::getScaleOrDefault() {
   if (std::optional<APFloat> scale = getScale())
@@ -305,8 +361,13 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
 // SelectiveScanOp
 //===----------------------------------------------------------------------===//
 
-bool SelectiveScanOp::supportsForm(Form form) {
-  return form == Form::auto_ || form == Form::recurrent || form == Form::scan;
+RecurrenceSignature SelectiveScanOp::getRecurrenceSignature() {
+  // A slice is a channel d of a batch: its state x[d, :] is N x 1.
+  auto u = dims(getU()), a = dims(getA()), bm = dims(getBm());
+  RecurrenceSignature sig = headWise(u[0], u[1], u[2], a[1], 1, getU());
+  sig.groups = divideOrDynamic(u[1], bm[1]);
+  sig.decay = DecayKind::perKey;
+  return sig;
 }
 
 static LogicalResult inferSelectiveScan(MLIRContext *ctx,
@@ -354,8 +415,15 @@ static LogicalResult inferSelectiveScan(MLIRContext *ctx,
 // Wkv4Op
 //===----------------------------------------------------------------------===//
 
-bool Wkv4Op::supportsForm(Form form) {
-  return form == Form::auto_ || form == Form::recurrent || form == Form::scan;
+RecurrenceSignature Wkv4Op::getRecurrenceSignature() {
+  // A slice is a channel of a batch: a scalar ratio of two recurrences.
+  auto k = dims(getK());
+  RecurrenceSignature sig = headWise(k[0], k[2], k[1], 1, 1, getV());
+  sig.decay = DecayKind::constant;
+  sig.readout = Readout::beforeUpdateWithBonus;
+  sig.normalized = true;
+  sig.runningMax = true;
+  return sig;
 }
 
 static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
@@ -397,9 +465,12 @@ DenseElementsAttr Wkv4Op::getEmptyState(RankedTensorType type) {
 // Wkv6Op
 //===----------------------------------------------------------------------===//
 
-bool Wkv6Op::supportsForm(Form form) {
-  return form == Form::auto_ || form == Form::recurrent ||
-         form == Form::chunked;
+RecurrenceSignature Wkv6Op::getRecurrenceSignature() {
+  auto r = dims(getR());
+  RecurrenceSignature sig = headWise(r[0], r[2], r[1], r[3], r[3], getV());
+  sig.decay = DecayKind::perKey;
+  sig.readout = Readout::beforeUpdateWithBonus;
+  return sig;
 }
 
 static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
@@ -438,7 +509,13 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
 // Wkv7Op
 //===----------------------------------------------------------------------===//
 
-bool Wkv7Op::supportsForm(Form form) { return Wkv6Op::supportsForm(form); }
+RecurrenceSignature Wkv7Op::getRecurrenceSignature() {
+  auto r = dims(getR());
+  RecurrenceSignature sig = headWise(r[0], r[2], r[1], r[3], r[3], getV());
+  sig.decay = DecayKind::perKey;
+  sig.rankOne = true;
+  return sig;
+}
 
 static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                                Wkv7Op::Adaptor op,

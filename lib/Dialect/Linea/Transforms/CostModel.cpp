@@ -38,170 +38,155 @@ constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
 /// same structure for wkv4).
 constexpr double kScanOverRecurrent = 1.6;
 
-/// The dimensions every op's estimate needs.
+/// The static sizes every estimate needs.
 struct Shape {
-  int64_t slices, tokens, keyDim, valueDim;
+  double slices, tokens, keyDim, valueDim;
+  explicit Shape(const RecurrenceSignature &sig)
+      : slices(static_cast<double>(sig.numSlices())),
+        tokens(static_cast<double>(sig.tokens)),
+        keyDim(static_cast<double>(sig.keyDim)),
+        valueDim(static_cast<double>(sig.valueDim)) {}
 };
 
-std::optional<Shape> shapeOf(Operation *op) {
-  auto dims = [](Value v) {
-    return cast<RankedTensorType>(v.getType()).getShape();
-  };
-  for (Type t : op->getOperandTypes())
-    if (!cast<RankedTensorType>(t).hasStaticShape())
-      return std::nullopt;
-  if (auto la = dyn_cast<LinearAttentionOp>(op)) {
-    auto q = dims(la.getQ()), v = dims(la.getV());
-    return Shape{v[0] * v[2], q[1], q[3], v[3]};
-  }
-  if (auto ss = dyn_cast<SelectiveScanOp>(op)) {
-    auto u = dims(ss.getU()), a = dims(ss.getA());
-    return Shape{u[0] * u[1], u[2], a[1], 1};
-  }
-  if (auto w = dyn_cast<Wkv4Op>(op)) {
-    auto k = dims(w.getK());
-    return Shape{k[0] * k[2], k[1], 1, 1};
-  }
-  auto r = dims(op->getOperand(0));
-  return Shape{r[0] * r[2], r[1], r[3], r[3]};
-}
-
-/// Whether the op decays each key on its own: linear attention with a
-/// per-key gate, and every other op.
-bool perKeyDecay(Operation *op) {
-  auto la = dyn_cast<LinearAttentionOp>(op);
-  return !la || (la.getGate() &&
-                 cast<RankedTensorType>(la.getGate().getType()).getRank() == 4);
-}
-
-CpuConstants constantsFor(Operation *op) {
-  if (perKeyDecay(op))
+CpuConstants constantsFor(const RecurrenceSignature &sig) {
+  switch (sig.decay) {
+  case DecayKind::none:
+    return kNoGate;
+  case DecayKind::constant:
+  case DecayKind::perToken:
+    return kScalarGate;
+  case DecayKind::perKey:
     return kPerKeyGate;
-  auto la = cast<LinearAttentionOp>(op);
-  return la.getGate() || la.getDecay() ? kScalarGate : kNoGate;
+  }
+  llvm_unreachable("unknown decay kind");
 }
 
-void estimateCpu(Operation *op, const Shape &s, const TargetDescription &t,
+/// Appends the CPU estimate of `form`, if the form has one.
+void estimateCpu(Form form, const RecurrenceSignature &sig,
+                 const TargetDescription &t,
                  SmallVectorImpl<FormEstimate> &out) {
-  CpuConstants c = constantsFor(op);
-  double parallel = static_cast<double>(
-      std::max<int64_t>(1, std::min<int64_t>(t.cores, s.slices)));
-  double perSlice = static_cast<double>(s.slices) / parallel;
-  double tokens = static_cast<double>(s.tokens);
-  double state = static_cast<double>(s.keyDim * s.valueDim);
-  out.push_back(
-      {Form::recurrent,
-       kRecurrentOverhead + perSlice * tokens * state * c.recurrentPerUpdate,
-       std::nullopt});
+  CpuConstants c = constantsFor(sig);
+  Shape s(sig);
+  double parallel = std::max(
+      1.0, std::min(static_cast<double>(t.cores), s.slices));
+  double perSlice = s.slices / parallel;
+  double state = s.keyDim * s.valueDim;
+  double updates = perSlice * s.tokens * state * c.recurrentPerUpdate;
   // Chunks of up to kMaxMatrixChunk tokens are matrices: C^2 (K + V) score
-  // multiply-adds and 2 C K V for the state per chunk (RWKV-7: four score
-  // matrices and two state products). Longer quadratic windows are walked
-  // token by token.
-  auto la = dyn_cast<LinearAttentionOp>(op);
-  bool rankOne = isa<Wkv7Op>(op);
-  double macs = static_cast<double>(s.keyDim + s.valueDim);
+  // multiply-adds and 2 C K V for the state per chunk (a rank-one term:
+  // four score matrices and two state products). Longer quadratic windows
+  // are walked token by token.
+  double macs = s.keyDim + s.valueDim;
   auto matrices = [&](double chunk) {
-    double chunks = std::ceil(tokens / chunk), terms = rankOne ? 2 : 1;
+    double chunks = std::ceil(s.tokens / chunk), terms = sig.rankOne ? 2 : 1;
     return kQuadraticOverhead +
            perSlice * chunks * terms *
                (chunk * chunk * macs * c.matrixPerScoreMac +
                 2 * chunk * state * c.matrixPerStateMac);
   };
-  if (la) {
+  switch (form) {
+  case Form::recurrent:
+    out.push_back({form, kRecurrentOverhead + updates, std::nullopt});
+    return;
+  case Form::quadratic: {
     double seconds;
-    if (tokens <= kMaxMatrixChunk) {
-      seconds = matrices(tokens);
+    if (s.tokens <= kMaxMatrixChunk) {
+      seconds = matrices(s.tokens);
     } else {
-      double pairs =
-          la.getCausal() ? tokens * (tokens + 1) / 2 : tokens * tokens;
+      double pairs = sig.causal() ? s.tokens * (s.tokens + 1) / 2
+                                  : s.tokens * s.tokens;
       seconds =
           kQuadraticOverhead + perSlice * pairs * macs * c.quadraticPerScoreMac;
     }
-    out.push_back({Form::quadratic, seconds, std::nullopt});
+    out.push_back({form, seconds, std::nullopt});
+    return;
   }
-  if (isa<SelectiveScanOp, Wkv4Op>(op))
-    out.push_back({Form::scan,
-                   kRecurrentOverhead + kScanOverRecurrent * perSlice * tokens *
-                                            state * c.recurrentPerUpdate,
-                   int64_t(64)});
-  if ((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne)
-    for (int64_t chunk : {16, 64})
-      out.push_back({Form::chunked,
-                     matrices(std::min(tokens, static_cast<double>(chunk))),
-                     chunk});
+  case Form::scan:
+    out.push_back({form, kRecurrentOverhead + kScanOverRecurrent * updates,
+                   kDefaultChunkSize});
+    return;
+  case Form::chunked:
+    // Without causality the chunked form is one chunk: the recurrent form.
+    if (sig.causal())
+      for (int64_t chunk : {16, 64})
+        out.push_back({form,
+                       matrices(std::min(s.tokens, static_cast<double>(chunk))),
+                       chunk});
+    return;
+  case Form::auto_:
+    return;
+  }
 }
 
 /// NVPTX: analytic (no GPU measured this model), over the kernels that
 /// convert-linea-to-gpu emits. A token step of one thread is latency bound
 /// (~1 us with its loads); a wave holds ~2048 threads per SM.
-/// - recurrent: head-wise ops run a thread per value column, the selective
-///   scan N threads per channel (one state entry each), wkv4 a thread per
-///   channel; T steps per wave.
-/// - scan (selective scan, wkv4): N threads (wkv4: one) per (channel,
-///   chunk of C tokens) in two passes of C steps, and a carry pass of
-///   T / C steps per channel.
-/// - chunked, where the tensor-core kernel applies (causal linear attention,
-///   wkv6, wkv7; tensorCoreColumnTile): a warp per
-///   (slice, value tile) walks T / 16 chunks, each ~2 us of staging and
-///   score steps plus its dependent mma.sync (3 per product of f32 pairs:
-///   (2 + K / 8) per 8 output columns, K / 8 per 8 state columns) at
-///   ~20 ns each; 32 resident blocks per SM. Elsewhere chunked and
-///   quadratic run a thread per value column that redoes the chunk's
-///   key-side work: not estimated, so never chosen.
-void estimateNvptxChunks(Operation *op, const Shape &s,
-                         const TargetDescription &t,
-                         SmallVectorImpl<FormEstimate> &out) {
-  constexpr double kChunkFixed = 2e-6, kMmaLatency = 2e-8, kBlocksPerSm = 32;
-  auto la = dyn_cast<LinearAttentionOp>(op);
-  bool rankOne = isa<Wkv7Op>(op);
-  if (!t.tensorCores ||
-      !((la && la.getCausal()) || isa<Wkv6Op>(op) || rankOne))
-    return;
-  int64_t tile = tensorCoreColumnTile(s.keyDim, s.valueDim,
-                                      perKeyDecay(op) ? s.keyDim : 1, rankOne);
-  if (!tile)
-    return;
-  double blocks = static_cast<double>(s.slices * (s.valueDim / tile));
-  double waves = std::max(
-      1.0, std::ceil(blocks / (kBlocksPerSm * static_cast<double>(t.smCount))));
-  double columnTiles = static_cast<double>(tile / 8);
-  // RWKV-7 adds SA (K / 8 + 2 per 8 columns), A_qb SA (2) and B^T SA
-  // (2 per 16 keys), and ~3 us of three more score walks and the solve.
-  double k8 = static_cast<double>(s.keyDim) / 8;
-  double mmas = 3 * columnTiles *
-                (rankOne ? 2 * k8 + 6 + 2 * k8 : 2 + k8 + k8);
-  double fixed = kChunkFixed * (rankOne ? 2.5 : 1.0);
-  double chunks = std::ceil(static_cast<double>(s.tokens) / kTensorCoreChunk);
-  out.push_back({Form::chunked,
-                 waves * chunks * (fixed + mmas * kMmaLatency),
-                 kTensorCoreChunk});
-}
-
-void estimateNvptx(Operation *op, const Shape &s, const TargetDescription &t,
+/// - recurrent: head-wise ops run a thread per value column; ops with one
+///   value column (the selective scan, wkv4) a thread per key entry (one
+///   state entry each); T steps per wave.
+/// - scan: those threads per (slice, chunk of C tokens) in two passes of C
+///   steps, and a carry pass of T / C steps per slice.
+/// - chunked, where the tensor-core kernel applies (causal slices,
+///   tensorCoreColumnTile): a warp per (slice, value tile) walks T / 16
+///   chunks, each ~2 us of staging and score steps plus its dependent
+///   mma.sync (3 per product of f32 pairs: (2 + K / 8) per 8 output
+///   columns, K / 8 per 8 state columns) at ~20 ns each; 32 resident blocks
+///   per SM. Elsewhere chunked and quadratic run a thread per value column
+///   that redoes the chunk's key-side work: not estimated, so never chosen.
+void estimateNvptx(Form form, const RecurrenceSignature &sig,
+                   const TargetDescription &t,
                    SmallVectorImpl<FormEstimate> &out) {
   constexpr double kStepLatency = 1e-6, kThreadsPerSm = 2048;
-  double tokens = static_cast<double>(s.tokens);
+  Shape s(sig);
   double capacity = kThreadsPerSm * static_cast<double>(t.smCount);
   auto waves = [&](double threads) {
     return std::max(1.0, std::ceil(threads / capacity));
   };
-  bool scan = isa<SelectiveScanOp, Wkv4Op>(op);
-  double lanes = static_cast<double>(isa<SelectiveScanOp>(op)
-                                         ? s.keyDim
-                                         : std::max<int64_t>(s.valueDim, 1));
-  double threads = static_cast<double>(s.slices) * lanes;
-  out.push_back(
-      {Form::recurrent, waves(threads) * tokens * kStepLatency, std::nullopt});
-  if (scan) {
-    constexpr int64_t kChunk = 64;
-    double chunk = std::min(tokens, static_cast<double>(kChunk));
-    double chunks = std::ceil(tokens / chunk);
+  double lanes = sig.valueDim == 1 ? s.keyDim : s.valueDim;
+  double threads = s.slices * lanes;
+  switch (form) {
+  case Form::recurrent:
+    out.push_back({form, waves(threads) * s.tokens * kStepLatency,
+                   std::nullopt});
+    return;
+  case Form::scan: {
+    double chunk = std::min(s.tokens, static_cast<double>(kDefaultChunkSize));
+    double chunks = std::ceil(s.tokens / chunk);
     out.push_back(
-        {Form::scan,
-         (2 * waves(threads * chunks) * chunk + chunks) * kStepLatency,
-         kChunk});
+        {form, (2 * waves(threads * chunks) * chunk + chunks) * kStepLatency,
+         kDefaultChunkSize});
+    return;
   }
-  estimateNvptxChunks(op, s, t, out);
+  case Form::chunked: {
+    constexpr double kChunkFixed = 2e-6, kMmaLatency = 2e-8,
+                     kBlocksPerSm = 32;
+    if (!t.tensorCores || !sig.causal())
+      return;
+    int64_t tile = tensorCoreColumnTile(sig.keyDim, sig.valueDim,
+                                        sig.decayWidth(), sig.rankOne);
+    if (!tile)
+      return;
+    double blocks = s.slices * (s.valueDim / static_cast<double>(tile));
+    double waveCount = std::max(
+        1.0,
+        std::ceil(blocks / (kBlocksPerSm * static_cast<double>(t.smCount))));
+    double columnTiles = static_cast<double>(tile / 8);
+    // A rank-one term adds SA (K / 8 + 2 per 8 columns), A_qb SA (2) and
+    // B^T SA (2 per 16 keys), and ~3 us of three more score walks and the
+    // solve.
+    double k8 = s.keyDim / 8;
+    double mmas =
+        3 * columnTiles * (sig.rankOne ? 2 * k8 + 6 + 2 * k8 : 2 + k8 + k8);
+    double fixed = kChunkFixed * (sig.rankOne ? 2.5 : 1.0);
+    double chunks = std::ceil(s.tokens / kTensorCoreChunk);
+    out.push_back({form, waveCount * chunks * (fixed + mmas * kMmaLatency),
+                   kTensorCoreChunk});
+    return;
+  }
+  case Form::quadratic:
+  case Form::auto_:
+    return;
+  }
 }
 
 } // namespace
@@ -210,13 +195,15 @@ SmallVector<FormEstimate>
 mlir::linea::estimateForms(RecurrenceOpInterface op,
                            const TargetDescription &target) {
   SmallVector<FormEstimate> out;
-  std::optional<Shape> shape = shapeOf(op);
-  if (!shape)
+  RecurrenceSignature sig = op.getRecurrenceSignature();
+  if (!sig.hasStaticShape())
     return out;
-  if (target.kind == TargetDescription::Kind::CPU)
-    estimateCpu(op, *shape, target, out);
-  else
-    estimateNvptx(op, *shape, target, out);
+  for (Form form : op.getImplementedForms(target.kind)) {
+    if (target.kind == TargetKind::CPU)
+      estimateCpu(form, sig, target, out);
+    else
+      estimateNvptx(form, sig, target, out);
+  }
   return out;
 }
 

@@ -25,7 +25,7 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
   void runOnOperation() override {
     TargetDescription desc;
     if (target == "nvptx") {
-      desc.kind = TargetDescription::Kind::NVPTX;
+      desc.kind = TargetKind::GPU;
     } else if (target != "cpu") {
       getOperation()->emitError("linea-select-form: unknown target '")
           << target << "' (expected cpu or nvptx)";

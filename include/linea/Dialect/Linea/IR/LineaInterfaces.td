@@ -32,8 +32,24 @@ def Linea_RecurrenceOpInterface : OpInterface<"RecurrenceOpInterface"> {
       (ins "::mlir::linea::Form":$form), [{ $_op.setForm(form); }]>,
     InterfaceMethod<"The chunk size, if one is set.", "std::optional<int64_t>",
       "getChunkSizeValue", (ins), [{ return $_op.getChunkSize(); }]>,
-    StaticInterfaceMethod<"Whether the op has this form.", "bool",
-      "supportsForm", (ins "::mlir::linea::Form":$form)>,
+    InterfaceMethod<[{The static facts of the op's recurrence (see
+      RecurrenceSignature.h): slices, head sizes, decay, read-out, terms.}],
+      "::mlir::linea::RecurrenceSignature", "getRecurrenceSignature", (ins)>,
+    StaticInterfaceMethod<[{The forms `target` lowers, from the op's `forms`
+      table in ODS (without `auto`).}],
+      "::llvm::ArrayRef<::mlir::linea::Form>", "getImplementedForms",
+      (ins "::mlir::linea::TargetKind":$target)>,
+    StaticInterfaceMethod<[{Whether the op has this form: `auto`, or a form
+      some target lowers.}], "bool", "supportsForm",
+      (ins "::mlir::linea::Form":$form), [{}], [{
+        return form == ::mlir::linea::Form::auto_ ||
+               ::llvm::is_contained(
+                   ConcreteOp::getImplementedForms(
+                       ::mlir::linea::TargetKind::CPU), form) ||
+               ::llvm::is_contained(
+                   ConcreteOp::getImplementedForms(
+                       ::mlir::linea::TargetKind::GPU), form);
+      }]>,
     InterfaceMethod<[{The final state after no tokens, from no initial
       state, as a constant of the final state's type `type` (zeros unless
       the op's state says otherwise).}], "::mlir::DenseElementsAttr",

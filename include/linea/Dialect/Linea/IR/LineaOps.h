@@ -9,6 +9,7 @@
 #define LINEA_DIALECT_LINEA_IR_LINEAOPS_H
 
 #include "linea/Dialect/Linea/IR/LineaDialect.h"
+#include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"

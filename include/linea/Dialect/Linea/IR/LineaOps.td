@@ -15,16 +15,43 @@ include "linea/Dialect/Linea/IR/LineaInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+/// A linea op and its table of forms: `cpuForms` and `gpuForms` are the
+/// forms each target's lowering implements. The verifier (`form` is `auto` or
+/// one of them), the lowerings, the cost model and the op's documentation
+/// all read this table; `formsDoc` is its text for the description.
 class Linea_RecurrenceOp<string mnemonic, list<Trait> traits = [],
                          list<string> overridden = []>
     : Linea_Op<mnemonic, traits # [Pure,
         DeclareOpInterfaceMethods<InferTypeOpInterface>,
         DeclareOpInterfaceMethods<Linea_RecurrenceOpInterface,
-                                  ["supportsForm"] # overridden>]> {
+            ["getRecurrenceSignature", "getImplementedForms"] # overridden>]> {
   // The state is returned as a second result exactly when `with_final_state`
   // is set; the result types follow from the operands.
   let results = (outs AnyRankedTensor:$output,
                      Optional<AnyRankedTensor>:$final_state);
+
+  list<string> cpuForms = ["recurrent"];
+  list<string> gpuForms = cpuForms;
+
+  string formsDoc = "\n    Forms (`form = auto` lets `linea-select-form` choose):\n"
+      # "    * CPU: " # !interleave(!foreach(f, cpuForms, "`" # f # "`"), ", ")
+      # ".\n    * GPU: "
+      # !interleave(!foreach(f, gpuForms, "`" # f # "`"), ", ") # ".\n";
+
+  let extraClassDefinition = [{
+    ::llvm::ArrayRef<::mlir::linea::Form>
+    $cppClass::getImplementedForms(::mlir::linea::TargetKind target) {
+      static constexpr ::mlir::linea::Form cpu[] = {}]
+      # !interleave(!foreach(f, cpuForms, "::mlir::linea::Form::" # f), ", ")
+      # [{};
+      static constexpr ::mlir::linea::Form gpu[] = {}]
+      # !interleave(!foreach(f, gpuForms, "::mlir::linea::Form::" # f), ", ")
+      # [{};
+      if (target == ::mlir::linea::TargetKind::CPU)
+        return cpu;
+      return gpu;
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -65,7 +92,7 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
     * (C8) `normalize` excludes `initial_state` and `with_final_state`.
     * (C9) `decay`, if present, has `H` finite entries.
     * (C10) `scale`, if present, is finite and positive.
-    * (C11) `form` is `auto`, `quadratic`, `chunked` or `recurrent`.
+    * (C11) `form` is `auto` or one of the op's forms (below).
     * (C12) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
     * (C13) `Hk`, `H`, `K` and `V` are positive.
@@ -85,7 +112,8 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
         {causal, form = #linea.form<chunked>, chunk_size = 32 : i64}
         : tensor<2x64x4x16xf32>, tensor<2x64x4x16xf32>, tensor<2x64x8x32xf32>
     ```
-  }];
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "quadratic", "chunked"];
   let arguments = (ins
     AnyRankedTensor:$q, AnyRankedTensor:$k, AnyRankedTensor:$v,
     Optional<AnyRankedTensor>:$gate,
@@ -142,7 +170,7 @@ def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
       type f32.
     * (C8) `u`, `delta`, `Bm`, `Cm` and `z` share one element type: f32, f16
       or bf16.
-    * (C9) `form` is `auto`, `recurrent` or `scan`.
+    * (C9) `form` is `auto` or one of the op's forms (below).
     * (C10) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `scan`.
     * (C11) `D`, `N` and `G` are positive.
@@ -162,7 +190,8 @@ def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
         : tensor<1x64x128xf32>, tensor<1x64x128xf32>, tensor<64x16xf32>,
           tensor<1x1x16x128xf32>, tensor<1x1x16x128xf32>
     ```
-  }];
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "scan"];
   let arguments = (ins
     AnyRankedTensor:$u, AnyRankedTensor:$delta, AnyRankedTensor:$A,
     AnyRankedTensor:$Bm, AnyRankedTensor:$Cm,
@@ -210,7 +239,7 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
     * (C4) `initial_state`, if present, has shape `[B, 3, C]` and element
       type f32.
     * (C5) `k` and `v` share one element type: f32, f16 or bf16.
-    * (C6) `form` is `auto`, `recurrent` or `scan`.
+    * (C6) `form` is `auto` or one of the op's forms (below).
     * (C7) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `scan`.
     * (C8) `C` is positive.
@@ -228,7 +257,8 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
         : tensor<512xf32>, tensor<512xf32>, tensor<1x32x512xf32>,
           tensor<1x32x512xf32>
     ```
-  }];
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "scan"];
   let arguments = (ins
     AnyRankedTensor:$w, AnyRankedTensor:$u,
     AnyRankedTensor:$k, AnyRankedTensor:$v,
@@ -267,7 +297,7 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
       type f32.
     * (C5) `r`, `k`, `v` and `w` share one element type: f32, f16 or bf16.
     * (C6) `scale`, if present, is finite.
-    * (C7) `form` is `auto`, `recurrent` or `chunked`.
+    * (C7) `form` is `auto` or one of the op's forms (below).
     * (C8) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
     * (C9) `H` and `S` are positive.
@@ -285,7 +315,8 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
         : tensor<1x64x4x64xbf16>, tensor<1x64x4x64xbf16>,
           tensor<1x64x4x64xbf16>, tensor<1x64x4x64xbf16>, tensor<4x64xf32>
     ```
-  }];
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "chunked"];
   let arguments = (ins
     AnyRankedTensor:$r, AnyRankedTensor:$k, AnyRankedTensor:$v,
     AnyRankedTensor:$w, AnyRankedTensor:$u,
@@ -325,7 +356,7 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
       type f32.
     * (C4) `r`, `w`, `k`, `v`, `a` and `b` share one element type: f32, f16
       or bf16.
-    * (C5) `form` is `auto`, `recurrent` or `chunked`.
+    * (C5) `form` is `auto` or one of the op's forms (below).
     * (C6) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
     * (C7) `H` and `S` are positive.
@@ -343,7 +374,8 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
         : tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>,
           tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>
     ```
-  }];
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "chunked"];
   let arguments = (ins
     AnyRankedTensor:$r, AnyRankedTensor:$w, AnyRankedTensor:$k,
     AnyRankedTensor:$v, AnyRankedTensor:$a, AnyRankedTensor:$b,

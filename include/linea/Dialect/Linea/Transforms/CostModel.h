@@ -60,8 +60,7 @@ constexpr int64_t tensorCoreColumnTile(int64_t keyDim, int64_t valueDim,
 }
 
 struct TargetDescription {
-  enum class Kind { CPU, NVPTX };
-  Kind kind = Kind::CPU;
+  TargetKind kind = TargetKind::CPU;
   /// CPU: cores that run slices in parallel.
   int64_t cores = 1;
   /// NVPTX: streaming multiprocessors, and whether they have tensor cores.
@@ -77,7 +76,8 @@ struct FormEstimate {
   std::optional<int64_t> chunkSize;
 };
 
-/// Every form `target` can lower for `op`, with its estimate.
+/// Every form of the op's table for `target` that has an estimate, with it
+/// (read from the op's recurrence signature).
 llvm::SmallVector<FormEstimate> estimateForms(RecurrenceOpInterface op,
                                               const TargetDescription &target);
 
