@@ -9,6 +9,8 @@
 #include "linea/Conversion/Passes.h"
 #include "linea/Dialect/Linea/IR/LineaDialect.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "linea/Pipelines/Pipelines.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -24,6 +26,8 @@ void mlir::linea::registerEverything(DialectRegistry &registry) {
   registerGPUBarrierEffects(registry);
   registerAllPasses();
   registerLineaPasses();
+  registerLineaTransformsPasses();
+  registerLineaGPUPasses();
   registerLineaConversionPasses();
   registerPipelines();
 }

@@ -7,6 +7,8 @@
 
 #include "linea/Conversion/Passes.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "linea/Pipelines/Pipelines.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"

@@ -7,6 +7,8 @@
 
 #include "linea/Conversion/Passes.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "linea/Pipelines/Pipelines.h"
 #include "linea/Target/NVPTXChip.h"
 #include "mlir/Conversion/Passes.h"

@@ -23,7 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "RecurrenceCore.h"
+#include "ChunkMatrices.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;

@@ -1,115 +1,91 @@
 //===- LineaToLoops.cpp - The convert-linea-to-loops pass -----------------===//
 //
-// Only the pass: the patterns live in one file per op family.
+// The CPU target of the shared lowerings (LineaCommon): parallel loops are
+// scf.parallel, slices are parallel iterations, chunks whose matrices fit
+// are contractions (ChunkMatrices.cpp), token rows are prefetched, and
+// channel-wise ops run up to 16 channels as the lanes of a vector.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Patterns.h"
+#include "../LineaCommon/Patterns.h"
+#include "../LineaCommon/TargetInfo.h"
+#include "ChunkMatrices.h"
 #include "linea/Conversion/Passes.h"
-#include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
-#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::linea {
-#define GEN_PASS_DEF_CONVERTLINEATOGPUPASS
 #define GEN_PASS_DEF_CONVERTLINEATOLOOPSPASS
 #include "linea/Conversion/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;
 using namespace mlir::linea;
+using namespace mlir::linea::detail;
 
 namespace {
-using linea::detail::TargetInfo;
 
-void populatePatterns(RewritePatternSet &patterns, TargetInfo target) {
-  populateLinearAttentionToLoopsPatterns(patterns, target);
-  populateSelectiveScanToLoopsPatterns(patterns, target);
-  populateWkvToLoopsPatterns(patterns, target);
-}
+class CPUTargetInfo final : public TargetInfo {
+public:
+  TargetKind getKind() const override { return TargetKind::CPU; }
+  StringRef getName() const override { return "CPU"; }
 
-/// Lowers every linea op in `root` for `target`; an op left over is an
-/// error that says why.
-LogicalResult lowerAll(Operation *root, TargetInfo target) {
-  RewritePatternSet patterns(root->getContext());
-  populatePatterns(patterns, target);
-  walkAndApplyPatterns(root, std::move(patterns));
-  StringRef where = target.kind == TargetKind::CPU ? "CPU" : "GPU";
-  // Whatever is left could not be lowered: say why, at the op.
-  WalkResult result = root->walk([&](RecurrenceOpInterface op) {
-      for (Type type : op->getOperandTypes())
-        if (!cast<RankedTensorType>(type).hasStaticShape())
-          return op->emitOpError("has a dynamic shape (")
-                     << type << "); the " << where
-                     << " lowering needs static shapes",
-                 WalkResult::interrupt();
-      SmallVector<StringRef> forms;
-      for (Form form : op.getImplementedForms(target.kind))
-        forms.push_back(stringifyForm(form));
-      op->emitOpError("form '")
-          << stringifyForm(op.getEvaluationForm()) << "' has no " << where
-          << " lowering (the " << where << " lowers "
-          << llvm::join(forms, ", ") << ")";
-      return WalkResult::interrupt();
+  void parallel(LoopEmitter &e, ArrayRef<int64_t> ubs,
+                LoopEmitter::ParallelBody body) const override {
+    SmallVector<Value> lbs, upper, steps;
+    for (int64_t ub : ubs) {
+      lbs.push_back(e.index(0));
+      upper.push_back(e.index(ub));
+      steps.push_back(e.index(1));
+    }
+    scf::ParallelOp::create(
+        e.builder(), lbs, upper, steps,
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder nb(loc, nested);
+          LoopEmitter inner = e.nested(nb);
+          body(inner, ivs);
+        });
+  }
+
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
+                  int64_t chunk, SliceBuilder build) const override {
+    e.parallel(sig.slices, [&](LoopEmitter &pe, ValueRange ivs) {
+      RecurrenceSlice s = RecurrenceSlice::of(sig);
+      build(pe, ivs, s);
+      emitSlice(pe, s, chunk);
     });
-  return failure(result.wasInterrupted());
-}
+  }
+
+  void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
+                        int64_t chunk) const override {
+    if (chunkMatricesFit(slice, chunk))
+      return emitChunkMatrices(e, slice, chunk);
+    TargetInfo::emitChunkedSlice(e, slice, chunk);
+  }
+
+  bool prefetches() const override { return true; }
+  /// 16 f32 lanes fill an AVX-512 register.
+  int64_t maxChannelLanes() const override { return 16; }
+  bool runsChannelsAsSlices() const override { return true; }
+};
+
+const CPUTargetInfo kCPU;
 
 struct ConvertLineaToLoopsPass
     : public linea::impl::ConvertLineaToLoopsPassBase<ConvertLineaToLoopsPass> {
   void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), {TargetKind::CPU})))
-      signalPassFailure();
-  }
-};
-
-struct ConvertLineaToGPUPass
-    : public linea::impl::ConvertLineaToGPUPassBase<ConvertLineaToGPUPass> {
-  using ConvertLineaToGPUPassBase::ConvertLineaToGPUPassBase;
-  void runOnOperation() override {
-    if (failed(lowerAll(getOperation(), {TargetKind::GPU, tensorCores})))
+    if (failed(lowerLineaOps(getOperation(), kCPU)))
       signalPassFailure();
   }
 };
 } // namespace
 
 void mlir::linea::populateLineaToLoopsPatterns(RewritePatternSet &patterns) {
-  populatePatterns(patterns, {TargetKind::CPU});
-}
-
-void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns,
-                                              bool tensorCores) {
-  populatePatterns(patterns, {TargetKind::GPU, tensorCores});
-}
-
-namespace {
-struct BarrierEffects
-    : public MemoryEffectOpInterface::ExternalModel<BarrierEffects,
-                                                    gpu::BarrierOp> {
-  void getEffects(
-      Operation *,
-      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-          &effects) const {
-    effects.emplace_back(MemoryEffects::Read::get());
-    effects.emplace_back(MemoryEffects::Write::get());
-  }
-};
-} // namespace
-
-void mlir::linea::registerGPUBarrierEffects(DialectRegistry &registry) {
-  registry.addExtension(+[](MLIRContext *context, gpu::GPUDialect *) {
-    gpu::BarrierOp::attachInterface<BarrierEffects>(*context);
-  });
+  populateLineaPatterns(patterns, kCPU);
 }

@@ -11,25 +11,10 @@
 #include "linea/Dialect/Linea/IR/LineaDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "linea/Transforms/Passes.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::linea {
-
-/// Marks a function whose memref arguments are device memory (the
-/// `<name>_device` entry points of GPU libraries).
-constexpr StringLiteral kDevicePointersAttr = "linea.device_pointers";
-
-/// Fails, with a diagnostic at `op` naming the pass and the option, unless
-/// `lo <= value <= hi`: a numeric option out of range is an error, never a
-/// silent default or a crash deeper in the pass.
-inline LogicalResult checkOptionRange(Operation *op, StringRef pass,
-                                      StringRef option, int64_t value,
-                                      int64_t lo, int64_t hi) {
-  if (value >= lo && value <= hi)
-    return success();
-  return op->emitError(pass) << ": option '" << option << "' must be in ["
-                             << lo << ", " << hi << "], got " << value;
-}
 
 #define GEN_PASS_DECL
 #include "linea/Dialect/Linea/Transforms/Passes.h.inc"

@@ -1,4 +1,4 @@
-//===- LinearAttentionToLoops.cpp - linear_attention on the CPU -----------===//
+//===- LinearAttention.cpp - linear_attention on the shared core ----------===//
 //
 // Maps linear attention onto the shared recurrence: the recurrent, chunked
 // and quadratic forms all come from the core.
@@ -142,8 +142,8 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
   emitSlices(e, la.op.getRecurrenceSignature(), chunk, build);
 }
 
-struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
-  LinearAttentionToLoops(MLIRContext *context, TargetInfo target)
+struct LinearAttentionLowering : public Lowering<LinearAttentionOp> {
+  LinearAttentionLowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
   Buffers lower(LinearAttentionOp op, Form form,
@@ -156,7 +156,7 @@ struct LinearAttentionToLoops : public Lowering<LinearAttentionOp> {
 
 } // namespace
 
-void mlir::linea::populateLinearAttentionToLoopsPatterns(
-    RewritePatternSet &patterns, TargetInfo target) {
-  patterns.add<LinearAttentionToLoops>(patterns.getContext(), target);
+void mlir::linea::populateLinearAttentionPatterns(
+    RewritePatternSet &patterns, const TargetInfo &target) {
+  patterns.add<LinearAttentionLowering>(patterns.getContext(), target);
 }

@@ -6,14 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_EXPORTFUNCTIONSPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

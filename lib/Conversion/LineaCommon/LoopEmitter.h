@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
-#define LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
+#ifndef LINEA_LIB_CONVERSION_LINEACOMMON_LOOPEMITTER_H
+#define LINEA_LIB_CONVERSION_LINEACOMMON_LOOPEMITTER_H
 
 #include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -18,30 +18,20 @@
 
 namespace mlir::linea::detail {
 
-/// Where the emitted code runs (on the CPU parallel loops become
-/// scf.parallel, on a GPU each becomes a gpu.launch with a thread per
-/// iteration), and what its GPU has (the chunked forms' tensor-core kernel
-/// needs tf32 mma.sync, sm_80 on; without it, the CUDA-core kernels).
-struct TargetInfo {
-  TargetKind kind = TargetKind::CPU;
-  bool tensorCores = true;
-};
+class TargetInfo;
 
 class LoopEmitter {
 public:
-  explicit LoopEmitter(ImplicitLocOpBuilder &b, TargetInfo target = {})
-      : b(b), target(target) {}
+  LoopEmitter(ImplicitLocOpBuilder &b, const TargetInfo &target)
+      : b(b), target(&target) {}
 
   using LoopBody =
       function_ref<SmallVector<Value>(LoopEmitter &, Value, ValueRange)>;
   using ParallelBody = function_ref<void(LoopEmitter &, ValueRange)>;
 
   ImplicitLocOpBuilder &builder() { return b; }
-  TargetKind getTarget() const { return target.kind; }
-  /// Whether the GPU has the tensor cores the chunked kernel uses.
-  bool hasTensorCores() const {
-    return target.kind == TargetKind::GPU && target.tensorCores;
-  }
+  /// What the target decides (see TargetInfo.h).
+  const TargetInfo &getTargetInfo() const { return *target; }
 
   Value index(int64_t value);
   Value f32(double value);
@@ -96,8 +86,8 @@ public:
   void loop(Value lb, Value ub, int64_t step,
             function_ref<void(LoopEmitter &, Value)> body);
   /// Runs `body` for every point of `[0, ubs)`, the points on separate
-  /// threads: an `scf.parallel` on the CPU, a `gpu.launch` with a thread per
-  /// point on the GPU.
+  /// threads (TargetInfo::parallel: an `scf.parallel` on the CPU, a
+  /// `gpu.launch` with a thread per point on the GPU).
   void parallel(ArrayRef<int64_t> ubs, ParallelBody body);
   /// A `gpu.launch` of grid.first x grid.second blocks of `threads` threads;
   /// `body` gets the kernel's emitter, the block ids (x, y) and the thread
@@ -109,12 +99,10 @@ public:
   void guarded(Value cond, function_ref<void(LoopEmitter &)> body);
   /// The indices of point `id` of `[0, ubs)` in row-major order.
   SmallVector<Value> delinearize(Value id, ArrayRef<int64_t> ubs);
-  /// Threads per block of a GPU parallel loop.
-  static constexpr int64_t kThreadsPerBlock = 128;
 
   /// The same emitter for code nested in `nb`.
   LoopEmitter nested(ImplicitLocOpBuilder &nb) const {
-    return LoopEmitter(nb, target);
+    return LoopEmitter(nb, *target);
   }
 
   /// Buffers: on the heap (whole-op storage) or on the stack (per slice).
@@ -143,12 +131,10 @@ public:
   Value toTensor(Value memref);
 
 private:
-  void gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body);
-
   ImplicitLocOpBuilder &b;
-  TargetInfo target;
+  const TargetInfo *target;
 };
 
 } // namespace mlir::linea::detail
 
-#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_LOOPEMITTER_H
+#endif // LINEA_LIB_CONVERSION_LINEACOMMON_LOOPEMITTER_H

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -15,7 +15,7 @@
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_APPROXIMATEMATHPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RecurrenceCore.h"
+#include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
@@ -296,7 +297,11 @@ void mlir::linea::detail::emitChunkedSlice(LoopEmitter &e,
          "a rank-one transition goes without bonus and normalization");
   assert((slice.causal || chunk >= slice.tokens) &&
          "a non-causal slice is one chunk");
-  if (e.getTarget() == TargetKind::CPU && chunkMatricesFit(slice, chunk))
-    return emitChunkMatrices(e, slice, chunk);
+  e.getTargetInfo().emitChunkedSlice(e, slice, chunk);
+}
+
+void mlir::linea::detail::emitChunksByTokens(LoopEmitter &e,
+                                             const RecurrenceSlice &slice,
+                                             int64_t chunk) {
   ChunkEmitter(slice, chunk).emit(e);
 }

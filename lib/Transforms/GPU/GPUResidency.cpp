@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -22,7 +22,7 @@
 namespace mlir::linea {
 #define GEN_PASS_DEF_COPIESTOLINALGPASS
 #define GEN_PASS_DEF_GPURESIDENCYPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/GPU/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

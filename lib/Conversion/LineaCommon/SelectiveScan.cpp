@@ -1,4 +1,4 @@
-//===- SelectiveScanToLoops.cpp - selective_scan on the CPU ---------------===//
+//===- SelectiveScan.cpp - selective_scan on every target -----------------===//
 //
 // Mamba-1 is the shared recurrence with one slice per (batch, channel):
 // K = N, V = 1, q = C, k = dt * B, v = u, log-decay dt * A (per key). The
@@ -10,6 +10,7 @@
 #include "Lowerings.h"
 #include "Patterns.h"
 #include "RecurrenceCore.h"
+#include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include <algorithm>
@@ -113,10 +114,12 @@ constexpr int64_t kLaneThreads = 128;
 void forEachChannel(
     LoopEmitter &e, ArrayRef<int64_t> ubs, int64_t N,
     function_ref<void(LoopEmitter &, ValueRange, const StateRow &)> body) {
-  if (e.getTarget() != TargetKind::GPU || N > 32 || !llvm::isPowerOf2_64(N))
+  int64_t lanes = e.getTargetInfo().threadsPerChannel(N);
+  if (lanes == 1)
     return e.parallel(ubs, [&](LoopEmitter &pe, ValueRange ivs) {
       body(pe, ivs, StateRow{N, Value(), Value()});
     });
+  assert(lanes == N && "a channel's threads hold one state entry each");
   int64_t total = N;
   for (int64_t ub : ubs)
     total *= ub;
@@ -246,7 +249,7 @@ private:
       emitScan(e, t0, len);
       return;
     }
-    if (e.getTarget() == TargetKind::GPU) {
+    if (!e.getTargetInfo().runsChannelsAsSlices()) {
       emitChannelRecurrence(e, t0, len);
       return;
     }
@@ -429,8 +432,8 @@ private:
   Value yLocal, chunkDecay, chunkState, carryIn;
 };
 
-struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
-  SelectiveScanToLoops(MLIRContext *context, TargetInfo target)
+struct SelectiveScanLowering : public Lowering<SelectiveScanOp> {
+  SelectiveScanLowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
   Buffers lower(SelectiveScanOp op, Form form, LoopEmitter &e) const override {
@@ -457,7 +460,7 @@ struct SelectiveScanToLoops : public Lowering<SelectiveScanOp> {
 
 } // namespace
 
-void mlir::linea::populateSelectiveScanToLoopsPatterns(
-    RewritePatternSet &patterns, TargetInfo target) {
-  patterns.add<SelectiveScanToLoops>(patterns.getContext(), target);
+void mlir::linea::populateSelectiveScanPatterns(
+    RewritePatternSet &patterns, const TargetInfo &target) {
+  patterns.add<SelectiveScanLowering>(patterns.getContext(), target);
 }

@@ -1,13 +1,16 @@
-//===- Lowerings.cpp - Shared pieces of the linea CPU lowerings -----------===//
+//===- Lowerings.cpp - Shared pieces of the linea lowerings ---------------===//
 //
 // See Lowerings.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Lowerings.h"
+#include "Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mlir::linea;
@@ -68,4 +71,37 @@ void mlir::linea::detail::replaceEmptySequence(RecurrenceOpInterface op,
 
 Value mlir::linea::detail::bufferOrNull(LoopEmitter &e, Value tensor) {
   return tensor ? e.toBuffer(tensor) : Value();
+}
+
+void mlir::linea::populateLineaPatterns(RewritePatternSet &patterns,
+                                        const TargetInfo &target) {
+  populateLinearAttentionPatterns(patterns, target);
+  populateSelectiveScanPatterns(patterns, target);
+  populateWkvPatterns(patterns, target);
+}
+
+LogicalResult mlir::linea::lowerLineaOps(Operation *root,
+                                         const TargetInfo &target) {
+  RewritePatternSet patterns(root->getContext());
+  populateLineaPatterns(patterns, target);
+  walkAndApplyPatterns(root, std::move(patterns));
+  StringRef where = target.getName();
+  // Whatever is left could not be lowered: say why, at the op.
+  WalkResult result = root->walk([&](RecurrenceOpInterface op) {
+    for (Type type : op->getOperandTypes())
+      if (!cast<RankedTensorType>(type).hasStaticShape())
+        return op->emitOpError("has a dynamic shape (")
+                   << type << "); the " << where
+                   << " lowering needs static shapes",
+               WalkResult::interrupt();
+    SmallVector<StringRef> forms;
+    for (Form form : op.getImplementedForms(target.getKind()))
+      forms.push_back(stringifyForm(form));
+    op->emitOpError("form '")
+        << stringifyForm(op.getEvaluationForm()) << "' has no " << where
+        << " lowering (the " << where << " lowers " << llvm::join(forms, ", ")
+        << ")";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
 }

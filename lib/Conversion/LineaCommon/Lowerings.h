@@ -1,4 +1,4 @@
-//===- Lowerings.h - Shared pieces of the linea CPU lowerings ----*- C++
+//===- Lowerings.h - Shared pieces of the linea lowerings --------*- C++
 //-*-===//
 //
 // What every op's lowering does alike: check that it can be lowered, pick
@@ -6,10 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H
-#define LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H
+#ifndef LINEA_LIB_CONVERSION_LINEACOMMON_LOWERINGS_H
+#define LINEA_LIB_CONVERSION_LINEACOMMON_LOWERINGS_H
 
 #include "LoopEmitter.h"
+#include "TargetInfo.h"
 #include "linea/Dialect/Linea/IR/LineaOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -51,13 +52,13 @@ struct Buffers {
 /// table for that target: checks the op's form, has `lower` emit its
 /// evaluation, and replaces the op by the buffers `lower` returns.
 template <typename Op> struct Lowering : public OpRewritePattern<Op> {
-  Lowering(MLIRContext *context, TargetInfo target)
+  Lowering(MLIRContext *context, const TargetInfo &target)
       : OpRewritePattern<Op>(context), target(target) {}
 
   LogicalResult matchAndRewrite(Op op,
                                 PatternRewriter &rewriter) const final {
     FailureOr<Form> form =
-        loweredForm(op, rewriter, Op::getImplementedForms(target.kind));
+        loweredForm(op, rewriter, Op::getImplementedForms(target.getKind()));
     if (failed(form))
       return failure();
     if (cast<ShapedType>(op.getOutput().getType()).getNumElements() == 0) {
@@ -74,9 +75,9 @@ template <typename Op> struct Lowering : public OpRewritePattern<Op> {
   /// Emits the evaluation of `op` in `form` (recurrent for `auto`).
   virtual Buffers lower(Op op, Form form, LoopEmitter &e) const = 0;
 
-  TargetInfo target;
+  const TargetInfo &target;
 };
 
 } // namespace mlir::linea::detail
 
-#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_LOWERINGS_H
+#endif // LINEA_LIB_CONVERSION_LINEACOMMON_LOWERINGS_H

@@ -11,12 +11,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
-#define LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
+#ifndef LINEA_LIB_CONVERSION_LINEACOMMON_RECURRENCECORE_H
+#define LINEA_LIB_CONVERSION_LINEACOMMON_RECURRENCECORE_H
 
 #include "LoopEmitter.h"
 #include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
-#include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include <functional>
 
 namespace mlir::linea::detail {
@@ -89,20 +88,17 @@ void emitRecurrentSlice(LoopEmitter &e, const RecurrenceSlice &slice);
 /// window's decay; the state is carried from chunk to chunk. A rank-one
 /// term is solved within the chunk by the UT transform (see ChunkedForm.cpp).
 /// With `chunk` >= T this is the quadratic form; without `causal` it
-/// requires `chunk` >= T. On the CPU, chunks whose matrices fit are
-/// evaluated as matrices (emitChunkMatrices), longer windows (the quadratic
-/// form of a long sequence, very large heads) token by token.
+/// requires `chunk` >= T. The target chooses how
+/// (TargetInfo::emitChunkedSlice): the CPU evaluates chunks whose matrices
+/// fit as matrices, everything else is walked token by token
+/// (emitChunksByTokens).
 void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                       int64_t chunk);
+void emitChunksByTokens(LoopEmitter &e, const RecurrenceSlice &slice,
+                        int64_t chunk);
 
-/// The chunked evaluation on the CPU as contractions on the chunk's staged
-/// rows (see ChunkMatrices.cpp), for chunks whose matrices fit in a slice's
-/// stack frame (chunkMatricesFit): at most kMaxMatrixChunk tokens and
-/// kMaxMatrixBytes of buffers, well inside an OpenMP worker's 4 MiB stack.
-void emitChunkMatrices(LoopEmitter &e, const RecurrenceSlice &slice,
-                       int64_t chunk);
-bool chunkMatricesFit(const RecurrenceSlice &slice, int64_t chunk);
-constexpr int64_t kMaxMatrixBytes = 1 << 20;
+/// The recurrent (`chunk` == 0) or chunked evaluation of one slice.
+void emitSlice(LoopEmitter &e, const RecurrenceSlice &slice, int64_t chunk);
 
 /// Fills in slice `s` of an op for the slice indices `ivs`.
 using SliceBuilder =
@@ -110,48 +106,12 @@ using SliceBuilder =
 
 /// Every slice of a head-wise op with signature `sig` (its `slices`, K x V
 /// states): recurrent (`chunk` == 0) or chunked. `build` adds the accessors
-/// to a slice that RecurrenceSlice::of(sig) made. On the CPU the slices are
-/// parallel loop iterations. On the GPU a causal recurrent slice is a row of blocks,
-/// a few threads per value column (emitColumnKernel), causal chunks a warp
-/// per tile of value columns on tensor cores where that kernel applies
-/// (emitTensorCoreChunks); the other forms run a thread per value column.
+/// to a slice that RecurrenceSlice::of(sig) made. The target lays the
+/// slices out (TargetInfo::emitSlices): on the CPU they are parallel loop
+/// iterations; on the GPU see LineaToGPU/Kernels.h.
 void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
                 SliceBuilder build);
 
-/// The GPU recurrent form of causal slices: one block per (slice, tile of
-/// value columns), P threads per value column j (up to 4), each holding
-/// K / P entries of S[:, j] in registers and summing dot products across
-/// the P by warp shuffles; the tokens' q, k, exp(log-decay) and rank-one
-/// rows are staged in workgroup memory a block of tokens at a time.
-void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
-                      int64_t keyDim, int64_t valueDim, SliceBuilder build);
-
-/// The GPU chunked form of causal slices on tensor cores (see
-/// TensorCoreChunks.cpp): a warp per (slice, tile of value columns),
-/// chunks of 16 tokens, the chunk's contractions as mma.sync on tf32 pairs
-/// (f32 accuracy). tensorCoreTile gives the tile's width in value columns
-/// for an op of signature `sig`, or 0 where the kernel does not apply (K
-/// not a multiple of 16, V not a multiple of 8, heads whose buffers exceed
-/// the workgroup memory, non-causal slices).
-int64_t tensorCoreTile(const RecurrenceSignature &sig);
-void emitTensorCoreChunks(LoopEmitter &e, ArrayRef<int64_t> slices,
-                          int64_t tile, int64_t valueDim, SliceBuilder build);
-
-/// Cuts a kernel's dynamic workgroup memory into f32 views.
-class WorkgroupMemory {
-public:
-  explicit WorkgroupMemory(LoopEmitter &k);
-  Value allocate(ArrayRef<int64_t> shape);
-  int64_t bytes() const { return used; }
-  /// Sets `launch`'s dynamic shared memory size to what was allocated.
-  void finish(gpu::LaunchOp launch);
-
-private:
-  LoopEmitter &k;
-  Value base;
-  int64_t used = 0;
-};
-
 } // namespace mlir::linea::detail
 
-#endif // LINEA_LIB_CONVERSION_LINEATOLOOPS_RECURRENCECORE_H
+#endif // LINEA_LIB_CONVERSION_LINEACOMMON_RECURRENCECORE_H

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -13,7 +13,7 @@
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_MATHTONVPTXINTRINSICSPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/GPU/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -27,7 +27,7 @@
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_VECTORIZELINALGPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

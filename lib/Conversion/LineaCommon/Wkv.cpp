@@ -1,4 +1,4 @@
-//===- WkvToLoops.cpp - wkv4, wkv6 and wkv7 on the CPU --------------------===//
+//===- Wkv.cpp - wkv4, wkv6 and wkv7 on every target ---------------------===//
 //
 // RWKV-6 is the shared recurrence with a bonus and per-key decays; RWKV-7
 // adds the rank-one transition term. RWKV-4 is a per-channel scalar
@@ -9,6 +9,7 @@
 #include "Lowerings.h"
 #include "Patterns.h"
 #include "RecurrenceCore.h"
+#include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
@@ -79,8 +80,8 @@ struct HeadSlices {
   Value output, state;
 };
 
-struct Wkv6ToLoops : public Lowering<Wkv6Op> {
-  Wkv6ToLoops(MLIRContext *context, TargetInfo target)
+struct Wkv6Lowering : public Lowering<Wkv6Op> {
+  Wkv6Lowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
   Buffers lower(Wkv6Op op, Form form, LoopEmitter &e) const override {
@@ -105,8 +106,8 @@ struct Wkv6ToLoops : public Lowering<Wkv6Op> {
   }
 };
 
-struct Wkv7ToLoops : public Lowering<Wkv7Op> {
-  Wkv7ToLoops(MLIRContext *context, TargetInfo target)
+struct Wkv7Lowering : public Lowering<Wkv7Op> {
+  Wkv7Lowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
   Buffers lower(Wkv7Op op, Form form, LoopEmitter &e) const override {
@@ -142,16 +143,16 @@ struct Wkv7ToLoops : public Lowering<Wkv7Op> {
 /// the state from chunk to chunk, and the chunks run again from their
 /// carried-in state, writing the outputs: twice the work of the recurrent
 /// form, over B * C * chunks threads instead of B * C.
-struct Wkv4ToLoops : public Lowering<Wkv4Op> {
-  Wkv4ToLoops(MLIRContext *context, TargetInfo target)
+struct Wkv4Lowering : public Lowering<Wkv4Op> {
+  Wkv4Lowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
-  /// Channels per thread, one per vector lane: on the CPU the largest power
-  /// of two up to 16 dividing C (16 f32 lanes fill an AVX-512 register); on
-  /// the GPU one per thread.
-  static int64_t lanesFor(int64_t channels, TargetKind target) {
+  /// Channels per thread, one per vector lane: the largest power of two up
+  /// to the target's maxChannelLanes dividing C.
+  static int64_t lanesFor(int64_t channels, const TargetInfo &target) {
     int64_t lanes = 1;
-    while (target == TargetKind::CPU && lanes < 16 && channels % (2 * lanes) == 0)
+    while (2 * lanes <= target.maxChannelLanes() &&
+           channels % (2 * lanes) == 0)
       lanes *= 2;
     return lanes;
   }
@@ -159,7 +160,7 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
   Buffers lower(Wkv4Op op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
-    int64_t L = lanesFor(C, e.getTarget()), groups = C / L;
+    int64_t L = lanesFor(C, e.getTargetInfo()), groups = C / L;
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value init = bufferOrNull(e, op.getInitialState());
@@ -306,6 +307,6 @@ struct Wkv4ToLoops : public Lowering<Wkv4Op> {
 
 } // namespace
 
-void mlir::linea::populateWkvToLoopsPatterns(RewritePatternSet &patterns, TargetInfo target) {
-  patterns.add<Wkv4ToLoops, Wkv6ToLoops, Wkv7ToLoops>(patterns.getContext(), target);
+void mlir::linea::populateWkvPatterns(RewritePatternSet &patterns, const TargetInfo &target) {
+  patterns.add<Wkv4Lowering, Wkv6Lowering, Wkv7Lowering>(patterns.getContext(), target);
 }

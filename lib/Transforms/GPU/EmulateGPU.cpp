@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "linea/Dialect/Linea/Transforms/Passes.h"
+#include "linea/Transforms/GPU/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -20,7 +20,7 @@
 
 namespace mlir::linea {
 #define GEN_PASS_DEF_EMULATEGPUPASS
-#include "linea/Dialect/Linea/Transforms/Passes.h.inc"
+#include "linea/Transforms/GPU/Passes.h.inc"
 } // namespace mlir::linea
 
 using namespace mlir;

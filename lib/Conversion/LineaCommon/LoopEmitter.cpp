@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoopEmitter.h"
+#include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -133,7 +134,7 @@ Value LoopEmitter::sumEach(ArrayRef<Value> rows) {
 
 void LoopEmitter::prefetchRow(Value memref, ValueRange indices, int64_t width,
                               bool forWrite) {
-  if (target.kind == TargetKind::GPU)
+  if (!target->prefetches())
     return;
   auto type = cast<MemRefType>(memref.getType());
   int64_t perLine = 64 / (type.getElementTypeBitWidth() / 8);
@@ -187,39 +188,7 @@ void LoopEmitter::loop(int64_t n,
 }
 
 void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
-  if (target.kind == TargetKind::GPU)
-    return gpuParallel(ubs, body);
-  SmallVector<Value> lbs, upper, steps;
-  for (int64_t ub : ubs) {
-    lbs.push_back(index(0));
-    upper.push_back(index(ub));
-    steps.push_back(index(1));
-  }
-  scf::ParallelOp::create(b, lbs, upper, steps,
-                          [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-                            ImplicitLocOpBuilder nb(loc, nested);
-                            LoopEmitter inner = this->nested(nb);
-                            body(inner, ivs);
-                          });
-}
-
-void LoopEmitter::gpuParallel(ArrayRef<int64_t> ubs, ParallelBody body) {
-  int64_t total = 1;
-  for (int64_t ub : ubs)
-    total *= ub;
-  int64_t threads = std::min<int64_t>(total, kThreadsPerBlock);
-  int64_t blocks = (total + threads - 1) / threads;
-  launch({blocks, 1}, threads, [&](LoopEmitter &k, Value block, Value,
-                                   Value thread) {
-    ImplicitLocOpBuilder &kb = k.builder();
-    Value id = arith::AddIOp::create(
-        kb, arith::MulIOp::create(kb, block, k.index(threads)), thread);
-    Value inRange = arith::CmpIOp::create(kb, arith::CmpIPredicate::ult, id,
-                                          k.index(total));
-    // Row-major: the last slice index varies fastest across threads.
-    k.guarded(inRange,
-              [&](LoopEmitter &g) { body(g, g.delinearize(id, ubs)); });
-  });
+  target->parallel(*this, ubs, body);
 }
 
 void LoopEmitter::guarded(Value cond,

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RecurrenceCore.h"
+#include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 using namespace mlir;
@@ -480,58 +481,22 @@ mlir::linea::detail::RecurrenceSlice::of(const RecurrenceSignature &sig) {
   return s;
 }
 
+void mlir::linea::detail::emitSlice(LoopEmitter &e,
+                                    const RecurrenceSlice &slice,
+                                    int64_t chunk) {
+  if (chunk > 0)
+    emitChunkedSlice(e, slice, chunk);
+  else
+    emitRecurrentSlice(e, slice);
+}
+
 void mlir::linea::detail::emitSlices(LoopEmitter &e,
                                      const RecurrenceSignature &sig,
                                      int64_t chunk, SliceBuilder build) {
-  ArrayRef<int64_t> slices = sig.slices;
-  int64_t keyDim = sig.keyDim, valueDim = sig.valueDim;
-  bool causal = sig.causal();
-  auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
-    RecurrenceSlice s = RecurrenceSlice::of(sig);
-    build(pe, ivs, s);
-    return s;
-  };
-  auto evaluate = [&](LoopEmitter &pe, const RecurrenceSlice &s) {
-    if (chunk > 0)
-      emitChunkedSlice(pe, s, chunk);
-    else
-      emitRecurrentSlice(pe, s);
-  };
-  if (e.getTarget() == TargetKind::CPU)
-    return e.parallel(slices, [&](LoopEmitter &pe, ValueRange ivs) {
-      evaluate(pe, slice(pe, ivs));
-    });
-  auto built = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
-    s = slice(pe, ivs);
-  };
-  if (chunk == 0 && causal)
-    return emitColumnKernel(e, slices, keyDim, valueDim, built);
-  if (int64_t tile =
-          chunk > 0 && e.hasTensorCores() ? tensorCoreTile(sig) : 0)
-    return emitTensorCoreChunks(e, slices, tile, valueDim, built);
-  // The other forms on the GPU (head sizes the mma does not tile,
-  // non-causal): a thread per value column, each evaluating its column as a
-  // slice of its own (V = 1; the key-side work, such as a chunk's scores,
-  // is redone per column).
-  SmallVector<int64_t> columns(slices);
-  columns.push_back(valueDim);
-  e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
-    RecurrenceSlice s = slice(pe, ivs.drop_back());
-    Value j = ivs.back();
-    RecurrenceSlice column = s;
-    column.valueDim = 1;
-    column.value = [&s, j](LoopEmitter &x, Value t, Value) {
-      return s.value(x, t, j);
-    };
-    column.storeOutput = [&s, j](LoopEmitter &x, Value t, Value, Value o) {
-      s.storeOutput(x, t, j, o);
-    };
-    column.stateIndex = [&s, j](Value i, Value) { return s.stateIndex(i, j); };
-    // Row access reads whole value rows: not per column.
-    column.valueRow = column.queryRow = column.keyRow = column.logDecayRow =
-        nullptr;
-    column.storeOutputRow = column.storeOutputSpan = nullptr;
-    column.prefetchToken = nullptr;
-    evaluate(pe, column);
-  });
+  e.getTargetInfo().emitSlices(e, sig, chunk, build);
+}
+
+void TargetInfo::emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
+                                  int64_t chunk) const {
+  emitChunksByTokens(e, slice, chunk);
 }

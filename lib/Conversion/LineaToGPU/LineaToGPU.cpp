@@ -1,0 +1,144 @@
+//===- LineaToGPU.cpp - The convert-linea-to-gpu pass ---------------------===//
+//
+// The GPU target of the shared lowerings (LineaCommon): parallel loops are
+// gpu.launch kernels with a thread per point; head-wise slices run on the
+// kernels of Kernels.h; the selective scan gives each channel up to 32
+// threads, one state entry each.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../LineaCommon/Patterns.h"
+#include "../LineaCommon/TargetInfo.h"
+#include "Kernels.h"
+#include "linea/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::linea {
+#define GEN_PASS_DEF_CONVERTLINEATOGPUPASS
+#include "linea/Conversion/Passes.h.inc"
+} // namespace mlir::linea
+
+using namespace mlir;
+using namespace mlir::linea;
+using namespace mlir::linea::detail;
+
+namespace {
+
+/// Threads per block of a parallel loop's kernel.
+constexpr int64_t kThreadsPerBlock = 128;
+
+class GPUTargetInfo final : public TargetInfo {
+public:
+  explicit GPUTargetInfo(bool tensorCores) : tensorCores(tensorCores) {}
+
+  TargetKind getKind() const override { return TargetKind::GPU; }
+  StringRef getName() const override { return "GPU"; }
+
+  void parallel(LoopEmitter &e, ArrayRef<int64_t> ubs,
+                LoopEmitter::ParallelBody body) const override {
+    int64_t total = 1;
+    for (int64_t ub : ubs)
+      total *= ub;
+    int64_t threads = std::min<int64_t>(total, kThreadsPerBlock);
+    int64_t blocks = (total + threads - 1) / threads;
+    e.launch({blocks, 1}, threads,
+             [&](LoopEmitter &k, Value block, Value, Value thread) {
+               ImplicitLocOpBuilder &kb = k.builder();
+               Value id = arith::AddIOp::create(
+                   kb, arith::MulIOp::create(kb, block, k.index(threads)),
+                   thread);
+               Value inRange = arith::CmpIOp::create(
+                   kb, arith::CmpIPredicate::ult, id, k.index(total));
+               // Row-major: the last index varies fastest across threads.
+               k.guarded(inRange, [&](LoopEmitter &g) {
+                 body(g, g.delinearize(id, ubs));
+               });
+             });
+  }
+
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
+                  int64_t chunk, SliceBuilder build) const override {
+    ArrayRef<int64_t> slices = sig.slices;
+    int64_t valueDim = sig.valueDim;
+    auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
+      RecurrenceSlice s = RecurrenceSlice::of(sig);
+      build(pe, ivs, s);
+      return s;
+    };
+    auto built = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
+      s = slice(pe, ivs);
+    };
+    if (chunk == 0 && sig.causal())
+      return emitColumnKernel(e, slices, sig.keyDim, valueDim, built);
+    if (int64_t tile = chunk > 0 && tensorCores ? tensorCoreTile(sig) : 0)
+      return emitTensorCoreChunks(e, slices, tile, valueDim, built);
+    // The other forms (head sizes the mma does not tile, non-causal): a
+    // thread per value column, each evaluating its column as a slice of its
+    // own (V = 1; the key-side work, such as a chunk's scores, is redone per
+    // column).
+    SmallVector<int64_t> columns(slices);
+    columns.push_back(valueDim);
+    e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
+      RecurrenceSlice s = slice(pe, ivs.drop_back());
+      Value j = ivs.back();
+      RecurrenceSlice column = s;
+      column.valueDim = 1;
+      column.value = [&s, j](LoopEmitter &x, Value t, Value) {
+        return s.value(x, t, j);
+      };
+      column.storeOutput = [&s, j](LoopEmitter &x, Value t, Value, Value o) {
+        s.storeOutput(x, t, j, o);
+      };
+      column.stateIndex = [&s, j](Value i, Value) {
+        return s.stateIndex(i, j);
+      };
+      // Row access reads whole value rows: not per column.
+      column.valueRow = column.queryRow = column.keyRow = column.logDecayRow =
+          nullptr;
+      column.storeOutputRow = column.storeOutputSpan = nullptr;
+      column.prefetchToken = nullptr;
+      emitSlice(pe, column, chunk);
+    });
+  }
+
+  /// N threads per channel where N is a power of two up to a warp: the
+  /// sums over the state are xor shuffles within the warp.
+  int64_t threadsPerChannel(int64_t stateSize) const override {
+    return stateSize <= 32 && llvm::isPowerOf2_64(stateSize) ? stateSize : 1;
+  }
+
+private:
+  /// Whether the chunked forms may use the tf32 mma.sync kernel.
+  bool tensorCores;
+};
+
+const GPUTargetInfo kWithTensorCores(true), kWithoutTensorCores(false);
+
+const TargetInfo &gpuTarget(bool tensorCores) {
+  return tensorCores ? static_cast<const TargetInfo &>(kWithTensorCores)
+                     : kWithoutTensorCores;
+}
+
+struct ConvertLineaToGPUPass
+    : public linea::impl::ConvertLineaToGPUPassBase<ConvertLineaToGPUPass> {
+  using ConvertLineaToGPUPassBase::ConvertLineaToGPUPassBase;
+  void runOnOperation() override {
+    if (failed(lowerLineaOps(getOperation(), gpuTarget(tensorCores))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns,
+                                              bool tensorCores) {
+  populateLineaPatterns(patterns, gpuTarget(tensorCores));
+}
