@@ -14,6 +14,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
@@ -351,33 +352,43 @@ std::optional<size_t> mlir::linea::findExcessiveNesting(StringRef text,
   return std::nullopt;
 }
 
+std::optional<std::pair<unsigned, unsigned>>
+mlir::linea::excessiveNestingPosition(StringRef text) {
+  std::optional<size_t> at = findExcessiveNesting(text);
+  if (!at)
+    return std::nullopt;
+  StringRef before = text.take_front(*at);
+  size_t lineStart = before.rfind('\n');
+  unsigned column =
+      lineStart == StringRef::npos ? *at + 1 : *at - lineStart;
+  return std::make_pair(static_cast<unsigned>(before.count('\n') + 1),
+                        column);
+}
+
+bool mlir::linea::runRecoveringCrash(function_ref<void()> fn) {
+  llvm::CrashRecoveryContext::Enable();
+  llvm::CrashRecoveryContext crashRecovery;
+  suspendLeakChecks();
+  bool survived = crashRecovery.RunSafely(fn);
+  resumeLeakChecks();
+  return survived;
+}
+
 OwningOpRef<ModuleOp>
 mlir::linea::parseBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
                          MLIRContext &context) {
   std::string name = buffer->getBufferIdentifier().str();
-  if (std::optional<size_t> at = findExcessiveNesting(buffer->getBuffer())) {
-    StringRef before = buffer->getBuffer().take_front(*at);
-    unsigned line = before.count('\n') + 1;
-    unsigned column = *at - std::min(before.rfind('\n') + 1, *at) + 1;
-    if (before.rfind('\n') == StringRef::npos)
-      column = *at + 1;
-    emitError(FileLineColLoc::get(&context, name, line, column))
-        << "nested deeper than " << kMaxNestingDepth
-        << " levels: refused before parsing (the parser would overflow its "
-           "stack)";
+  if (auto at = excessiveNestingPosition(buffer->getBuffer())) {
+    emitError(FileLineColLoc::get(&context, name, at->first, at->second))
+        << kNestingError;
     return nullptr;
   }
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   sourceMgr->AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   OwningOpRef<ModuleOp> module;
-  llvm::CrashRecoveryContext::Enable();
-  llvm::CrashRecoveryContext crashRecovery;
-  suspendLeakChecks();
-  bool survived = crashRecovery.RunSafely([&] {
-    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
-  });
-  resumeLeakChecks();
-  if (!survived) {
+  if (!runRecoveringCrash([&] {
+        module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+      })) {
     emitError(fileLoc(context, name))
         << "the MLIR parser crashed on this malformed input (a bug in an "
            "upstream op's parser)";
@@ -408,9 +419,23 @@ OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
   return module;
 }
 
-LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
-                                              const CompileOptions &options) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+LogicalResult mlir::linea::buildPipeline(OpPassManager &pm,
+                                         const CompileOptions &options,
+                                         MLIRContext &context) {
+  if (!options.passPipeline.empty()) {
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    FailureOr<OpPassManager> parsed = parsePassPipeline(options.passPipeline, os);
+    if (failed(parsed))
+      return emitError(optionLoc(context))
+             << "--pass-pipeline does not parse: " << StringRef(message).trim();
+    if (parsed->getOpAnchorName() != pm.getOpAnchorName())
+      return emitError(optionLoc(context))
+             << "--pass-pipeline must run on " << pm.getOpAnchorName()
+             << " (builtin.module(...)), not " << parsed->getOpAnchorName();
+    pm = std::move(*parsed);
+    return success();
+  }
   if (options.target == CompileTarget::NVPTX) {
     NVPTXPipelineOptions pipeline;
     pipeline.chip = options.chip;
@@ -426,6 +451,16 @@ LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
     pipeline.openmp = options.openmp;
     buildCPUPipeline(pm, pipeline);
   }
+  return success();
+}
+
+LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
+                                              const CompileOptions &options) {
+  MLIRContext &context = *module.getContext();
+  PassManager pm(&context, ModuleOp::getOperationName());
+  if (failed(buildPipeline(pm, options, context)) ||
+      (options.instrument && failed(options.instrument(pm))))
+    return failure();
   return pm.run(module);
 }
 

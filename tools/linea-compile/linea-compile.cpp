@@ -2,6 +2,10 @@
 //-*-===//
 //
 // Parses flags and hands them to the driver library (linea/Compiler).
+// MLIR's usual instrumentation flags (--mlir-print-ir-after-all,
+// --mlir-print-ir-after-failure, --mlir-timing, --mlir-pass-statistics, ...)
+// apply to the pipeline it runs; --print-pipeline shows that pipeline and
+// --pass-pipeline replaces it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,7 +14,13 @@
 #include "linea/Target/NVPTXChip.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "linea/Version.inc"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -26,7 +36,7 @@ cl::OptionCategory category("linea-compile options");
 cl::opt<std::string> input(cl::Positional, cl::desc("<input .mlir>"),
                            cl::init("-"), cl::cat(category));
 cl::opt<std::string> output("o", cl::desc("Output file"),
-                            cl::value_desc("path"), cl::Required,
+                            cl::value_desc("path"),
                             cl::cat(category));
 cl::opt<std::string> header("header",
                             cl::desc("C header path (default: output with .h)"),
@@ -69,13 +79,50 @@ cl::opt<std::string> mattr("mattr",
 cl::opt<bool> noOpenMP("no-openmp",
                        cl::desc("Run every slice on the calling thread"),
                        cl::cat(category));
+cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    cl::desc("Run this pass pipeline (builtin.module(...), ending in the "
+             "LLVM dialect) instead of the target's"),
+    cl::value_desc("pipeline"), cl::cat(category));
+cl::opt<bool> printPipeline(
+    "print-pipeline",
+    cl::desc("Print the pass pipeline the other flags select, and exit"),
+    cl::cat(category));
+
+void printVersion(raw_ostream &os) {
+  os << "Linea " LINEA_VERSION " (git " LINEA_REVISION ")\n"
+     << "  LLVM/MLIR " LLVM_VERSION_STRING "\n"
+     << "  default target: " << sys::getDefaultTargetTriple() << "\n"
+     << "  host CPU: " << sys::getHostCPUName() << "\n";
+}
+
+/// MLIR's instrumentation flags, shown in --help beside linea-compile's own.
+void registerInstrumentationOptions() {
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  for (auto &[name, option] : cl::getRegisteredOptions())
+    if (name.starts_with("mlir-print-ir") || name.starts_with("mlir-timing") ||
+        name == "mlir-pass-statistics" ||
+        name == "mlir-pass-statistics-display" ||
+        name == "mlir-disable-threading" ||
+        name == "mlir-print-op-generic" || name == "mlir-elide-elementsattrs-if-larger")
+      option->addCategory(category);
+}
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  registerInstrumentationOptions();
+  cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "Linea compiler: model IR to binaries\n");
+  if (output.empty() && !printPipeline) {
+    errs() << "linea-compile: error: no output file: give one with -o\n";
+    return 1;
+  }
   if (optLevel > 3) {
     errs() << "linea-compile: error: -O" << optLevel
            << " is not an optimization level (use -O0 to -O3)\n";
@@ -118,5 +165,20 @@ int main(int argc, char **argv) {
   options.target = target;
   options.chip = chip;
   options.gpuFormat = gpuFormat;
+  options.passPipeline = passPipeline;
+  options.instrument = [](mlir::PassManager &pm) {
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return mlir::failure();
+    mlir::applyDefaultTimingPassManagerCLOptions(pm);
+    return mlir::success();
+  };
+  if (printPipeline) {
+    mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (mlir::failed(buildPipeline(pm, options, context)))
+      return 1;
+    pm.printAsTextualPipeline(outs());
+    outs() << "\n";
+    return 0;
+  }
   return mlir::failed(compile(options, context)) ? 1 : 0;
 }

@@ -2,9 +2,11 @@
 //-*-===//
 //
 // mlir-opt with every upstream dialect, pass, extension and LLVM IR
-// translation, plus the linea dialect, its passes and its pipelines. Unlike
-// mlir-opt, an empty input file is an error, and a failed run leaves no
-// output file behind.
+// translation, plus the linea dialect, its passes and its pipelines: the
+// registration, then MlirOptMain. Around it only the input checks every
+// Linea tool makes (linea/Compiler): an empty input or one nested too deep
+// for the parser is an error, and a crash in an upstream parser is an error
+// with no output file left behind.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,67 +15,51 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdlib>
 
+using namespace mlir;
+
+namespace {
+int fail(llvm::StringRef path, unsigned line, unsigned column,
+         const llvm::Twine &message) {
+  llvm::errs() << path << ":" << line << ":" << column << ": error: "
+               << message << "\n";
+  return 1;
+}
+} // namespace
+
 int main(int argc, char **argv) {
-  mlir::DialectRegistry registry;
-  mlir::linea::registerEverything(registry);
-  auto [input, output] = mlir::registerAndParseCLIOptions(
+  DialectRegistry registry;
+  linea::registerEverything(registry);
+  auto [input, output] = registerAndParseCLIOptions(
       argc, argv, "Linea optimizer driver\n", registry);
-  mlir::MlirOptMainConfig config =
-      mlir::MlirOptMainConfig::createFromCLOptions();
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
   if (config.shouldShowDialects() || config.shouldListPasses())
-    return mlir::asMainReturnCode(
-        mlir::MlirOptMain(argc, argv, input, output, registry));
+    return asMainReturnCode(MlirOptMain(argc, argv, input, output, registry));
 
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(input, &error);
-  if (!file) {
-    llvm::errs() << input << ":0:0: error: " << error << "\n";
-    return 1;
-  }
-  if (file->getBufferSize() == 0) {
-    llvm::errs() << input << ":0:0: error: input file is empty\n";
-    return 1;
-  }
-  if (std::optional<size_t> at =
-          mlir::linea::findExcessiveNesting(file->getBuffer())) {
-    llvm::StringRef before = file->getBuffer().take_front(*at);
-    size_t lineStart = before.rfind('\n');
-    llvm::errs() << input << ":" << before.count('\n') + 1 << ":"
-                 << (lineStart == llvm::StringRef::npos ? *at
-                                                         : *at - lineStart - 1) +
-                        1
-                 << ": error: nested deeper than "
-                 << mlir::linea::kMaxNestingDepth
-                 << " levels: refused before parsing (the parser would "
-                    "overflow its stack)\n";
-    return 1;
-  }
-  std::unique_ptr<llvm::ToolOutputFile> out =
-      mlir::openOutputFile(output, &error);
-  if (!out) {
-    llvm::errs() << output << ":0:0: error: " << error << "\n";
-    return 1;
-  }
-  // Some upstream parsers crash on malformed input (linalg.transpose on a
-  // broken permutation list, in MLIR 22.1.8): an error, not a crash.
-  llvm::CrashRecoveryContext::Enable();
-  llvm::CrashRecoveryContext crashRecovery;
-  mlir::LogicalResult result = mlir::failure();
-  if (!crashRecovery.RunSafely([&] {
-        result =
-            mlir::MlirOptMain(out->os(), std::move(file), registry, config);
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(input, &error);
+  if (!file)
+    return fail(input, 0, 0, error);
+  if (file->getBufferSize() == 0)
+    return fail(input, 0, 0, "input file is empty");
+  if (auto at = linea::excessiveNestingPosition(file->getBuffer()))
+    return fail(input, at->first, at->second, linea::kNestingError);
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(output, &error);
+  if (!out)
+    return fail(output, 0, 0, error);
+
+  LogicalResult result = failure();
+  if (!linea::runRecoveringCrash([&] {
+        result = MlirOptMain(out->os(), std::move(file), registry, config);
       })) {
-    llvm::errs() << input
-                 << ":0:0: error: linea-opt crashed on this input (an internal "
-                    "error, or a bug in an upstream op's parser on malformed "
-                    "input)\n";
+    fail(input, 0, 0,
+         "linea-opt crashed on this input (an internal error, or a bug in an "
+         "upstream op's parser on malformed input)");
     // After a crash the heap is not to be trusted: leave without running
     // destructors (or leak checks), removing the output file by hand.
     llvm::errs().flush();
@@ -81,7 +67,7 @@ int main(int argc, char **argv) {
       llvm::sys::fs::remove(output);
     std::_Exit(1);
   }
-  if (mlir::failed(result))
+  if (failed(result))
     return 1; // `out` is deleted unless kept.
   out->keep();
   return 0;

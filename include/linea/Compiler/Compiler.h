@@ -10,8 +10,11 @@
 #define LINEA_COMPILER_COMPILER_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace llvm {
@@ -46,6 +49,12 @@ struct CompileOptions {
   /// cubin, fatbin; bin and fatbin need ptxas).
   std::string chip = "sm_90";
   std::string gpuFormat = "isa";
+  /// A textual pass pipeline on the module that replaces the target's
+  /// pipeline (it must end in the LLVM dialect); empty: the target's.
+  std::string passPipeline;
+  /// Called on the pass manager before it runs (the tool's
+  /// --mlir-print-ir-*, --mlir-timing and --mlir-pass-statistics).
+  std::function<LogicalResult(PassManager &)> instrument;
 };
 
 /// How deep brackets, braces, parentheses and angle brackets may nest in an
@@ -57,6 +66,22 @@ constexpr unsigned kMaxNestingDepth = 512;
 /// literals and comments aside), or nullopt.
 std::optional<size_t> findExcessiveNesting(StringRef text,
                                            unsigned limit = kMaxNestingDepth);
+
+/// The 1-based line and column where `text` nests past kMaxNestingDepth,
+/// or nullopt; kNestingError says why such input is refused.
+std::optional<std::pair<unsigned, unsigned>>
+excessiveNestingPosition(StringRef text);
+constexpr const char *kNestingError =
+    "nested deeper than 512 levels: refused before parsing (the parser would "
+    "overflow its stack)";
+static_assert(kMaxNestingDepth == 512, "kNestingError names the limit");
+
+/// Runs `fn`; a crash inside it (an upstream op's parser on malformed input,
+/// in MLIR 22.1.8 linalg.transpose) returns false instead of ending the
+/// process, and what the crashed code leaves behind is not reported as a
+/// leak. The one place the tools recover from crashes: parseBuffer and
+/// linea-opt run through it.
+bool runRecoveringCrash(function_ref<void()> fn);
 
 /// Parses and verifies `buffer`. Input nested past kMaxNestingDepth is
 /// refused, with its place, before parsing. An upstream parser that crashes on
@@ -86,8 +111,15 @@ struct CInterface {
 FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName,
                                          bool gpu = false);
 
-/// Runs the pipeline of `options.target`: `module` ends in the LLVM dialect
-/// (for NVPTX, with the kernels embedded).
+/// Adds to `pm` the passes that take a module to the LLVM dialect: the
+/// pipeline of `options.target` (for NVPTX, with the kernels embedded), or
+/// `options.passPipeline`. Errors (a pipeline that does not parse) go to
+/// the context.
+LogicalResult buildPipeline(OpPassManager &pm, const CompileOptions &options,
+                            MLIRContext &context);
+
+/// Runs buildPipeline's passes on `module`, instrumented as
+/// `options.instrument` says.
 LogicalResult lowerToLLVMDialect(ModuleOp module,
                                  const CompileOptions &options);
 

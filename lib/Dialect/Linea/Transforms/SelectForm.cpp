@@ -8,6 +8,7 @@
 #include "linea/Dialect/Linea/Transforms/CostModel.h"
 #include "linea/Dialect/Linea/Transforms/Passes.h"
 #include "linea/Target/NVPTXChip.h"
+#include "llvm/Support/Format.h"
 #include <thread>
 
 namespace mlir::linea {
@@ -19,6 +20,38 @@ using namespace mlir;
 using namespace mlir::linea;
 
 namespace {
+void describe(llvm::raw_ostream &os, const FormEstimate &estimate) {
+  os << stringifyForm(estimate.form);
+  if (estimate.chunkSize)
+    os << " (chunk_size " << *estimate.chunkSize << ")";
+  os << " " << llvm::format("%.3g", estimate.seconds) << " s";
+}
+
+/// The remark of `remarks`: every candidate with its estimate, the pick
+/// first.
+void explain(RecurrenceOpInterface op, const TargetDescription &desc,
+             const std::optional<FormEstimate> &best) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "linea-select-form: ";
+  if (!best) {
+    os << "no estimate (dynamic shapes): the form stays auto";
+  } else {
+    describe(os, *best);
+    os << " picked";
+    SmallVector<FormEstimate> all = estimateForms(op, desc);
+    bool first = true;
+    for (const FormEstimate &other : all) {
+      if (other.form == best->form && other.chunkSize == best->chunkSize)
+        continue;
+      os << (first ? "; also " : ", ");
+      describe(os, other);
+      first = false;
+    }
+  }
+  op->emitRemark(text);
+}
+
 struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
   using SelectFormPassBase::SelectFormPassBase;
 
@@ -55,6 +88,8 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
       if (op.getEvaluationForm() != Form::auto_)
         return;
       std::optional<FormEstimate> best = chooseForm(op, desc);
+      if (remarks)
+        explain(op, desc, best);
       if (!best)
         return;
       op.setEvaluationForm(best->form);

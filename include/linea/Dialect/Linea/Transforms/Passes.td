@@ -61,6 +61,12 @@ def SelectFormPass : Pass<"linea-select-form"> {
     that target's lowering implements. A form the user wrote is never
     changed; an op with dynamic shapes is left auto. The CPU constants are
     calibrated by benchmarks/forms.py and recorded in docs/FormSelection.md.
+
+    With `remarks`, every op left auto gets a remark that lists each
+    candidate form with its estimate and names the pick, for example
+    `remark: linea-select-form: chunked (chunk_size 16) 1.2e-05 s picked; also
+    recurrent 3.4e-05 s, quadratic 2.1e-05 s, chunked (chunk_size 64)
+    1.9e-05 s`; an op it cannot estimate (dynamic shapes) says so.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
@@ -74,6 +80,9 @@ def SelectFormPass : Pass<"linea-select-form"> {
     Option<"chip", "chip", "std::string", /*default=*/"\"\"",
            "NVPTX: the GPU architecture (sm_XY); one before sm_80 has no "
            "tf32 tensor cores">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Explain each choice: a remark at every op left auto, with each "
+           "form's estimate and the form picked">,
   ];
   let statistics = [
     Statistic<"numSelected", "forms-selected", "Number of forms chosen">,
