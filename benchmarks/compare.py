@@ -13,6 +13,7 @@ largest difference between their outputs. Not a test.
 import argparse
 import ctypes
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
 import run  # noqa: E402
-from linea.runtime import Library  # noqa: E402
+from linea.runtime import Library, manifest_path  # noqa: E402
 
 
 def main():
@@ -51,10 +52,15 @@ def main():
             with open(src, "w") as f:
                 f.write(case.mlir)
             kernels, outs, times = {}, {}, {}
-            for label, tool in (("old", args.old), ("new", args.new)):
+            # New first: a compiler older than the manifest (the JSON
+            # beside each library) gets the new one's, the same signature.
+            for label, tool in (("new", args.new), ("old", args.old)):
                 lib = os.path.join(tmp, "%s-%s.so" % (op, label))
                 subprocess.run([tool, src, "-o", lib, "-O3"], check=True)
-                kernels[label] = Library(lib, case.mlir)[case.op]
+                if not os.path.exists(manifest_path(lib)):
+                    shutil.copy(manifest_path(os.path.join(tmp, "%s-new.so" % op)),
+                                manifest_path(lib))
+                kernels[label] = Library(lib)[case.op]
                 outs[label] = np.zeros(case.out_shape, dtype=np.float32)
                 times[label] = []
             for _ in range(args.rounds):

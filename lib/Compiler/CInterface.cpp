@@ -14,6 +14,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -37,6 +39,55 @@ std::string cType(Type type) {
   if (type.isInteger(8))
     return "int8_t";
   return "";
+}
+
+/// C keywords and the names the entry points use themselves: no argument
+/// may take them.
+bool isReservedName(StringRef name) {
+  static const char *const kReserved[] = {
+      "auto",     "break",    "case",     "char",   "const",    "continue",
+      "default",  "do",       "double",   "else",   "enum",     "extern",
+      "float",    "for",      "goto",     "if",     "inline",   "int",
+      "long",     "register", "restrict", "return", "short",    "signed",
+      "sizeof",   "static",   "struct",   "switch", "typedef",  "union",
+      "unsigned", "void",     "volatile", "while",  "bool",     "true",
+      "false",    "error",    "error_size", "shape", "class",   "template",
+      "this",     "new",      "delete",   "private", "public",  "protected",
+      "namespace", "operator", "virtual", "friend"};
+  return llvm::is_contained(kReserved, name) || name.starts_with("linea_") ||
+         name.starts_with("_");
+}
+
+bool isCIdentifier(StringRef name) {
+  return !name.empty() && !llvm::isDigit(name.front()) &&
+         llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+/// The name argument `index` has in the source (see nameArguments in
+/// Compiler.cpp), or `fallback`.
+std::string argumentName(func::FuncOp func, unsigned index,
+                         const std::string &fallback) {
+  auto loc = dyn_cast<NameLoc>(func.getArgument(index).getLoc());
+  if (!loc)
+    return fallback;
+  StringRef name = loc.getName().getValue();
+  if (!isCIdentifier(name) || isReservedName(name))
+    return fallback;
+  return name.str();
+}
+
+/// "[2, 8, 16] bf16", the comment of a parameter.
+std::string shapeComment(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto shaped = dyn_cast<ShapedType>(type)) {
+    os << "[";
+    llvm::interleaveComma(shaped.getShape(), os);
+    os << "] ";
+    type = shaped.getElementType();
+  }
+  type.print(os);
+  return s;
 }
 
 std::string typeSuffix(Type type) {
@@ -220,6 +271,7 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
         if (failed(claim(func, prefix + variant)))
           return failure();
   }
+  llvm::json::Array functions;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
@@ -237,10 +289,22 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
     };
     // Arguments first, then one output buffer per result: the caller
     // allocates every buffer, the kernel writes its results into them.
+    // The arguments take their source names where those are C identifiers
+    // that no other parameter has; else argN. Results are outN.
     SmallVector<std::string> params, args, checks;
     SmallVector<std::pair<Type, std::string>> all;
+    llvm::StringSet<> taken;
+    for (unsigned i = 0; i < type.getNumResults(); ++i)
+      taken.insert("out" + std::to_string(i));
     for (auto [i, t] : llvm::enumerate(type.getInputs()))
-      all.push_back({t, "arg" + std::to_string(i)});
+      taken.insert("arg" + std::to_string(i));
+    for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+      std::string fallback = "arg" + std::to_string(i);
+      std::string name = argumentName(func, i, fallback);
+      if (name != fallback && !taken.insert(name).second)
+        name = fallback;
+      all.push_back({t, name});
+    }
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
       if (!isa<ShapedType>(t))
         return func.emitError("result type ")
@@ -257,7 +321,8 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
                                                           : "result type ")
                    << t << " has no C-interface declaration",
                failure();
-      params.push_back(isa<ShapedType>(t) ? c + " *" + name : c + " " + name);
+      params.push_back((isa<ShapedType>(t) ? c + " *" + name : c + " " + name) +
+                       " /* " + shapeComment(t) + " */");
       args.push_back(name);
       auto shaped = dyn_cast<ShapedType>(t);
       if (!shaped)
@@ -303,18 +368,44 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
           << "))\n      return " << index + 1 << ";\n  }\n";
       checks.push_back(check);
     }
+    auto buffers = [&](size_t from, size_t to) {
+      llvm::json::Array list;
+      for (size_t i = from; i < to; ++i) {
+        Type t = all[i].first;
+        llvm::json::Array shape;
+        auto shaped = dyn_cast<ShapedType>(t);
+        if (shaped)
+          for (int64_t d : shaped.getShape())
+            shape.push_back(d);
+        list.push_back(llvm::json::Object{
+            {"name", all[i].second},
+            {"shape", std::move(shape)},
+            {"dtype", typeSuffix(shaped ? shaped.getElementType() : t)},
+            {"scalar", !shaped}});
+      }
+      return list;
+    };
+    llvm::json::Object entry{
+        {"name", func.getName()},
+        {"symbol", "linea_" + func.getName().str()},
+        {"arguments", buffers(0, type.getNumInputs())},
+        {"results", buffers(type.getNumInputs(), all.size())}};
+    if (gpu)
+      entry["device_symbol"] = "linea_" + func.getName().str() + "_device";
+    functions.push_back(std::move(entry));
     // On the GPU, also the variant on device memory.
     SmallVector<std::string> variants{func.getName().str()};
     if (gpu)
       variants.push_back(func.getName().str() + "_device");
+    std::string paramList = llvm::join(params, ",\n    ");
     for (const std::string &fn : variants) {
-      os << "void _mlir_ciface_" << fn << "(" << llvm::join(params, ", ")
-         << ");\n";
+      os << "void _mlir_ciface_" << fn << "(\n    " << paramList << ");\n";
       // The checked entry point: same arguments after an error buffer.
-      os << "int32_t linea_" << fn << "(char *error, int64_t error_size, "
-         << llvm::join(params, ", ") << ");\n\n";
-      cs << "int32_t linea_" << fn << "(char *error, int64_t error_size, "
-         << llvm::join(params, ", ") << ") {\n";
+      os << "int32_t linea_" << fn << "(\n    char *error, int64_t error_size,\n    "
+         << paramList << ");\n\n";
+      cs << "int32_t linea_" << fn
+         << "(\n    char *error, int64_t error_size,\n    " << paramList
+         << ") {\n";
       for (const std::string &check : checks)
         cs << check;
       // A failure left by an earlier unchecked call is not this call's.
@@ -337,9 +428,11 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
          "and\n"
          " * bf16 elements as their bit patterns, uint16_t). The caller owns "
          "every\n"
-         " * buffer: the arguments argN, then one output buffer outN per "
-         "result,\n"
-         " * which the kernel fills.\n"
+         " * buffer: the arguments (named as in the source, else argN), then "
+         "one\n"
+         " * output buffer outN per result, which the kernel fills; each "
+         "comment\n"
+         " * gives the buffer's shape and element type.\n"
          " *\n"
          " * _mlir_ciface_<name> trusts its descriptors. linea_<name> first "
          "checks\n"
@@ -376,8 +469,18 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
   out << decls;
   out << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guardName << " */\n";
 
+  std::string manifest;
+  llvm::raw_string_ostream ms(manifest);
+  ms << llvm::formatv("{0:2}",
+                      llvm::json::Value(llvm::json::Object{
+                          {"format", 1},
+                          {"gpu", gpu},
+                          {"functions", std::move(functions)}}))
+     << "\n";
+
   CInterface result;
   result.header = header;
+  result.manifest = manifest;
   result.wrappers =
       header + kCheckHelpers + kMemrefCopy + (gpu ? kGpuHelpers : "") + checked;
   return result;

@@ -13,6 +13,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/AsmParser/AsmParserState.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -72,6 +74,28 @@ void resumeLeakChecks() { __lsan_enable(); }
 void suspendLeakChecks() {}
 void resumeLeakChecks() {}
 #endif
+
+/// Gives each argument of a public function the name it has in the source
+/// (`%q` names `q`) as a NameLoc around its location, for the generated
+/// header and manifest: the parser keeps no SSA names in the IR.
+void nameArguments(ModuleOp module, const AsmParserState &state) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    Block &entry = func.getBody().front();
+    const AsmParserState::BlockDefinition *def = state.getBlockDef(&entry);
+    if (!def)
+      continue;
+    for (auto [arg, use] : llvm::zip(entry.getArguments(), def->arguments)) {
+      StringRef text(use.loc.Start.getPointer(),
+                     use.loc.End.getPointer() - use.loc.Start.getPointer());
+      if (!text.consume_front("%") || text.empty() || isa<NameLoc>(arg.getLoc()))
+        continue;
+      arg.setLoc(NameLoc::get(StringAttr::get(module.getContext(), text),
+                              arg.getLoc()));
+    }
+  }
+}
 
 /// Where errors in command-line options are reported.
 Location optionLoc(MLIRContext &context) {
@@ -383,17 +407,25 @@ mlir::linea::parseBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
         << kNestingError;
     return nullptr;
   }
-  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
-  sourceMgr->AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   OwningOpRef<ModuleOp> module;
+  AsmParserState state;
   if (!runRecoveringCrash([&] {
-        module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+        Block block;
+        if (failed(parseAsmSourceFile(sourceMgr, &block,
+                                      ParserConfig(&context), &state)))
+          return;
+        module = detail::constructContainerOpForParserIfNecessary<ModuleOp>(
+            &block, &context, FileLineColLoc::get(&context, name, 0, 0));
       })) {
     emitError(fileLoc(context, name))
         << "the MLIR parser crashed on this malformed input (a bug in an "
            "upstream op's parser)";
     return nullptr;
   }
+  if (module)
+    nameArguments(*module, state);
   return module;
 }
 
@@ -559,12 +591,16 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   bool wantsHeader = !options.headerPath.empty() ||
                      options.emit == EmitKind::Obj ||
                      options.emit == EmitKind::Shared;
-  std::string headerPath = options.headerPath;
-  if (wantsHeader && headerPath.empty()) {
+  // The manifest goes wherever the header goes.
+  auto besideOutput = [&](StringRef set, StringRef extension) {
+    if (!wantsHeader || !set.empty())
+      return set.str();
     SmallString<128> p(options.outputPath);
-    llvm::sys::path::replace_extension(p, "h");
-    headerPath = p.str().str();
-  }
+    llvm::sys::path::replace_extension(p, extension);
+    return p.str().str();
+  };
+  std::string headerPath = besideOutput(options.headerPath, "h");
+  std::string manifestPath = besideOutput(options.manifestPath, "json");
   bool gpu = options.target == CompileTarget::NVPTX;
   if (options.emit == EmitKind::PTX && !gpu)
     return emitError(optionLoc(context))
@@ -572,7 +608,8 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   if (failed(checkDistinctOutputs(
           options.inputPath,
           {{"output", options.outputPath},
-           {"header", wantsHeader ? StringRef(headerPath) : StringRef()}},
+           {"header", wantsHeader ? StringRef(headerPath) : StringRef()},
+           {"manifest", wantsHeader ? StringRef(manifestPath) : StringRef()}},
           context)))
     return failure();
   FailureOr<CInterface> cInterface =
@@ -590,9 +627,10 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   // Every output is opened before the work, so that one that cannot be
   // written fails the run before the others exist.
   AtomicOutput output(options.outputPath);
-  AtomicOutput headerOut(headerPath);
+  AtomicOutput headerOut(headerPath), manifestOut(manifestPath);
   if (failed(output.open(context)) ||
-      (wantsHeader && failed(headerOut.open(context))))
+      (wantsHeader && (failed(headerOut.open(context)) ||
+                       failed(manifestOut.open(context)))))
     return failure();
   if (options.emit == EmitKind::MLIR) {
     module->print(output.os());
@@ -650,9 +688,10 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
     return failure();
   if (wantsHeader) {
     headerOut.os() << cInterface->header;
-    if (failed(output.commit(context)))
+    manifestOut.os() << cInterface->manifest;
+    if (failed(output.commit(context)) || failed(headerOut.commit(context)))
       return failure();
-    return headerOut.commit(context);
+    return manifestOut.commit(context);
   }
   return output.commit(context);
 }

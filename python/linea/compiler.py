@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from .runtime import Library
+from .runtime import Library, manifest_path
 
 
 class CompileError(RuntimeError):
@@ -83,19 +83,25 @@ def _digest(path):
     return h.hexdigest()
 
 
-def _cached(lib, module_text):
+def _cached(lib):
     """The cached library at `lib`, or None (and why) when it is missing or
-    not the file that was written: its size and hash are kept beside it, so
-    a truncated or overwritten library is recompiled, not loaded."""
+    not the file that was written: the size and hash of the library and of
+    its manifest are kept beside them, so a truncated or overwritten one is
+    recompiled, not loaded."""
     stamp = lib[:-3] + ".sha256"
     if not os.path.exists(lib):
         return None, None
     try:
         with open(stamp) as f:
-            size, digest = f.read().split()
-        if os.path.getsize(lib) != int(size) or _digest(lib) != digest:
-            return None, "its size or hash is not the one written"
-        return Library(lib, module_text), None
+            lines = f.read().splitlines()
+        files = (lib, manifest_path(lib))
+        if len(lines) != len(files):
+            return None, "its stamp is not the one written"
+        for path, line in zip(files, lines):
+            size, digest = line.split()
+            if os.path.getsize(path) != int(size) or _digest(path) != digest:
+                return None, "the size or hash of %s is not the one written" % path
+        return Library(lib), None
     except (OSError, ValueError) as e:
         return None, str(e)
 
@@ -119,7 +125,7 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
         [code, " ".join(args), tool, str(stat.st_mtime_ns), str(stat.st_size)]
     ).encode()).hexdigest()[:24]
     lib = os.path.join(cache_dir(), key + ".so")
-    loaded, why = _cached(lib, module_text)
+    loaded, why = _cached(lib)
     if loaded:
         return loaded
     if why:
@@ -138,12 +144,15 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
             os.replace(src, kept)
             raise CompileError(_at_call_sites(proc.stderr.strip(), src, kept, module_text) +
                                "\n(the module that failed is kept at %s)" % kept)
+        manifest = manifest_path(out)
         with open(os.path.join(tmp, "model.sha256"), "w") as f:
-            f.write("%d %s\n" % (os.path.getsize(out), _digest(out)))
+            for path in (out, manifest):
+                f.write("%d %s\n" % (os.path.getsize(path), _digest(path)))
         # The stamp goes first: a library is never without its stamp.
         os.replace(os.path.join(tmp, "model.sha256"), lib[:-3] + ".sha256")
+        os.replace(manifest, manifest_path(lib))
         os.replace(out, lib)
-    return Library(lib, module_text)
+    return Library(lib)
 
 
 def compile(fn_or_module, target=None, opt_level=2, openmp=True, chip="sm_90"):

@@ -7,7 +7,8 @@ descriptors {allocated, aligned, offset, sizes, strides}, and the caller
 """
 
 import ctypes
-import re
+import json
+import os
 
 import numpy as np
 
@@ -41,45 +42,43 @@ def _describe(array):
 
 
 class TensorType:
-    """A static tensor type: shape and element type name (f32, f16, bf16...)."""
+    """A static tensor type: shape, element type name (f32, f16, bf16...) and
+    the buffer's name in the library's manifest."""
 
-    _pattern = re.compile(r"tensor<((?:\d+x)*)([a-z]+\d+)>")
-
-    def __init__(self, shape, element):
+    def __init__(self, shape, element, name=None):
         self.shape = tuple(shape)
         self.element = element
-
-    @classmethod
-    def parse(cls, text):
-        m = cls._pattern.fullmatch(text.strip())
-        if not m:
-            raise ValueError("unsupported argument type %r (static tensors only)" % text)
-        dims = [int(d) for d in m.group(1).split("x") if d]
-        return cls(dims, m.group(2))
+        self.name = name
 
     def __repr__(self):
         return "tensor<%s>" % "x".join([str(d) for d in self.shape] + [self.element])
 
 
-_func_pattern = re.compile(
-    r"func\.func\s+@([A-Za-z_][\w$.]*)\s*\(([^)]*)\)\s*(?:->\s*(\([^)]*\)|[^{\s]+))?\s*(?:attributes\s*\{[^}]*\}\s*)?\{")
+def manifest_path(library_path):
+    """Where linea-compile writes a library's manifest: beside it, `.json`."""
+    return os.path.splitext(library_path)[0] + ".json"
 
 
-def _split_types(text):
-    text = text.strip()
-    if text.startswith("("):
-        text = text[1:-1]
-    return [t for t in (p.strip() for p in text.split(",")) if t]
+def read_manifest(path):
+    """{name: (argument types, result types)} of the public functions, from
+    the JSON manifest linea-compile writes beside each library."""
+    with open(path) as f:
+        manifest = json.load(f)
+    if manifest.get("format") != 1:
+        raise ValueError("%s: manifest format %r, expected 1" % (path, manifest.get("format")))
 
+    def types(buffers, what, fn):
+        out = []
+        for b in buffers:
+            if b.get("scalar"):
+                raise ValueError("%s: %s %s of %s is a scalar; the Python runtime passes "
+                                 "tensors only" % (path, what, b["name"], fn))
+            out.append(TensorType(b["shape"], b["dtype"], b["name"]))
+        return out
 
-def signatures(module_text):
-    """{name: (argument types, result types)} of the public functions."""
-    sigs = {}
-    for m in _func_pattern.finditer(module_text):
-        name, args, results = m.group(1), m.group(2), m.group(3) or ""
-        arg_types = [TensorType.parse(a.split(":", 1)[1]) for a in _split_types(args)]
-        sigs[name] = (arg_types, [TensorType.parse(r) for r in _split_types(results)])
-    return sigs
+    return {f["name"]: (types(f["arguments"], "argument", f["name"]),
+                        types(f["results"], "result", f["name"]))
+            for f in manifest["functions"]}
 
 
 class GPUError(RuntimeError):
@@ -133,18 +132,20 @@ class Function:
 
     def _check(self, index, array, expected, what):
         dtype = dtypes.numpy_dtype(expected.element)
+        # "argument 2 (k)": the position, and the name the library gives it.
+        where = "%s %d%s" % (what, index, " (%s)" % expected.name if expected.name else "")
         if not isinstance(array, np.ndarray):
-            raise TypeError("%s: %s %d must be a numpy array" % (self.name, what, index))
+            raise TypeError("%s: %s must be a numpy array" % (self.name, where))
         if array.dtype != dtype:
-            raise TypeError("%s: %s %d has dtype %s, expected %s (%s)" %
-                            (self.name, what, index, array.dtype, np.dtype(dtype), expected))
+            raise TypeError("%s: %s has dtype %s, expected %s (%s)" %
+                            (self.name, where, array.dtype, np.dtype(dtype), expected))
         if array.shape != expected.shape:
-            raise ValueError("%s: %s %d has shape %s, expected %s" %
-                             (self.name, what, index, array.shape, expected.shape))
+            raise ValueError("%s: %s has shape %s, expected %s" %
+                             (self.name, where, array.shape, expected.shape))
         if not array.flags["C_CONTIGUOUS"]:
-            raise ValueError("%s: %s %d must be C-contiguous" % (self.name, what, index))
+            raise ValueError("%s: %s must be C-contiguous" % (self.name, where))
         if what == "output" and not array.flags["WRITEABLE"]:
-            raise ValueError("%s: output %d must be writeable" % (self.name, index))
+            raise ValueError("%s: %s must be writeable" % (self.name, where))
 
     def __call__(self, *arrays, out=None):
         """Runs the kernel on `arrays`; the results go to new arrays, or to
@@ -198,13 +199,15 @@ class Function:
 
 
 class Library:
-    """A loaded shared library with the signatures of its module."""
+    """A loaded shared library with the signatures of its manifest (the
+    `.json` beside it)."""
 
-    def __init__(self, path, module_text):
+    def __init__(self, path):
         self.path = path
+        sigs = read_manifest(manifest_path(path))
         self._lib = ctypes.CDLL(path)
         self.functions = {name: Function(self._lib, name, *sig)
-                          for name, sig in signatures(module_text).items()}
+                          for name, sig in sigs.items()}
 
     def __getattr__(self, name):
         try:

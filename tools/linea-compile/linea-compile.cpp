@@ -41,6 +41,10 @@ cl::opt<std::string> output("o", cl::desc("Output file"),
 cl::opt<std::string> header("header",
                             cl::desc("C header path (default: output with .h)"),
                             cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string>
+    manifest("manifest",
+             cl::desc("JSON manifest path (default: output with .json)"),
+             cl::value_desc("path"), cl::cat(category));
 cl::opt<EmitKind>
     emit("emit", cl::desc("What to emit"), cl::init(EmitKind::Shared),
          cl::values(clEnumValN(EmitKind::MLIR, "mlir", "LLVM-dialect MLIR"),
@@ -157,6 +161,7 @@ int main(int argc, char **argv) {
   options.inputPath = input;
   options.outputPath = output;
   options.headerPath = header;
+  options.manifestPath = manifest;
   options.emit = emit;
   options.optLevel = optLevel;
   options.cpu = mcpu;

@@ -39,6 +39,9 @@ struct CompileOptions {
   /// Where the C header goes; empty: next to the output (`.h`), written for
   /// `obj` and `shared` only.
   std::string headerPath;
+  /// Where the JSON manifest goes; empty: next to the output (`.json`),
+  /// written with the header.
+  std::string manifestPath;
   EmitKind emit = EmitKind::Shared;
   unsigned optLevel = 2;
   /// Empty: the host CPU and its features.
@@ -102,6 +105,10 @@ struct CInterface {
   std::string header;
   /// C source of the checked entry points (compiled into the library).
   std::string wrappers;
+  /// The JSON manifest: per public function its symbols and, per argument
+  /// and result, the name, shape and element type (what the header states,
+  /// for tools that call the library without parsing C or MLIR).
+  std::string manifest;
 };
 
 /// The C interface of every public function of `module` (still on tensors).

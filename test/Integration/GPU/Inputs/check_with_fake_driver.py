@@ -6,7 +6,7 @@ block sizes and shared memory their PTX or cubin declares; every copy
 stays inside its allocation; nothing leaks. The kernels themselves do not
 run (the emulator tests check their results).
 
-    check_with_fake_driver.py FAKE_DRIVER.so [--bundle DIR] [LIB.so=MODULE.mlir ...]
+    check_with_fake_driver.py FAKE_DRIVER.so [--bundle DIR] [LIB.so ...]
 
 --bundle: every library of a device-check folder (each GPU code format).
 
@@ -62,19 +62,16 @@ def main():
         lib = os.path.join(specs[1], "lib")
         with open(os.path.join(specs[1], "manifest.json")) as f:
             manifest = json.load(f)
-        specs = ["%s/%s.%s.so=%s/%s.mlir" % (lib, name, fmt, lib, name)
+        specs = ["%s/%s.%s.so" % (lib, name, fmt)
                  for name in manifest["libs"] for fmt in manifest["gpu_formats"]] + specs[2:]
     os.environ["LINEA_CUDA_DRIVER"] = fake_path
     fake = Fake(fake_path)
     checker = Checker()
-    for spec in specs:
-        lib_path, module_path = spec.split("=")
+    for lib_path in specs:
         name = os.path.basename(lib_path)
-        with open(module_path) as f:
-            text = f.read()
         want = gpu_modules(lib_path)
         before = fake["fakeModuleLoads"]
-        lib = Library(lib_path, text)
+        lib = Library(lib_path)
         loaded = fake["fakeModuleLoads"] - before
         checker.check_true("%s: its %d GPU modules load once, with the library" % (name, want),
                            want > 0 and loaded == want, "%d loads" % loaded)

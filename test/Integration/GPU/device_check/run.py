@@ -81,8 +81,7 @@ class Worker:
         first where it was built, PTX for the driver to compile otherwise)."""
         key = (name, self.formats[0])
         if key not in self.libs:
-            with open(os.path.join(HERE, "lib", name + ".mlir")) as f:
-                self.libs[key] = self.Library(library_path(name, self.formats[0]), f.read())
+            self.libs[key] = self.Library(library_path(name, self.formats[0]))
         return self.libs[key]
 
     def call(self, name, fn_name, *args):
