@@ -12,6 +12,7 @@
 #include "RecurrenceCore.h"
 #include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace mlir::linea::detail;
@@ -488,6 +489,23 @@ void mlir::linea::detail::emitSlice(LoopEmitter &e,
     emitChunkedSlice(e, slice, chunk);
   else
     emitRecurrentSlice(e, slice);
+}
+
+RecurrenceSlice mlir::linea::detail::buildSlice(LoopEmitter &e,
+                                                const RecurrenceSignature &sig,
+                                                ValueRange ivs,
+                                                SliceBuilder build) {
+  RecurrenceSlice s = RecurrenceSlice::of(sig);
+  build(e, ivs, s);
+  // A lowering that disagrees with its op's signature would be priced and
+  // tiled for one recurrence and emit another: checked in every build.
+  if (static_cast<bool>(s.logDecay) != (sig.decay != DecayKind::none) ||
+      static_cast<bool>(s.rankOneA) != sig.rankOne ||
+      static_cast<bool>(s.rankOneB) != sig.rankOne ||
+      static_cast<bool>(s.bonus) != sig.hasBonus())
+    llvm::report_fatal_error(
+        "linea: a slice's accessors differ from its op's recurrence signature");
+  return s;
 }
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e,

@@ -104,6 +104,12 @@ void emitSlice(LoopEmitter &e, const RecurrenceSlice &slice, int64_t chunk);
 using SliceBuilder =
     function_ref<void(LoopEmitter &, ValueRange ivs, RecurrenceSlice &s)>;
 
+/// Slice `ivs` of an op of signature `sig`: RecurrenceSlice::of(sig) with
+/// the accessors `build` adds, which must be those the signature names (a
+/// decay, a rank-one term, a bonus exactly where it has them).
+RecurrenceSlice buildSlice(LoopEmitter &e, const RecurrenceSignature &sig,
+                           ValueRange ivs, SliceBuilder build);
+
 /// Every slice of a head-wise op with signature `sig` (its `slices`, K x V
 /// states): recurrent (`chunk` == 0) or chunked. `build` adds the accessors
 /// to a slice that RecurrenceSlice::of(sig) made. The target lays the

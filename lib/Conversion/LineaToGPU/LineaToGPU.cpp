@@ -70,9 +70,7 @@ public:
     ArrayRef<int64_t> slices = sig.slices;
     int64_t valueDim = sig.valueDim;
     auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
-      RecurrenceSlice s = RecurrenceSlice::of(sig);
-      build(pe, ivs, s);
-      return s;
+      return buildSlice(pe, sig, ivs, build);
     };
     auto built = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       s = slice(pe, ivs);

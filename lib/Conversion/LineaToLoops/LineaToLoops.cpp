@@ -56,9 +56,7 @@ public:
   void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
                   int64_t chunk, SliceBuilder build) const override {
     e.parallel(sig.slices, [&](LoopEmitter &pe, ValueRange ivs) {
-      RecurrenceSlice s = RecurrenceSlice::of(sig);
-      build(pe, ivs, s);
-      emitSlice(pe, s, chunk);
+      emitSlice(pe, buildSlice(pe, sig, ivs, build), chunk);
     });
   }
 
