@@ -91,7 +91,7 @@ private:
   /// [(w_t * D(src, .)) . b_src] sa_src + [(w_t * D(src, .)) . k_src] v_src,
   /// the window starting empty; leaves the window over all of them.
   void accumulateRankOne(LoopEmitter &e, Value c0, Value from, Value count,
-                         const TokenRead &weight, Value t) {
+                         const TokenOperand &weight, Value t) {
     int64_t K = s.keyDim, V = s.valueDim;
     e.fill(window, {windowDim}, e.f32(0.0));
     e.loop(e.index(0), count, {}, [&](LoopEmitter &es, Value n, ValueRange) {
@@ -116,7 +116,7 @@ private:
   }
 
   /// acc += (w_t * D(window))^T S, the state entering the chunk.
-  void accumulateState(LoopEmitter &e, const TokenRead &weight, Value t) {
+  void accumulateState(LoopEmitter &e, const TokenOperand &weight, Value t) {
     e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
       Value w = weight(ei, t, i);
       if (s.logDecay)
@@ -196,8 +196,6 @@ private:
     // the update) and the state left by the previous chunks.
     e.loop(len, [&](LoopEmitter &et, Value r) {
       Value t = arith::AddIOp::create(et.builder(), c0, r);
-      if (s.beginToken)
-        s.beginToken(et, t);
       et.fill(acc, {V}, et.f32(0.0));
       et.fill(window, {windowDim}, et.f32(0.0));
       // Tokens s = t (or t - 1), ..., c0; non-causal: the whole chunk.

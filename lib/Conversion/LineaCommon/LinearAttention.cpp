@@ -57,29 +57,6 @@ struct LinearAttention {
 
   bool decayed() const { return gate || decay; }
 
-  /// Reads for slice (b, h); `hk` is the query/key head of h.
-  Value query(LoopEmitter &e, Value b, Value hk, Value t, Value i) const {
-    return e.mul(e.f32(scale),
-                 featureMap(e, op.getFeatureMap(), e.load(q, {b, t, hk, i})));
-  }
-  Value key(LoopEmitter &e, Value b, Value hk, Value t, Value i) const {
-    return featureMap(e, op.getFeatureMap(), e.load(k, {b, t, hk, i}));
-  }
-  Value value(LoopEmitter &e, Value b, Value h, Value t, Value j) const {
-    return e.load(v, {b, t, h, j});
-  }
-  /// log a_t for key i (i is ignored unless the gate is per key).
-  Value logDecay(LoopEmitter &e, Value b, Value h, Value t, Value i) const {
-    Value g;
-    if (gate)
-      g = perKeyGate ? e.load(gate, {b, t, h, i}) : e.load(gate, {b, t, h});
-    if (decay) {
-      Value d = e.load(decay, {h});
-      g = g ? e.add(g, d) : d;
-    }
-    return g;
-  }
-
   mutable LinearAttentionOp op;
   int64_t B, T, Hk, K, H, V;
   Value q, k, v, gate, init, decay, output, state;
@@ -95,43 +72,42 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
   auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
     Value b = ivs[0], h = ivs[1];
     Value hk = pe.indexDiv(h, la.H / la.Hk);
-    s.query = [&, b, hk](LoopEmitter &x, Value t, Value i) {
-      return la.query(x, b, hk, t, i);
-    };
-    s.key = [&, b, hk](LoopEmitter &x, Value t, Value i) {
-      return la.key(x, b, hk, t, i);
-    };
-    s.value = [&, b, h](LoopEmitter &x, Value t, Value j) {
-      return la.value(x, b, h, t, j);
-    };
-    if (la.decayed()) {
-      s.logDecay = [&, b, h](LoopEmitter &x, Value t, Value i) {
-        return la.logDecay(x, b, h, t, i);
+    FeatureMap map = la.op.getFeatureMap();
+    float scale = la.scale;
+    // q^ = scale * phi(q), k^ = phi(k).
+    s.query = TokenOperand::entries(la.q, {b}, {hk},
+                                    [map, scale](LoopEmitter &x, Value q) {
+                                      return x.mul(x.f32(scale),
+                                                   featureMap(x, map, q));
+                                    });
+    s.key = TokenOperand::entries(
+        la.k, {b}, {hk},
+        map == FeatureMap::identity
+            ? ValueMap()
+            : ValueMap([map](LoopEmitter &x, Value k) {
+                return featureMap(x, map, k);
+              }));
+    s.value = TokenOperand::entries(la.v, {b}, {h});
+    // log a_t = gate_t (per head or per key) + decay[h].
+    Value decay = la.decay;
+    ValueMap plusDecay;
+    if (decay)
+      plusDecay = [decay, h](LoopEmitter &x, Value g) {
+        return x.add(g, x.load(decay, {h}));
       };
-    }
-    s.storeOutput = [&, b, h](LoopEmitter &x, Value t, Value j, Value o) {
-      x.store(o, la.output, {b, t, h, j});
-    };
-    s.valueRow = [&, b, h](LoopEmitter &x, Value t) {
-      return x.loadRow(la.v, {b, t, h, x.index(0)}, la.V);
-    };
-    s.storeOutputRow = [&, b, h](LoopEmitter &x, Value t, Value o) {
-      x.storeRow(o, la.output, {b, t, h, x.index(0)});
-    };
-    s.prefetchToken = [&, b, h, hk](LoopEmitter &x, Value t) {
-      Value zero = x.index(0);
-      x.prefetchRow(la.q, {b, t, hk, zero}, la.K);
-      x.prefetchRow(la.k, {b, t, hk, zero}, la.K);
-      x.prefetchRow(la.v, {b, t, h, zero}, la.V);
-      if (la.perKeyGate)
-        x.prefetchRow(la.gate, {b, t, h, zero}, la.K);
-      x.prefetchRow(la.output, {b, t, h, zero}, la.V, /*forWrite=*/true);
-    };
+    if (la.gate && la.perKeyGate)
+      s.logDecay = TokenOperand::entries(la.gate, {b}, {h}, plusDecay);
+    else if (la.gate)
+      s.logDecay = TokenOperand::perToken(la.gate, {b}, {h}, plusDecay);
+    else if (decay)
+      s.logDecay = TokenOperand::computed(
+          [decay, h](LoopEmitter &x, Value, Value) {
+            return x.load(decay, {h});
+          });
+    s.storeOutput = TokenResult::entries(la.output, {b}, {h});
     s.state = la.state;
     s.initialState = la.init;
-    s.stateIndex = [b, h](Value i, Value j) {
-      return SmallVector<Value>{b, h, i, j};
-    };
+    s.stateLead = {b, h};
   };
   bool causal = la.op.getCausal();
   // Without causality there is one chunk: the recurrent form serves it.

@@ -63,8 +63,6 @@ public:
   /// Returns the normalizer q_t . z_t and the bonus dot q_t . (u * k_t).
   std::pair<Value, Value> update(LoopEmitter &e, Value t, Value acc, Value z,
                                  Value sa, Value vbuf) {
-    if (s.beginToken)
-      s.beginToken(e, t);
     e.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
       ej.store(s.value(ej, t, j), vbuf, {j});
     });
@@ -134,8 +132,6 @@ public:
 
   /// Non-causal readout: o_t = q_t S_T (/ q_t . z_T).
   void readout(LoopEmitter &e, Value t, Value acc, Value z) {
-    if (s.beginToken)
-      s.beginToken(e, t);
     e.fill(acc, {s.valueDim}, e.f32(0.0));
     SmallVector<Value> den = e.loop(
         s.keyDim, {e.f32(0.0)},
@@ -158,14 +154,14 @@ public:
   }
 
   bool rowsAvailable() const {
-    return s.causal && s.valueRow && s.storeOutputRow &&
-           s.valueDim <= kMaxRowWidth;
+    return s.causal && s.rowAccess && s.value.hasRow() &&
+           s.storeOutput.hasRow() && s.valueDim <= kMaxRowWidth;
   }
 
   bool keyVectorAvailable() const {
-    return s.valueDim == 1 && s.causal && s.queryRow && s.keyRow &&
-           s.logDecayRow && !s.rankOneA && !s.bonus && !s.normalize &&
-           s.keyDim <= kMaxRowWidth;
+    return s.valueDim == 1 && s.causal && s.rowAccess && s.query.hasRow() &&
+           s.key.hasRow() && s.logDecay.hasRow() && !s.rankOneA && !s.bonus &&
+           !s.normalize && s.keyDim <= kMaxRowWidth;
   }
 
   /// V == 1: the state is one vector<K> carried through the token loop.
@@ -180,15 +176,13 @@ public:
                    : e.splat(e.f32(0.0), K);
     // x_t from x_{t-1}, and the products q_t * x_t still to be summed.
     auto step = [&](LoopEmitter &et, Value t, Value prev) {
-      if (s.beginToken)
-        s.beginToken(et, t);
-      Value decay = et.exp(s.logDecayRow(et, t));
+      Value decay = et.exp(s.logDecay.row(et, t, K));
       Value v = et.splat(s.value(et, t, et.index(0)), K);
-      Value next = et.fma(s.keyRow(et, t), v, et.mul(decay, prev));
-      return std::make_pair(next, et.mul(s.queryRow(et, t), next));
+      Value next = et.fma(s.key.row(et, t, K), v, et.mul(decay, prev));
+      return std::make_pair(next, et.mul(s.query.row(et, t, K), next));
     };
     bool grouped =
-        s.storeOutputSpan && K >= 2 && K <= 16 && llvm::isPowerOf2_64(K);
+        s.storeOutput.hasSpan() && K >= 2 && K <= 16 && llvm::isPowerOf2_64(K);
     int64_t groupedTokens = grouped ? s.tokens / K * K : 0;
     Value x = x0;
     if (groupedTokens)
@@ -206,7 +200,7 @@ public:
                      state = next;
                      products.push_back(product);
                    }
-                   s.storeOutputSpan(eg, t0, eg.sumEach(products));
+                   s.storeOutput.spanStore(eg, t0, eg.sumEach(products));
                    return {state};
                  })[0];
     x = e.loop(e.index(groupedTokens), e.index(s.tokens), {x},
@@ -242,7 +236,7 @@ public:
             return {
                 ei.fma(ei.splat(s.rankOneA(ei, ei.index(0), i), V), row, c[0])};
           })[0]);
-    if (!s.rankOneA && !s.beginToken) {
+    if (!s.rankOneA) {
       emitPairs(e, decays, z);
       return;
     }
@@ -254,7 +248,7 @@ public:
   }
 
   void prefetchAhead(LoopEmitter &e, Value t) {
-    if (s.prefetchToken)
+    if (s.prefetches())
       s.prefetchToken(
           e, e.indexMin(arith::AddIOp::create(e.builder(), t,
                                               e.index(kPrefetchDistance)),
@@ -278,9 +272,7 @@ public:
     int64_t K = s.keyDim, V = s.valueDim;
     Value zeroRow = et.splat(et.f32(0.0), V);
     prefetchAhead(et, t);
-    if (s.beginToken)
-      s.beginToken(et, t);
-    Value vrow = s.valueRow(et, t);
+    Value vrow = s.value.row(et, t, V);
     // All decays of the token first, in a loop of its own that vectorizes.
     Value perToken = tokenDecays(et, t, decays);
     Value zero = et.f32(0.0);
@@ -327,7 +319,7 @@ public:
       o = et.add(o, et.mul(et.splat(sums[2], V), vrow));
     if (s.normalize)
       o = et.div(o, et.splat(et.add(sums[1], et.f32(s.normalizeEps)), V));
-    s.storeOutputRow(et, t, o);
+    s.storeOutput.row(et, t, o);
     if (sa)
       return {sums[3]};
     return {};
@@ -355,7 +347,7 @@ public:
       Value t2 = arith::AddIOp::create(ep.builder(), t1, ep.index(1));
       prefetchAhead(ep, t1);
       prefetchAhead(ep, t2);
-      Value v1 = s.valueRow(ep, t1), v2 = s.valueRow(ep, t2);
+      Value v1 = s.value.row(ep, t1, V), v2 = s.value.row(ep, t2, V);
       Value tok1 = tokenDecays(ep, t1, decays);
       Value tok2 = tokenDecays(ep, t2, decays2);
       Value zeroRow = ep.splat(ep.f32(0.0), V);
@@ -425,8 +417,8 @@ public:
         o1 = over(o1, kDen1);
         o2 = over(o2, kDen2);
       }
-      s.storeOutputRow(ep, t1, o1);
-      s.storeOutputRow(ep, t2, o2);
+      s.storeOutput.row(ep, t1, o1);
+      s.storeOutput.row(ep, t2, o2);
     });
     if (s.tokens % 2)
       token(e, e.index(s.tokens - 1), {}, decays, z);
@@ -468,6 +460,174 @@ private:
 void mlir::linea::detail::emitRecurrentSlice(LoopEmitter &e,
                                              const RecurrenceSlice &slice) {
   SliceEmitter(slice).emit(e);
+}
+
+//===----------------------------------------------------------------------===//
+// The IR a slice reads and writes
+//===----------------------------------------------------------------------===//
+
+TokenOperand TokenOperand::entries(Value buffer, ArrayRef<Value> lead,
+                                   ArrayRef<Value> mid, ValueMap map) {
+  TokenOperand op;
+  op.buffer = buffer;
+  op.lead.assign(lead.begin(), lead.end());
+  op.mid.assign(mid.begin(), mid.end());
+  op.map = std::move(map);
+  return op;
+}
+
+TokenOperand TokenOperand::perToken(Value buffer, ArrayRef<Value> lead,
+                                    ArrayRef<Value> mid, ValueMap map) {
+  TokenOperand op = entries(buffer, lead, mid, std::move(map));
+  op.indexed = false;
+  return op;
+}
+
+TokenOperand TokenOperand::computed(TokenRead entry, RowRead row) {
+  TokenOperand op;
+  op.compute = std::move(entry);
+  op.computeRow = std::move(row);
+  return op;
+}
+
+/// [lead..., t, mid..., i], without i where it is null.
+static SmallVector<Value> tokenIndices(ArrayRef<Value> lead, Value t,
+                                       ArrayRef<Value> mid, Value i) {
+  SmallVector<Value> indices(lead.begin(), lead.end());
+  indices.push_back(t);
+  indices.append(mid.begin(), mid.end());
+  if (i)
+    indices.push_back(i);
+  return indices;
+}
+
+SmallVector<Value> TokenOperand::at(Value t, Value i) const {
+  return tokenIndices(lead, t, mid,
+                      indexed ? (fixedIndex ? fixedIndex : i) : Value());
+}
+
+Value TokenOperand::operator()(LoopEmitter &e, Value t, Value i) const {
+  if (compute)
+    return compute(e, t, fixedIndex ? fixedIndex : i);
+  Value x = e.load(buffer, at(t, i));
+  return map ? map(e, x) : x;
+}
+
+bool TokenOperand::hasRow() const {
+  if (fixedIndex)
+    return false;
+  return compute ? static_cast<bool>(computeRow)
+                 : buffer && indexed && !map;
+}
+
+Value TokenOperand::row(LoopEmitter &e, Value t, int64_t width) const {
+  if (computeRow)
+    return computeRow(e, t);
+  return e.loadRow(buffer, at(t, e.index(0)), width);
+}
+
+void TokenOperand::prefetch(LoopEmitter &e, Value t, int64_t width) const {
+  if (prefetchable())
+    e.prefetchRow(buffer, at(t, e.index(0)), width);
+}
+
+TokenOperand TokenOperand::atIndex(Value j) const {
+  TokenOperand op = *this;
+  op.fixedIndex = j;
+  return op;
+}
+
+TokenResult TokenResult::entries(Value buffer, ArrayRef<Value> lead,
+                                 ArrayRef<Value> mid, float scale) {
+  TokenResult r;
+  r.buffer = buffer;
+  r.lead.assign(lead.begin(), lead.end());
+  r.mid.assign(mid.begin(), mid.end());
+  r.scale = scale;
+  return r;
+}
+
+TokenResult TokenResult::computed(Store store, RowStore span) {
+  TokenResult r;
+  r.store = std::move(store);
+  r.span = std::move(span);
+  return r;
+}
+
+void TokenResult::operator()(LoopEmitter &e, Value t, Value j, Value o) const {
+  if (fixedIndex)
+    j = fixedIndex;
+  if (store)
+    return store(e, t, j, o);
+  if (scale != 1.0f)
+    o = e.mul(e.f32(scale), o);
+  e.store(o, buffer, tokenIndices(lead, t, mid, j));
+}
+
+void TokenResult::row(LoopEmitter &e, Value t, Value o) const {
+  if (scale != 1.0f)
+    o = e.mul(
+        e.splat(e.f32(scale), cast<VectorType>(o.getType()).getNumElements()),
+        o);
+  e.storeRow(o, buffer, tokenIndices(lead, t, mid, e.index(0)));
+}
+
+void TokenResult::prefetch(LoopEmitter &e, Value t, int64_t width) const {
+  if (!prefetchable())
+    return;
+  e.prefetchRow(buffer, tokenIndices(lead, t, mid, e.index(0)), width,
+                /*forWrite=*/true);
+}
+
+TokenResult TokenResult::atIndex(Value j) const {
+  TokenResult r = *this;
+  r.fixedIndex = j;
+  return r;
+}
+
+Value SliceVector::operator()(LoopEmitter &e, Value i) const {
+  SmallVector<Value> at(lead.begin(), lead.end());
+  at.push_back(i);
+  return e.load(buffer, at);
+}
+
+SmallVector<Value> RecurrenceSlice::stateIndex(Value i, Value j) const {
+  SmallVector<Value> at(stateLead.begin(), stateLead.end());
+  at.push_back(i);
+  if (stateHasColumns)
+    at.push_back(stateColumn ? stateColumn : j);
+  return at;
+}
+
+void RecurrenceSlice::prefetchToken(LoopEmitter &e, Value t) const {
+  if (!rowAccess)
+    return;
+  query.prefetch(e, t, keyDim);
+  key.prefetch(e, t, keyDim);
+  value.prefetch(e, t, valueDim);
+  if (decayPerKey)
+    logDecay.prefetch(e, t, keyDim);
+  rankOneA.prefetch(e, t, keyDim);
+  rankOneB.prefetch(e, t, keyDim);
+  storeOutput.prefetch(e, t, valueDim);
+}
+
+bool RecurrenceSlice::prefetches() const {
+  return rowAccess &&
+         (query.prefetchable() || key.prefetchable() || value.prefetchable() ||
+          (decayPerKey && logDecay.prefetchable()) ||
+          rankOneA.prefetchable() || rankOneB.prefetchable() ||
+          storeOutput.prefetchable());
+}
+
+RecurrenceSlice RecurrenceSlice::column(Value j) const {
+  RecurrenceSlice c = *this;
+  c.valueDim = 1;
+  c.value = value.atIndex(j);
+  c.storeOutput = storeOutput.atIndex(j);
+  c.stateColumn = j;
+  c.rowAccess = false;
+  return c;
 }
 
 RecurrenceSlice

@@ -22,8 +22,100 @@ namespace mlir::linea::detail {
 
 /// Reads entry `i` (a key index) or `j` (a value index) of one token.
 using TokenRead = std::function<Value(LoopEmitter &, Value t, Value index)>;
+/// Reads a whole row of one token as a vector.
+using RowRead = std::function<Value(LoopEmitter &, Value t)>;
+/// The op's maths on a value read from a buffer (f32 in, f32 out).
+using ValueMap = std::function<Value(LoopEmitter &, Value x)>;
 
-/// One slice (a batch and head, or a batch and channel) of a recurrence.
+/// A per-token operand of a slice, as the core reads it. Most are buffer
+/// entries: entry `i` of token `t` is `buffer[lead..., t, mid..., i]` (or,
+/// for one value per token, `buffer[lead..., t, mid...]`), extended to f32
+/// and passed through the op's `map`; the core reads whole rows of those
+/// (where there is no map) and prefetches them. Others the op computes
+/// (`computed`), with an optional row form.
+class TokenOperand {
+public:
+  TokenOperand() = default;
+  static TokenOperand entries(Value buffer, ArrayRef<Value> lead,
+                              ArrayRef<Value> mid, ValueMap map = nullptr);
+  static TokenOperand perToken(Value buffer, ArrayRef<Value> lead,
+                               ArrayRef<Value> mid, ValueMap map = nullptr);
+  static TokenOperand computed(TokenRead entry, RowRead row = nullptr);
+
+  explicit operator bool() const { return buffer || compute; }
+  /// Entry `i` of token `t`, in f32.
+  Value operator()(LoopEmitter &e, Value t, Value i) const;
+  /// Whether row() is available.
+  bool hasRow() const;
+  /// The first `width` entries of token `t` as one vector<width>.
+  Value row(LoopEmitter &e, Value t, int64_t width) const;
+  /// Whether prefetch() emits anything: buffer entries only.
+  bool prefetchable() const { return buffer && indexed && !fixedIndex; }
+  /// Prefetches the row of token `t`.
+  void prefetch(LoopEmitter &e, Value t, int64_t width) const;
+  /// The same operand with every entry index replaced by `j`: one column
+  /// of a slice (the GPU's thread per value column).
+  TokenOperand atIndex(Value j) const;
+
+private:
+  SmallVector<Value> at(Value t, Value i) const;
+
+  Value buffer;
+  SmallVector<Value, 2> lead, mid;
+  bool indexed = true;
+  ValueMap map;
+  TokenRead compute;
+  RowRead computeRow;
+  /// Set by atIndex: the entry index every read uses.
+  Value fixedIndex;
+};
+
+/// Where o_t goes: `buffer[lead..., t, mid..., j]` after the op's `scale`,
+/// or a store the op computes (with, for V == 1, an optional span store of
+/// the outputs of several tokens as one vector).
+class TokenResult {
+public:
+  using Store = std::function<void(LoopEmitter &, Value t, Value j, Value o)>;
+  using RowStore = std::function<void(LoopEmitter &, Value t, Value o)>;
+
+  TokenResult() = default;
+  static TokenResult entries(Value buffer, ArrayRef<Value> lead,
+                             ArrayRef<Value> mid, float scale = 1.0f);
+  static TokenResult computed(Store store, RowStore span = nullptr);
+
+  /// Stores o_t[j] (f32).
+  void operator()(LoopEmitter &e, Value t, Value j, Value o) const;
+  bool hasRow() const { return static_cast<bool>(buffer); }
+  /// Stores o_t as one vector<V>.
+  void row(LoopEmitter &e, Value t, Value o) const;
+  bool hasSpan() const { return static_cast<bool>(span); }
+  /// Stores the outputs of tokens t .. t + n - 1 as one vector<n>.
+  void spanStore(LoopEmitter &e, Value t, Value o) const { span(e, t, o); }
+  bool prefetchable() const { return buffer && !fixedIndex; }
+  void prefetch(LoopEmitter &e, Value t, int64_t width) const;
+  TokenResult atIndex(Value j) const;
+
+private:
+  Value scaled(LoopEmitter &e, Value o, int64_t width) const;
+
+  Value buffer;
+  SmallVector<Value, 2> lead, mid;
+  float scale = 1.0f;
+  Store store;
+  RowStore span;
+  Value fixedIndex;
+};
+
+/// A vector per slice (RWKV's bonus u): entry i is `buffer[lead..., i]`.
+struct SliceVector {
+  Value buffer;
+  SmallVector<Value, 2> lead;
+  explicit operator bool() const { return static_cast<bool>(buffer); }
+  Value operator()(LoopEmitter &e, Value i) const;
+};
+
+/// One slice (a batch and head, or a batch and channel) of a recurrence:
+/// the static facts of its op's signature and the IR it reads and writes.
 struct RecurrenceSlice {
   int64_t tokens = 0, keyDim = 0, valueDim = 0;
   /// o_t reads S_t (causal), or the state after the last token (not causal).
@@ -31,48 +123,45 @@ struct RecurrenceSlice {
   /// o_t = q_t S_t / (q_t . z_t + eps), z_t = exp(g_t) z_{t-1} + k_t.
   bool normalize = false;
   float normalizeEps = 1e-6f;
-
-  /// Runs first at every token, for values the reads below share.
-  std::function<void(LoopEmitter &, Value t)> beginToken;
-  TokenRead query, key, value;
-  /// Log-decay per key entry; with `decayPerKey` false it is read once per
-  /// token with index 0. Null: no decay.
-  TokenRead logDecay;
+  /// Log-decays per key; otherwise one per token (read with index 0).
   bool decayPerKey = true;
+  /// Whether the core may read and write whole rows and prefetch them (not
+  /// in one column of a slice).
+  bool rowAccess = true;
+
+  TokenOperand query, key, value;
+  /// Null: no decay.
+  TokenOperand logDecay;
   /// Rank-one transition term b_t (a_t^T S_{t-1}) (RWKV-7). Null: none.
-  TokenRead rankOneA, rankOneB;
+  TokenOperand rankOneA, rankOneB;
   /// Bonus u (RWKV-6): o_t = q_t (S_{t-1} + diag(u) k_t v_t^T). Null: o_t
   /// reads S_t as usual.
-  std::function<Value(LoopEmitter &, Value i)> bonus;
-  /// Receives o_t[j] in f32.
-  std::function<void(LoopEmitter &, Value t, Value j, Value o)> storeOutput;
+  SliceVector bonus;
+  TokenResult storeOutput;
 
-  /// Optional whole-row access, for the vectorized evaluations: v_t as a
-  /// vector<V> and o_t received as one; for V == 1, q_t, k_t and log a_t as
-  /// vector<K>. With them the state rows (or, for V == 1, the whole state)
-  /// live in vector registers.
-  std::function<Value(LoopEmitter &, Value t)> valueRow, queryRow, keyRow,
-      logDecayRow;
-  std::function<void(LoopEmitter &, Value t, Value o)> storeOutputRow;
-  /// For V == 1: the outputs of tokens t .. t + n - 1 as one vector<n>
-  /// (optional; lets n tokens' read-outs be summed together).
-  std::function<void(LoopEmitter &, Value t, Value o)> storeOutputSpan;
-  /// Prefetches what token t reads and writes. Token rows of [B, T, H, S]
-  /// operands sit H * S elements apart, too far for the hardware prefetcher
-  /// to follow from one token to the next.
-  std::function<void(LoopEmitter &, Value t)> prefetchToken;
-
-  /// The f32 state buffer, the initial state buffer (null: zeros) and where
-  /// entry (i, j) of this slice's state sits in both.
+  /// The f32 state buffer and the initial state buffer (null: zeros):
+  /// entry (i, j) of this slice's state is `state[stateLead..., i, j]`
+  /// (without j for a one-column state, `stateHasColumns` false).
   Value state, initialState;
-  std::function<SmallVector<Value>(Value i, Value j)> stateIndex;
+  SmallVector<Value, 2> stateLead;
+  bool stateHasColumns = true;
+  /// Set for one column of a slice: the value index of every state entry.
+  Value stateColumn;
 
+  SmallVector<Value> stateIndex(Value i, Value j) const;
   /// Entry (i, j) of the initial state, in f32 (zero without one).
   Value initialEntry(LoopEmitter &e, Value i, Value j) const {
     return initialState ? e.load(initialState, stateIndex(i, j)) : e.f32(0.0);
   }
   /// Log-decays per token: K of them with a per-key decay, else one.
   int64_t decayWidth() const { return logDecay && decayPerKey ? keyDim : 1; }
+  /// Prefetches what token t reads and writes. Token rows of [B, T, H, S]
+  /// operands sit H * S elements apart, too far for the hardware prefetcher
+  /// to follow from one token to the next.
+  void prefetchToken(LoopEmitter &e, Value t) const;
+  bool prefetches() const;
+  /// The slice's column j as a slice of its own (V = 1).
+  RecurrenceSlice column(Value j) const;
 
   /// A slice with the static fields of `sig` (sizes, causality,
   /// normalization, the decay's width) and no accessors yet.

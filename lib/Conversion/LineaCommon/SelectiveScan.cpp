@@ -262,43 +262,42 @@ private:
       auto dtAt = [&, b, d](LoopEmitter &x, Value tl) {
         return x.load(dt, {b, d, tl});
       };
+      // B and C are staged [B, G, block, N]: rows of token tl contiguous.
       RecurrenceSlice s;
       s.tokens = len, s.keyDim = N, s.valueDim = 1;
-      s.query = [&, b, g](LoopEmitter &x, Value tl, Value n) {
-        return x.load(ct, {b, g, tl, n});
-      };
-      s.key = [&, b, g](LoopEmitter &x, Value tl, Value n) {
-        return x.mul(dtAt(x, tl), x.load(bt, {b, g, tl, n}));
-      };
-      s.value = [&, b, d](LoopEmitter &x, Value tl, Value) {
-        return x.load(u, {b, d, global(x, tl)});
-      };
-      s.logDecay = [&, d](LoopEmitter &x, Value tl, Value n) {
-        return x.mul(dtAt(x, tl), x.load(A, {d, n}));
-      };
-      s.queryRow = [&, b, g](LoopEmitter &x, Value tl) {
-        return x.loadRow(ct, {b, g, tl, x.index(0)}, N);
-      };
-      s.keyRow = [&, b, g](LoopEmitter &x, Value tl) {
-        return x.mul(x.splat(dtAt(x, tl), N),
-                     x.loadRow(bt, {b, g, tl, x.index(0)}, N));
-      };
-      s.logDecayRow = [&, aRow](LoopEmitter &x, Value tl) {
-        return x.mul(x.splat(dtAt(x, tl), N), aRow);
-      };
-      s.storeOutput = [&, b, d, skip](LoopEmitter &x, Value tl, Value,
-                                      Value y) {
+      s.query = TokenOperand::entries(ct, {b, g}, {});
+      s.key = TokenOperand::computed(
+          [&, b, g](LoopEmitter &x, Value tl, Value n) {
+            return x.mul(dtAt(x, tl), x.load(bt, {b, g, tl, n}));
+          },
+          [&, b, g](LoopEmitter &x, Value tl) {
+            return x.mul(x.splat(dtAt(x, tl), N),
+                         x.loadRow(bt, {b, g, tl, x.index(0)}, N));
+          });
+      s.value = TokenOperand::computed(
+          [&, b, d](LoopEmitter &x, Value tl, Value) {
+            return x.load(u, {b, d, global(x, tl)});
+          });
+      s.logDecay = TokenOperand::computed(
+          [&, d](LoopEmitter &x, Value tl, Value n) {
+            return x.mul(dtAt(x, tl), x.load(A, {d, n}));
+          },
+          [&, aRow](LoopEmitter &x, Value tl) {
+            return x.mul(x.splat(dtAt(x, tl), N), aRow);
+          });
+      auto store = [&, b, d, skip](LoopEmitter &x, Value tl, Value y) {
         storeOutput(x, b, d, skip, global(x, tl), tl, y);
       };
-      s.storeOutputSpan = [&, b, d, skip](LoopEmitter &x, Value tl, Value y) {
-        storeOutput(x, b, d, skip, global(x, tl), tl, y);
-      };
+      s.storeOutput = TokenResult::computed(
+          [store](LoopEmitter &x, Value tl, Value, Value y) {
+            store(x, tl, y);
+          },
+          store);
       // Each block starts from the state the previous one left.
       s.state = state;
       s.initialState = state;
-      s.stateIndex = [b, d](Value n, Value) {
-        return SmallVector<Value>{b, d, n};
-      };
+      s.stateLead = {b, d};
+      s.stateHasColumns = false;
       emitRecurrentSlice(pe, s);
     });
   }

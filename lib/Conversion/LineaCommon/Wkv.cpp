@@ -18,7 +18,8 @@ using namespace mlir::linea::detail;
 
 namespace {
 
-/// The head-wise operands shared by wkv6 and wkv7: [B, T, H, S] each.
+/// The head-wise slices shared by wkv6 and wkv7: every token operand is
+/// [B, T, H, S], entry (t, i) of slice (b, h) at [b, t, h, i].
 struct HeadSlices {
   HeadSlices(RecurrenceOpInterface op, Value like, LoopEmitter &e)
       : sig(op.getRecurrenceSignature()) {
@@ -29,48 +30,22 @@ struct HeadSlices {
   }
 
   /// Runs `body` for every (batch, head) slice with the slice's common
-  /// fields (sizes, state, output, value rows of `values`) filled in.
-  /// `chunk` > 0 asks for the chunked form.
+  /// fields (state, output) filled in; `body` gets the operand of a
+  /// [B, T, H, S] buffer and the head. `chunk` > 0 asks for the chunked
+  /// form.
   template <typename Fn>
-  void forEach(LoopEmitter &e, Value values, ArrayRef<Value> tokenRows,
-               Value init, float scale, Fn body, int64_t chunk = 0) {
+  void forEach(LoopEmitter &e, Value init, float scale, Fn body,
+               int64_t chunk = 0) {
     auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       Value b = ivs[0], h = ivs[1];
       s.state = state;
       s.initialState = init;
-      s.stateIndex = [b, h](Value i, Value j) {
-        return SmallVector<Value>{b, h, i, j};
-      };
-      Value out = output;
-      int64_t width = S;
-      s.storeOutput = [out, b, h, scale](LoopEmitter &x, Value t, Value j,
-                                         Value o) {
-        if (scale != 1.0f)
-          o = x.mul(x.f32(scale), o);
-        x.store(o, out, {b, t, h, j});
-      };
-      s.storeOutputRow = [out, b, h, scale, width](LoopEmitter &x, Value t,
-                                                   Value o) {
-        if (scale != 1.0f)
-          o = x.mul(x.splat(x.f32(scale), width), o);
-        x.storeRow(o, out, {b, t, h, x.index(0)});
-      };
-      s.valueRow = [v = values, b, h, width](LoopEmitter &x, Value t) {
-        return x.loadRow(v, {b, t, h, x.index(0)}, width);
-      };
-      /// Reads entry `i` of token `t` of a [B, T, H, S] operand.
-      auto read = [b, h](Value buf) -> TokenRead {
-        return [buf, b, h](LoopEmitter &x, Value t, Value i) {
-          return x.load(buf, {b, t, h, i});
-        };
+      s.stateLead = {b, h};
+      s.storeOutput = TokenResult::entries(output, {b}, {h}, scale);
+      auto read = [b, h](Value buf) {
+        return TokenOperand::entries(buf, {b}, {h});
       };
       body(s, read, h);
-      // Every [B, T, H, S] operand of the op (the value rows among them).
-      s.prefetchToken = [&, b, h, out](LoopEmitter &x, Value t) {
-        for (Value buf : tokenRows)
-          x.prefetchRow(buf, {b, t, h, x.index(0)}, S);
-        x.prefetchRow(out, {b, t, h, x.index(0)}, S, /*forWrite=*/true);
-      };
     };
     emitSlices(e, sig, chunk, build);
   }
@@ -91,15 +66,13 @@ struct Wkv6Lowering : public Lowering<Wkv6Op> {
     float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op, op.getV(), e);
     slices.forEach(
-        e, v, {r, k, v, w}, bufferOrNull(e, op.getInitialState()), scale,
+        e, bufferOrNull(e, op.getInitialState()), scale,
         [&](RecurrenceSlice &s, auto read, Value h) {
           s.query = read(r);
           s.key = read(k);
           s.value = read(v);
           s.logDecay = read(w);
-          s.bonus = [u, h](LoopEmitter &x, Value i) {
-            return x.load(u, {h, i});
-          };
+          s.bonus = SliceVector{u, {h}};
         },
         chunkFor(op, form));
     return {slices.output, slices.state};
@@ -116,7 +89,7 @@ struct Wkv7Lowering : public Lowering<Wkv7Op> {
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
     HeadSlices slices(op, op.getV(), e);
     slices.forEach(
-        e, v, {r, w, k, v, a, bb}, bufferOrNull(e, op.getInitialState()), 1.0f,
+        e, bufferOrNull(e, op.getInitialState()), 1.0f,
         [&](RecurrenceSlice &s, auto read, Value) {
           s.query = read(r);
           s.key = read(k);

@@ -275,7 +275,7 @@ void mlir::linea::detail::emitColumnKernel(LoopEmitter &e,
              ImplicitLocOpBuilder &b = k.builder();
              RecurrenceSlice s;
              build(k, k.delinearize(block, slices), s);
-             assert(s.causal && !s.beginToken && s.valueDim == valueDim &&
+             assert(s.causal && s.valueDim == valueDim &&
                     s.keyDim == keyDim &&
                     "the column kernel evaluates causal slices");
              auto launch = cast<gpu::LaunchOp>(b.getBlock()->getParentOp());

@@ -87,24 +87,7 @@ public:
     columns.push_back(valueDim);
     e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
       RecurrenceSlice s = slice(pe, ivs.drop_back());
-      Value j = ivs.back();
-      RecurrenceSlice column = s;
-      column.valueDim = 1;
-      column.value = [&s, j](LoopEmitter &x, Value t, Value) {
-        return s.value(x, t, j);
-      };
-      column.storeOutput = [&s, j](LoopEmitter &x, Value t, Value, Value o) {
-        s.storeOutput(x, t, j, o);
-      };
-      column.stateIndex = [&s, j](Value i, Value) {
-        return s.stateIndex(i, j);
-      };
-      // Row access reads whole value rows: not per column.
-      column.valueRow = column.queryRow = column.keyRow = column.logDecayRow =
-          nullptr;
-      column.storeOutputRow = column.storeOutputSpan = nullptr;
-      column.prefetchToken = nullptr;
-      emitSlice(pe, column, chunk);
+      emitSlice(pe, s.column(ivs.back()), chunk);
     });
   }
 

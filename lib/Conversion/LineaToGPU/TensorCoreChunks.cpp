@@ -527,8 +527,7 @@ void mlir::linea::detail::emitTensorCoreChunks(LoopEmitter &e,
            [&](LoopEmitter &k, Value block, Value tileId, Value lane) {
              RecurrenceSlice s;
              build(k, k.delinearize(block, slices), s);
-             assert(!s.beginToken &&
-                    tensorCoreColumnTile(s.keyDim, s.valueDim,
+             assert(tensorCoreColumnTile(s.keyDim, s.valueDim,
                                          s.decayWidth(),
                                          static_cast<bool>(s.rankOneA)) ==
                         tile &&

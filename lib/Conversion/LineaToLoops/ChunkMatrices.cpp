@@ -121,8 +121,6 @@ private:
     e.fill(prefix, {1, W}, e.f32(1.0));
     e.loop(n, [&](LoopEmitter &er, Value r) {
       Value t = arith::AddIOp::create(er.builder(), c0, r);
-      if (s.beginToken)
-        s.beginToken(er, t);
       Value next = add(er, r, 1);
       er.loop(W, [&](LoopEmitter &ew, Value w) {
         Value p = ew.load(prefix, {r, w});
