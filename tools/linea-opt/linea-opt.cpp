@@ -26,8 +26,8 @@ using namespace mlir;
 namespace {
 int fail(llvm::StringRef path, unsigned line, unsigned column,
          const llvm::Twine &message) {
-  llvm::errs() << path << ":" << line << ":" << column << ": error: "
-               << message << "\n";
+  llvm::errs() << path << ":" << line << ":" << column << ": error: " << message
+               << "\n";
   return 1;
 }
 } // namespace

@@ -1,4 +1,5 @@
-//===- Passes.h - Transformations outside the linea dialect ------*- C++ -*-===//
+//===- Passes.h - Transformations outside the linea dialect ------*- C++
+//-*-===//
 //
 // Pass declarations and registration, generated from Passes.td, and what
 // every Linea pass shares.
@@ -22,8 +23,8 @@ inline LogicalResult checkOptionRange(Operation *op, StringRef pass,
                                       int64_t lo, int64_t hi) {
   if (value >= lo && value <= hi)
     return success();
-  return op->emitError(pass) << ": option '" << option << "' must be in ["
-                             << lo << ", " << hi << "], got " << value;
+  return op->emitError(pass) << ": option '" << option << "' must be in [" << lo
+                             << ", " << hi << "], got " << value;
 }
 
 #define GEN_PASS_DECL

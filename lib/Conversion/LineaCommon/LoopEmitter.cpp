@@ -191,6 +191,22 @@ void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
   target->parallel(*this, ubs, body);
 }
 
+gpu::LaunchOp LoopEmitter::launchThreads(
+    int64_t total, int64_t threads,
+    function_ref<void(LoopEmitter &, Value, Value)> body) {
+  int64_t blocks = (total + threads - 1) / threads;
+  return launch({blocks, 1}, threads,
+                [&](LoopEmitter &k, Value block, Value, Value thread) {
+                  ImplicitLocOpBuilder &kb = k.builder();
+                  Value id = arith::AddIOp::create(
+                      kb, arith::MulIOp::create(kb, block, k.index(threads)),
+                      thread);
+                  Value inRange = arith::CmpIOp::create(
+                      kb, arith::CmpIPredicate::ult, id, k.index(total));
+                  body(k, id, inRange);
+                });
+}
+
 void LoopEmitter::guarded(Value cond,
                           function_ref<void(LoopEmitter &)> body) {
   if (!cond)

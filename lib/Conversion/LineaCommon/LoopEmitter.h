@@ -95,6 +95,12 @@ public:
   gpu::LaunchOp
   launch(std::pair<int64_t, int64_t> grid, int64_t threads,
          function_ref<void(LoopEmitter &, Value, Value, Value)> body);
+  /// A 1-D `gpu.launch` of `total` threads in blocks of `threads` (the last
+  /// block partly idle); `body` gets the kernel's emitter, the global thread
+  /// id and whether it is below `total`.
+  gpu::LaunchOp launchThreads(
+      int64_t total, int64_t threads,
+      function_ref<void(LoopEmitter &, Value id, Value inRange)> body);
   /// Runs `body` where `cond` holds (always, when it is null).
   void guarded(Value cond, function_ref<void(LoopEmitter &)> body);
   /// The indices of point `id` of `[0, ubs)` in row-major order.

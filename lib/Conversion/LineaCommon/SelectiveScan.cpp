@@ -124,22 +124,15 @@ void forEachChannel(
   for (int64_t ub : ubs)
     total *= ub;
   // Whole warps: every lane of a warp takes part in its shuffles.
-  int64_t blocks = (total + kLaneThreads - 1) / kLaneThreads;
-  e.launch({blocks, 1}, kLaneThreads,
-           [&](LoopEmitter &k, Value block, Value, Value thread) {
-             ImplicitLocOpBuilder &b = k.builder();
-             Value id = arith::AddIOp::create(
-                 b, arith::MulIOp::create(b, block, k.index(kLaneThreads)),
-                 thread);
-             Value valid = arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
-                                                 id, k.index(total));
-             SmallVector<int64_t> shape(ubs);
-             shape.push_back(N);
-             SmallVector<Value> ivs =
-                 k.delinearize(k.indexMin(id, total - 1), shape);
-             Value lane = ivs.pop_back_val();
-             body(k, ivs, StateRow{N, lane, valid});
-           });
+  e.launchThreads(total, kLaneThreads,
+                  [&](LoopEmitter &k, Value id, Value valid) {
+                    SmallVector<int64_t> shape(ubs);
+                    shape.push_back(N);
+                    SmallVector<Value> ivs =
+                        k.delinearize(k.indexMin(id, total - 1), shape);
+                    Value lane = ivs.pop_back_val();
+                    body(k, ivs, StateRow{N, lane, valid});
+                  });
 }
 
 /// The selective scan, one block of tokens at a time: per block, B and C

@@ -1,4 +1,5 @@
-//===- TargetInfo.h - What each lowering target decides ----------*- C++ -*-===//
+//===- TargetInfo.h - What each lowering target decides ----------*- C++
+//-*-===//
 //
 // The shared lowerings (the op mappings and the recurrence core) emit the
 // same code for every target except where the target decides: how parallel

@@ -1,4 +1,5 @@
-//===- Kernels.h - The GPU kernels of head-wise recurrences ------*- C++ -*-===//
+//===- Kernels.h - The GPU kernels of head-wise recurrences ------*- C++
+//-*-===//
 //
 // Private to convert-linea-to-gpu. On the GPU a causal recurrent slice is a
 // row of blocks, a few threads per value column (emitColumnKernel), causal
@@ -21,8 +22,8 @@ namespace mlir::linea::detail {
 /// K / P entries of S[:, j] in registers and summing dot products across
 /// the P by warp shuffles; the tokens' q, k, exp(log-decay) and rank-one
 /// rows are staged in workgroup memory a block of tokens at a time.
-void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices,
-                      int64_t keyDim, int64_t valueDim, SliceBuilder build);
+void emitColumnKernel(LoopEmitter &e, ArrayRef<int64_t> slices, int64_t keyDim,
+                      int64_t valueDim, SliceBuilder build);
 
 /// The GPU chunked form of causal slices on tensor cores (see
 /// TensorCoreChunks.cpp): a warp per (slice, tile of value columns),

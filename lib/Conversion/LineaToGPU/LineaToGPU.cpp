@@ -48,25 +48,17 @@ public:
     int64_t total = 1;
     for (int64_t ub : ubs)
       total *= ub;
-    int64_t threads = std::min<int64_t>(total, kThreadsPerBlock);
-    int64_t blocks = (total + threads - 1) / threads;
-    e.launch({blocks, 1}, threads,
-             [&](LoopEmitter &k, Value block, Value, Value thread) {
-               ImplicitLocOpBuilder &kb = k.builder();
-               Value id = arith::AddIOp::create(
-                   kb, arith::MulIOp::create(kb, block, k.index(threads)),
-                   thread);
-               Value inRange = arith::CmpIOp::create(
-                   kb, arith::CmpIPredicate::ult, id, k.index(total));
-               // Row-major: the last index varies fastest across threads.
-               k.guarded(inRange, [&](LoopEmitter &g) {
-                 body(g, g.delinearize(id, ubs));
-               });
-             });
+    // Row-major: the last index varies fastest across threads.
+    e.launchThreads(total, std::min<int64_t>(total, kThreadsPerBlock),
+                    [&](LoopEmitter &k, Value id, Value inRange) {
+                      k.guarded(inRange, [&](LoopEmitter &g) {
+                        body(g, g.delinearize(id, ubs));
+                      });
+                    });
   }
 
-  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
-                  int64_t chunk, SliceBuilder build) const override {
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
+                  SliceBuilder build) const override {
     ArrayRef<int64_t> slices = sig.slices;
     int64_t valueDim = sig.valueDim;
     auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
@@ -120,6 +112,6 @@ struct ConvertLineaToGPUPass
 } // namespace
 
 void mlir::linea::populateLineaToGPUPatterns(RewritePatternSet &patterns,
-                                              bool tensorCores) {
+                                             bool tensorCores) {
   populateLineaPatterns(patterns, gpuTarget(tensorCores));
 }

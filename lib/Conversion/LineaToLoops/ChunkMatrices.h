@@ -1,4 +1,5 @@
-//===- ChunkMatrices.h - Chunks as matrices on the CPU -----------*- C++ -*-===//
+//===- ChunkMatrices.h - Chunks as matrices on the CPU -----------*- C++
+//-*-===//
 //
 // Private to convert-linea-to-loops.
 //

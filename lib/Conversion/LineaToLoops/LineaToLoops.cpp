@@ -53,8 +53,8 @@ public:
         });
   }
 
-  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
-                  int64_t chunk, SliceBuilder build) const override {
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
+                  SliceBuilder build) const override {
     e.parallel(sig.slices, [&](LoopEmitter &pe, ValueRange ivs) {
       emitSlice(pe, buildSlice(pe, sig, ivs, build), chunk);
     });

@@ -1,4 +1,5 @@
-//===- LineaToGPU.h - Lowering linea ops to GPU kernels ----------*- C++ -*-===//
+//===- LineaToGPU.h - Lowering linea ops to GPU kernels ----------*- C++
+//-*-===//
 //
 // The patterns of convert-linea-to-gpu, and the static facts of its
 // tensor-core kernel that the cost model prices.

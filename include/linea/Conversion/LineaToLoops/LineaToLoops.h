@@ -1,4 +1,5 @@
-//===- LineaToLoops.h - Lowering linea ops to CPU loops ----------*- C++ -*-===//
+//===- LineaToLoops.h - Lowering linea ops to CPU loops ----------*- C++
+//-*-===//
 //
 // The patterns of convert-linea-to-loops, and the static facts of its
 // kernels that the cost model prices.

@@ -1,4 +1,5 @@
-//===- Passes.h - Transformations of GPU code --------------------*- C++ -*-===//
+//===- Passes.h - Transformations of GPU code --------------------*- C++
+//-*-===//
 //
 // Pass declarations and registration, generated from Passes.td, and the
 // pieces of GPU IR they share with the rest of the compiler.

@@ -1,4 +1,5 @@
-//===- RecurrenceSignature.h - What a linea op's recurrence is ---*- C++ -*-===//
+//===- RecurrenceSignature.h - What a linea op's recurrence is ---*- C++
+//-*-===//
 //
 // Every linea op evaluates, per slice (a batch and head, or a batch and
 // channel),
@@ -75,9 +76,7 @@ struct RecurrenceSignature {
   bool causal() const { return readout != Readout::final; }
   bool hasBonus() const { return readout == Readout::beforeUpdateWithBonus; }
   /// Log-decays per token: K with a per-key decay, else one.
-  int64_t decayWidth() const {
-    return decay == DecayKind::perKey ? keyDim : 1;
-  }
+  int64_t decayWidth() const { return decay == DecayKind::perKey ? keyDim : 1; }
   /// The number of slices, or kDynamic.
   int64_t numSlices() const;
   bool hasStaticShape() const;
