@@ -683,6 +683,44 @@ class Function:
                            [("initial_state", initial_state)], self._form_attrs(form, chunk_size),
                            r.shape, r.dtype, (B, H, S, S) if return_state else None)
 
+    def gated_delta(self, q, k, v, beta, gate=None, initial_state=None, scale=None,
+                    use_qk_l2norm=False, A_log=None, dt_bias=None, form="auto",
+                    chunk_size=None, return_state=False):
+        """The gated delta rule (Gated DeltaNet, Kimi Delta Attention,
+        DeltaNet): q, k [B, T, H, K]; v [B, T, HV, V]; beta [B, T, HV]; gate
+        [B, T, HV] or [B, T, HV, K] (log-decays, or the raw gate with A_log
+        [HV] and dt_bias [HV] or [HV, K]); see linea.reference.gated_delta."""
+        op = "gated_delta"
+        self._act(op, "q", q, 4)
+        B, T, H, K = q.shape
+        self._check(op, "k", k, shape=q.shape, dtype=q.dtype)
+        self._check(op, "v", v, shape=(B, T, None, None), dtype=q.dtype)
+        HV, V = v.shape[2], v.shape[3]
+        if HV % H:
+            raise ShapeError("%s: 'v' has HV = %d heads, not a multiple of H = %d" % (op, HV, H))
+        self._check(op, "beta", beta, shape=(B, T, HV), dtype=q.dtype)
+        if gate is not None:
+            self._check(op, "gate", gate, dtype=q.dtype,
+                        shape=(B, T, HV) if len(gate.shape) == 3 else (B, T, HV, K))
+        if (A_log is None) != (dt_bias is None):
+            raise ShapeError("%s: 'A_log' and 'dt_bias' come together" % op)
+        if A_log is not None:
+            if gate is None:
+                raise ShapeError("%s: 'A_log' and 'dt_bias' need 'gate'" % op)
+            self._check(op, "A_log", A_log, shape=(HV,), dtype="f32")
+            self._check(op, "dt_bias", dt_bias, dtype="f32",
+                        shape=(HV, K) if len(dt_bias.shape) == 2 else (HV,))
+        if initial_state is not None:
+            self._check(op, "initial_state", initial_state, shape=(B, HV, K, V), dtype="f32")
+        attrs = ["use_qk_l2norm"] if use_qk_l2norm else []
+        if scale is not None:
+            attrs.append("scale = %s : f32" % _float(scale))
+        attrs += self._form_attrs(form, chunk_size)
+        return self._linea(op, [("q", q), ("k", k), ("v", v), ("beta", beta)],
+                           [("gate", gate), ("A_log", A_log), ("dt_bias", dt_bias),
+                            ("initial_state", initial_state)], attrs,
+                           v.shape, v.dtype, (B, HV, K, V) if return_state else None)
+
 
 class Module:
     """A set of functions, printed as one MLIR module."""

@@ -158,6 +158,44 @@ def wkv7(r, w, k, v, a, b, initial_state=None):
     return o, St
 
 
+def gated_delta(q, k, v, beta, gate=None, initial_state=None, scale=None, use_qk_l2norm=False,
+                A_log=None, dt_bias=None):
+    """The gated delta rule, from its equation with the K x K transition
+    formed: per batch and value head h (query/key head h // (HV // H)),
+    S_t = (I - beta_t k_t k_t^T) diag(exp(gate_t)) S_{t-1} + beta_t k_t v_t^T,
+    o_t = scale q_t^T S_t. Returns (o [B, T, HV, V], state [B, HV, K, V])."""
+    q, k, v, beta = (np.asarray(x, np.float64) for x in (q, k, v, beta))
+    Bsz, T, H, K = q.shape
+    HV, V = v.shape[2], v.shape[3]
+    if use_qk_l2norm:
+        q = q / np.sqrt(np.sum(q * q, axis=-1, keepdims=True) + 1e-6)
+        k = k / np.sqrt(np.sum(k * k, axis=-1, keepdims=True) + 1e-6)
+    q, k = np.repeat(q, HV // H, axis=2), np.repeat(k, HV // H, axis=2)
+    g = None if gate is None else np.asarray(gate, np.float64)
+    if A_log is not None:
+        bias = np.asarray(dt_bias, np.float64)
+        decay = -np.exp(np.asarray(A_log, np.float64))
+        if g.ndim == 4:
+            g = decay[:, None] * _softplus(g + (bias if bias.ndim == 2 else bias[:, None]))
+        else:
+            g = decay * _softplus(g + bias)
+    scale = K ** -0.5 if scale is None else scale
+    St = np.zeros((Bsz, HV, K, V)) if initial_state is None else \
+        np.array(initial_state, np.float64)
+    o = np.zeros((Bsz, T, HV, V))
+    eye = np.eye(K)
+    for t in range(T):
+        kt = k[:, t]
+        if g is not None:
+            D = np.exp(g[:, t])
+            St = St * (D[..., None] if g.ndim == 4 else D[..., None, None])
+        M = eye - beta[:, t, :, None, None] * kt[..., :, None] * kt[..., None, :]
+        St = np.einsum("bhij,bhjv->bhiv", M, St) + \
+            beta[:, t, :, None, None] * kt[..., :, None] * v[:, t, :, None, :]
+        o[:, t] = scale * np.einsum("bhk,bhkv->bhv", q[:, t], St)
+    return o, St
+
+
 def wkv7_value_major(r, w, k, v, a, b):
     """RWKV-7's own (value-major) formulation: S <- S diag(exp w) + (S a) b^T
     + v k^T, y = S r. Used to check that the key-major op is its transpose."""

@@ -221,6 +221,29 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   EXPECT_EQ(s7.decayWidth(), 16);
 }
 
+TEST_F(LineaOpsTest, SignatureOfTheGatedDeltaRule) {
+  // Qwen3-Next's grouping (2 value heads per query/key head), one gate per
+  // head: the rank-one recurrence with per-token decays.
+  Value q = value({1, 8, 2, 16}), v = value({1, 8, 4, 32});
+  Value beta = value({1, 8, 4});
+  auto op = GatedDeltaOp::create(builder, builder.getUnknownLoc(), q, q, v, beta,
+                                 beta, nullptr, nullptr, nullptr, false, nullptr,
+                                 Form::auto_, nullptr, false);
+  ASSERT_TRUE(succeeded(verify(op)));
+  RecurrenceSignature sig =
+      cast<RecurrenceOpInterface>(op.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(sig.slices, (SmallVector<int64_t, 2>{1, 4}));
+  EXPECT_EQ(sig.keyDim, 16);
+  EXPECT_EQ(sig.valueDim, 32);
+  EXPECT_EQ(sig.groups, 2);
+  EXPECT_EQ(sig.decay, DecayKind::perToken);
+  EXPECT_TRUE(sig.rankOne);
+  EXPECT_EQ(sig.readout, Readout::afterUpdate);
+  EXPECT_FLOAT_EQ(op.getScaleOrDefault(), 0.25f);
+  EXPECT_TRUE(GatedDeltaOp::supportsForm(Form::chunked));
+  EXPECT_FALSE(GatedDeltaOp::supportsForm(Form::scan));
+}
+
 TEST_F(LineaOpsTest, EnumsRoundTripThroughStrings) {
   EXPECT_EQ(stringifyForm(Form::auto_), "auto");
   EXPECT_EQ(symbolizeForm("chunked"), Form::chunked);

@@ -78,6 +78,7 @@ void mlir::linea::populateLineaPatterns(RewritePatternSet &patterns,
   populateLinearAttentionPatterns(patterns, target);
   populateSelectiveScanPatterns(patterns, target);
   populateWkvPatterns(patterns, target);
+  populateGatedDeltaPatterns(patterns, target);
 }
 
 LogicalResult mlir::linea::lowerLineaOps(Operation *root,

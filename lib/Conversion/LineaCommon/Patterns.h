@@ -25,6 +25,8 @@ void populateSelectiveScanPatterns(RewritePatternSet &patterns,
                                    const detail::TargetInfo &target);
 void populateWkvPatterns(RewritePatternSet &patterns,
                          const detail::TargetInfo &target);
+void populateGatedDeltaPatterns(RewritePatternSet &patterns,
+                                const detail::TargetInfo &target);
 /// All of them.
 void populateLineaPatterns(RewritePatternSet &patterns,
                            const detail::TargetInfo &target);

@@ -540,3 +540,123 @@ func.func @wkv7_C7(%r: tensor<1x8x0x4xf32>) {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>
   return
 }
+
+// -----
+
+func.func @gated_delta_C1(%q: tensor<1x8x2xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C1: 'q' must have shape [B, T, H, K] = [?, ?, ?, ?], got tensor<1x8x2xf32>}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C2(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x5xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C2: 'k' must have shape [B, T, H, K] = [1, 8, 2, 4], got tensor<1x8x2x5xf32>}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x4xf32>, tensor<1x8x2x5xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C3(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x3x6xf32>, %beta: tensor<1x8x3xf32>) {
+  // expected-error @+1 {{C3: 'v' needs HV (3) divisible by H (2)}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x3x6xf32>, tensor<1x8x3xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C4(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{C4: 'beta' must have shape [B, T, HV] = [1, 8, 4], got tensor<1x8x2xf32>}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x2xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C5(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %g: tensor<1x8x4x5xf32>) {
+  // expected-error @+1 {{C5: 'gate' must have shape [B, T, HV, K] = [1, 8, 4, 4], got tensor<1x8x4x5xf32>}}
+  %o = linea.gated_delta %q, %k, %v, %beta gate(%g : tensor<1x8x4x5xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C6_alone(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %g: tensor<1x8x4xf32>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{C6: 'A_log' and 'dt_bias' come together}}
+  %o = linea.gated_delta %q, %k, %v, %beta gate(%g : tensor<1x8x4xf32>) A_log(%a : tensor<4xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C6_gate(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %a: tensor<4xf32>, %d: tensor<4xf32>) {
+  // expected-error @+1 {{C6: 'A_log' and 'dt_bias' need 'gate'}}
+  %o = linea.gated_delta %q, %k, %v, %beta A_log(%a : tensor<4xf32>) dt_bias(%d : tensor<4xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C6_bias(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %g: tensor<1x8x4xf32>, %a: tensor<4xf32>, %d: tensor<4x4xf32>) {
+  // expected-error @+1 {{C6: 'dt_bias' must have shape [HV] = [4], got tensor<4x4xf32>}}
+  %o = linea.gated_delta %q, %k, %v, %beta gate(%g : tensor<1x8x4xf32>) A_log(%a : tensor<4xf32>) dt_bias(%d : tensor<4x4xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C6_f32(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %g: tensor<1x8x4xf32>, %a: tensor<4xbf16>, %d: tensor<4xf32>) {
+  // expected-error @+1 {{C6: 'A_log' must have element type f32, got bf16}}
+  %o = linea.gated_delta %q, %k, %v, %beta gate(%g : tensor<1x8x4xf32>) A_log(%a : tensor<4xbf16>) dt_bias(%d : tensor<4xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C7(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>, %s: tensor<1x4x4x6xf16>) {
+  // expected-error @+1 {{C7: 'initial_state' must have element type f32, got f16}}
+  %o = linea.gated_delta %q, %k, %v, %beta initial_state(%s : tensor<1x4x4x6xf16>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C8(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xbf16>) {
+  // expected-error @+1 {{C8: 'beta' must have the element type of 'q' (f32), got bf16}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xbf16>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C9(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C9: 'scale' must be finite and positive, got -1.000000}}
+  %o = linea.gated_delta %q, %k, %v, %beta {scale = -1.0 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C10(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C10: 'form' must be one of auto, chunked, recurrent, got scan}}
+  %o = linea.gated_delta %q, %k, %v, %beta {form = #linea.form<scan>} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C11(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C11: 'chunk_size' goes with form auto, chunked or scan, got recurrent}}
+  %o = linea.gated_delta %q, %k, %v, %beta {form = #linea.form<recurrent>, chunk_size = 8 : i64} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C12(%q: tensor<1x8x2x0xf32>, %k: tensor<1x8x2x0xf32>, %v: tensor<1x8x4x6xf32>, %beta: tensor<1x8x4xf32>) {
+  // expected-error @+1 {{C12: 'q' has K = 0, but H, K must be positive (only batch and sequence dimensions may be 0)}}
+  %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
+  return
+}

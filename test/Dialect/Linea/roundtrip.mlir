@@ -96,3 +96,18 @@ func.func @linear_attention_dynamic(%q: tensor<?x?x2x4xf32>, %k: tensor<?x?x2x4x
   %o, %s = linea.linear_attention %q, %k, %v final_state {causal} : tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>, tensor<?x?x2x6xf32>
   return %s : tensor<?x2x4x6xf32>
 }
+
+// CHECK-LABEL: func @gated_delta_full
+func.func @gated_delta_full(%q: tensor<1x8x2x16xbf16>, %k: tensor<1x8x2x16xbf16>, %v: tensor<1x8x4x32xbf16>, %beta: tensor<1x8x4xbf16>, %g: tensor<1x8x4xbf16>, %alog: tensor<4xf32>, %dtb: tensor<4xf32>, %s0: tensor<1x4x16x32xf32>) -> (tensor<1x8x4x32xbf16>, tensor<1x4x16x32xf32>) {
+  // CHECK: linea.gated_delta %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} gate(%{{.+}} : tensor<1x8x4xbf16>) A_log(%{{.+}} : tensor<4xf32>) dt_bias(%{{.+}} : tensor<4xf32>) initial_state(%{{.+}} : tensor<1x4x16x32xf32>) final_state {chunk_size = 32 : i64, form = #linea.form<chunked>, scale = 2.500000e-01 : f32, use_qk_l2norm}
+  %o, %s = linea.gated_delta %q, %k, %v, %beta gate(%g : tensor<1x8x4xbf16>) A_log(%alog : tensor<4xf32>) dt_bias(%dtb : tensor<4xf32>) initial_state(%s0 : tensor<1x4x16x32xf32>) final_state {use_qk_l2norm, scale = 0.25 : f32, form = #linea.form<chunked>, chunk_size = 32 : i64} : tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>, tensor<1x8x4x32xbf16>, tensor<1x8x4xbf16>
+  return %o, %s : tensor<1x8x4x32xbf16>, tensor<1x4x16x32xf32>
+}
+
+// CHECK-LABEL: func @delta_net
+func.func @delta_net(%q: tensor<2x5x1x8xf32>, %v: tensor<2x5x1x8xf32>, %beta: tensor<2x5x1xf32>, %g: tensor<2x5x1x8xf32>) -> tensor<2x5x1x8xf32> {
+  // CHECK: linea.gated_delta %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} gate(%{{.+}} : tensor<2x5x1x8xf32>) : tensor<2x5x1x8xf32>
+  %o = linea.gated_delta %q, %q, %v, %beta gate(%g : tensor<2x5x1x8xf32>) : tensor<2x5x1x8xf32>, tensor<2x5x1x8xf32>, tensor<2x5x1x8xf32>, tensor<2x5x1xf32>
+  return %o : tensor<2x5x1x8xf32>
+}
+

@@ -197,6 +197,26 @@ LogicalResult checkForm(ShapeChecker &check, StringRef formTag,
   return success();
 }
 
+/// Checks a query scale (tag `tag`): finite and positive.
+LogicalResult checkScale(ShapeChecker &check, StringRef tag,
+                         std::optional<APFloat> scale) {
+  if (!scale)
+    return success();
+  float s = scale->convertToFloat();
+  if (std::isfinite(s) && s > 0.0f)
+    return success();
+  return check.fail(tag, "'scale' must be finite and positive, got " +
+                             std::to_string(s));
+}
+
+/// The query scale: `scale`, or K^-1/2 for queries `q` of shape [..., K].
+float scaleOrDefault(std::optional<APFloat> scale, Value q) {
+  if (scale)
+    return scale->convertToFloat();
+  auto type = cast<ShapedType>(q.getType());
+  return 1.0f / std::sqrt(static_cast<float>(type.getDimSize(3)));
+}
+
 /// Appends the result types: the output, then the state if it is returned.
 LogicalResult results(SmallVectorImpl<Type> &types, Value like, bool withState,
                       Type state) {
@@ -292,10 +312,7 @@ RecurrenceSignature LinearAttentionOp::getRecurrenceSignature() {
 }
 
 float LinearAttentionOp::getScaleOrDefault() {
-  if (std::optional<APFloat> scale = getScale())
-    return scale->convertToFloat();
-  int64_t k = getQ().getType().getDimSize(3);
-  return 1.0f / std::sqrt(static_cast<float>(k));
+  return scaleOrDefault(getScale(), getQ());
 }
 
 static LogicalResult inferLinearAttention(MLIRContext *ctx,
@@ -344,12 +361,8 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
     if (llvm::any_of(*decay, [](float d) { return !std::isfinite(d); }))
       return check.fail("C9", "'decay' entries must be finite");
   }
-  if (std::optional<APFloat> scale = op.getScale()) {
-    float s = scale->convertToFloat();
-    if (!std::isfinite(s) || s <= 0.0f)
-      return check.fail("C10", "'scale' must be finite and positive, got " +
-                                   std::to_string(s));
-  }
+  if (failed(checkScale(check, "C10", op.getScale())))
+    return failure();
   if (failed(checkForm(check, "C11", "C12", op.getForm(), op.getChunkSize(),
                        &LinearAttentionOp::supportsForm)))
     return failure();
@@ -549,6 +562,83 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                  check.stateType(ctx, {"B", "H", "S", "S"}));
 }
 
+//===----------------------------------------------------------------------===//
+// GatedDeltaOp
+//===----------------------------------------------------------------------===//
+
+RecurrenceSignature GatedDeltaOp::getRecurrenceSignature() {
+  // (I - beta k k^T) D S = D S + b (a^T S) with a = D k, b = -beta k.
+  auto q = dims(getQ()), v = dims(getV());
+  RecurrenceSignature sig = headWise(v[0], v[2], q[1], q[3], v[3], getV());
+  sig.groups = divideOrDynamic(v[2], q[2]);
+  if (Value gate = getGate())
+    sig.decay = dims(gate).size() == 4 ? DecayKind::perKey : DecayKind::perToken;
+  sig.rankOne = true;
+  return sig;
+}
+
+float GatedDeltaOp::getScaleOrDefault() {
+  return scaleOrDefault(getScale(), getQ());
+}
+
+static LogicalResult inferGatedDelta(MLIRContext *ctx,
+                                     std::optional<Location> loc,
+                                     GatedDeltaOp::Adaptor op,
+                                     SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "q", op.getQ(), {"B", "T", "H", "K"})) ||
+      failed(check.positive("C12", "q", {"H", "K"})) ||
+      failed(check.shape("C2", "k", op.getK(), {"B", "T", "H", "K"})) ||
+      failed(check.shape("C3", "v", op.getV(), {"B", "T", "HV", "V"})) ||
+      failed(check.positive("C12", "v", {"HV", "V"})) ||
+      failed(check.divides("C3", "v", "HV", "H")) ||
+      failed(check.shape("C4", "beta", op.getBeta(), {"B", "T", "HV"})))
+    return failure();
+  Value gate = op.getGate();
+  bool perKeyGate = false;
+  if (gate) {
+    perKeyGate = cast<ShapedType>(gate.getType()).getRank() == 4;
+    if (failed(check.shape("C5", "gate", gate,
+                           perKeyGate ? ArrayRef<StringRef>{"B", "T", "HV", "K"}
+                                      : ArrayRef<StringRef>{"B", "T", "HV"})))
+      return failure();
+  }
+  Value aLog = op.getALog(), dtBias = op.getDtBias();
+  if (static_cast<bool>(aLog) != static_cast<bool>(dtBias))
+    return check.fail("C6", "'A_log' and 'dt_bias' come together");
+  if (aLog) {
+    if (!gate)
+      return check.fail("C6", "'A_log' and 'dt_bias' need 'gate'");
+    bool perKeyBias = cast<ShapedType>(dtBias.getType()).getRank() == 2;
+    if (failed(check.shape("C6", "A_log", aLog, {"HV"})) ||
+        failed(check.f32("C6", "A_log", aLog)) ||
+        failed(check.shape("C6", "dt_bias", dtBias,
+                           perKeyGate && perKeyBias
+                               ? ArrayRef<StringRef>{"HV", "K"}
+                               : ArrayRef<StringRef>{"HV"})) ||
+        failed(check.f32("C6", "dt_bias", dtBias)))
+      return failure();
+  }
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C7", "initial_state", init,
+                           {"B", "HV", "K", "V"})) ||
+        failed(check.f32("C7", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C8", {{"q", op.getQ()},
+                                      {"k", op.getK()},
+                                      {"v", op.getV()},
+                                      {"beta", op.getBeta()},
+                                      {"gate", gate}})))
+    return failure();
+  if (failed(checkScale(check, "C9", op.getScale())))
+    return failure();
+  if (failed(checkForm(check, "C10", "C11", op.getForm(), op.getChunkSize(),
+                       &GatedDeltaOp::supportsForm)))
+    return failure();
+  return results(types, op.getV(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "HV", "K", "V"}));
+}
+
 // The interface's entry point of each op forwards to its checker.
 #define LINEA_INFER_RETURN_TYPES(OpTy, infer)                                  \
   LogicalResult OpTy::inferReturnTypes(                                        \
@@ -563,6 +653,7 @@ LINEA_INFER_RETURN_TYPES(SelectiveScanOp, inferSelectiveScan)
 LINEA_INFER_RETURN_TYPES(Wkv4Op, inferWkv4)
 LINEA_INFER_RETURN_TYPES(Wkv6Op, inferWkv6)
 LINEA_INFER_RETURN_TYPES(Wkv7Op, inferWkv7)
+LINEA_INFER_RETURN_TYPES(GatedDeltaOp, inferGatedDelta)
 #undef LINEA_INFER_RETURN_TYPES
 
 #define GET_OP_CLASSES

@@ -113,6 +113,29 @@ def wkv7(name, rng, B=2, T=37, H=2, S=64, dtype="f32", form="recurrent", chunk=1
                 want and want[:1], dtype, main, "wkv7")
 
 
+def gated_delta(name, rng, B=2, T=37, H=1, HV=2, K=16, V=24, dtype="f32", form="recurrent",
+                chunk=16, gate="key", prologue=False, compute=True, main=False):
+    """Grouped heads (HV = 2 H), unit-norm keys through the in-kernel L2
+    norm, beta in [0, 2)."""
+    q, k = rng.standard_normal((2, B, T, H, K))
+    ops = [Operand("q", q, dtype), Operand("k", k, dtype),
+           Operand("v", rng.standard_normal((B, T, HV, V)), dtype),
+           Operand("beta", 2 * rng.random((B, T, HV)) * 0.999, dtype)]
+    if gate == "key":
+        ops.append(Operand("g", _decays(rng, (B, T, HV, K)), dtype, "gate"))
+    else:
+        ops.append(Operand("g", rng.standard_normal((B, T, HV)) * 0.5, dtype, "gate"))
+    if prologue:
+        ops += [Operand("alog", rng.standard_normal(HV) * 0.5, "f32", "A_log"),
+                Operand("dtb", rng.standard_normal(HV) * 0.5, "f32", "dt_bias")]
+    values = {o.name: o.value for o in ops}
+    want = _maybe(compute, lambda: reference.gated_delta(
+        values["q"], values["k"], values["v"], values["beta"], values["g"],
+        use_qk_l2norm=True, A_log=values.get("alog"), dt_bias=values.get("dtb")))
+    return Case(name, "linea.gated_delta", ops, _form(form, chunk) + ", use_qk_l2norm",
+                [((B, T, HV, V), dtype)], want and want[:1], dtype, main, "gated_delta")
+
+
 def coverage(quick=False):
     """Every op x form x element type, small (T not a multiple of the chunk,
     value dimensions that tile unevenly, grouped heads). `quick`: f32 only,
@@ -131,7 +154,11 @@ def coverage(quick=False):
                 wkv6("wkv6 recurrent " + dtype, rng, dtype=dtype),
                 wkv6("wkv6 chunked " + dtype, rng, dtype=dtype, form="chunked"),
                 wkv7("wkv7 recurrent " + dtype, rng, dtype=dtype),
-                wkv7("wkv7 chunked " + dtype, rng, dtype=dtype, form="chunked")]
+                wkv7("wkv7 chunked " + dtype, rng, dtype=dtype, form="chunked"),
+                gated_delta("gated delta recurrent, gate prologue " + dtype, rng,
+                            dtype=dtype, gate="head", prologue=True),
+                gated_delta("gated delta chunked key gate " + dtype, rng, dtype=dtype,
+                            form="chunked")]
     out += [la("la grouped heads, V=40, normalize", rng, Hk=1, H=4, V=40, gate=None,
                normalize=True),
             la("la non-causal", rng, gate=None, causal=False),
@@ -154,7 +181,9 @@ def fallback():
             wkv6("wkv6 chunked S=16, %s kernels" % FALLBACK_CHIP, rng, T=19, S=16,
                  form="chunked"),
             wkv7("wkv7 chunked S=16, %s kernels" % FALLBACK_CHIP, rng, T=21, S=16,
-                 form="chunked")]
+                 form="chunked"),
+            gated_delta("gated delta chunked K=V=16, %s kernels" % FALLBACK_CHIP, rng, T=21,
+                        K=16, V=16, form="chunked")]
 
 
 def main_shapes(compute=True, T=2048, H=32, D=1536):

@@ -47,3 +47,11 @@ func.func @wkv7tc(%r: tensor<1x20x2x32xf32>) -> tensor<1x20x2x32xf32> {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r {form = #linea.form<chunked>, chunk_size = 16} : tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2x32xf32>
   return %o : tensor<1x20x2x32xf32>
 }
+func.func @gd_rec(%q: tensor<1x20x1x32xbf16>, %v: tensor<1x20x2x32xbf16>, %beta: tensor<1x20x2xbf16>, %alog: tensor<2xf32>) -> tensor<1x20x2x32xbf16> {
+  %o = linea.gated_delta %q, %q, %v, %beta gate(%beta : tensor<1x20x2xbf16>) A_log(%alog : tensor<2xf32>) dt_bias(%alog : tensor<2xf32>) {use_qk_l2norm, form = #linea.form<recurrent>} : tensor<1x20x1x32xbf16>, tensor<1x20x1x32xbf16>, tensor<1x20x2x32xbf16>, tensor<1x20x2xbf16>
+  return %o : tensor<1x20x2x32xbf16>
+}
+func.func @gd_tc(%q: tensor<1x20x1x32xf32>, %v: tensor<1x20x2x32xf32>, %beta: tensor<1x20x2xf32>, %g: tensor<1x20x2x32xf32>) -> tensor<1x20x2x32xf32> {
+  %o = linea.gated_delta %q, %q, %v, %beta gate(%g : tensor<1x20x2x32xf32>) {form = #linea.form<chunked>, chunk_size = 16} : tensor<1x20x1x32xf32>, tensor<1x20x1x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2xf32>
+  return %o : tensor<1x20x2x32xf32>
+}

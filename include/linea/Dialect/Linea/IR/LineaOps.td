@@ -1,8 +1,9 @@
 //===- LineaOps.td - Operations of the linea dialect -------*- tablegen -*-===//
 //
-// Linear attention, selective scan and WKV (RWKV-4/6/7). The semantics are the
-// contract of docs/Rationale.md and DESIGN.md section 2; each op lists its
-// constraints as C1, C2, ... and the verifier tags its diagnostics with them.
+// Linear attention, selective scan, WKV (RWKV-4/6/7) and the gated delta
+// rule. The semantics are the contract of docs/Rationale.md and DESIGN.md
+// section 2; each op lists its constraints as C1, C2, ... and the verifier
+// tags its diagnostics with them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -389,6 +390,98 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
     (`final_state` $with_final_state^)?
     attr-dict `:` type($r) `,` type($w) `,` type($k) `,` type($v) `,` type($a)
     `,` type($b)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// GatedDeltaOp
+//===----------------------------------------------------------------------===//
+
+def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
+    [AttrSizedOperandSegments]> {
+  let summary = "The gated delta rule (Gated DeltaNet, Kimi Delta Attention, DeltaNet)";
+  let description = [{
+    Per batch and value head `h` (query/key head `h / (HV / H)`), with
+    `D_t = diag(exp(gate_t))` (`I` without a gate):
+
+        S_0 = initial_state (or 0)
+        S_t = (I - beta_t k_t k_t^T) D_t S_{t-1} + beta_t k_t v_t^T   (K x V, key-major)
+        o_t = scale * q_t^T S_t                                        (current token included)
+
+    A gate of shape `[B, T, HV]` is one log-decay per head and token (Gated
+    DeltaNet); `[B, T, HV, K]` is one per key channel (Kimi Delta
+    Attention); without a gate this is DeltaNet. With `use_qk_l2norm`, `q_t`
+    and `k_t` are first divided by `sqrt(sum(x^2) + 1e-6)` per head (as
+    flash-linear-attention's `use_qk_l2norm_in_kernel`). With `A_log` and
+    `dt_bias` the gate operand is the raw gate, and the log-decay is
+    `-exp(A_log) * softplus(gate + dt_bias)` (flash-linear-attention's
+    `use_gate_in_kernel`; `softplus(x) = x` for `x > 20`). `scale` defaults
+    to `K^-1/2`.
+
+    On the shared recurrence this is the rank-one transition
+    `(D_t + b_t a_t^T)` with `a_t = D_t k_t`, `b_t = -beta_t k_t` and the
+    key `beta_t k_t`.
+
+    Constraints:
+    * (C1) `q` has rank 4: `[B, T, H, K]`.
+    * (C2) `k` has the shape of `q`.
+    * (C3) `v` has shape `[B, T, HV, V]` with `HV % H == 0`.
+    * (C4) `beta` has shape `[B, T, HV]`.
+    * (C5) `gate`, if present, has shape `[B, T, HV]` or `[B, T, HV, K]`.
+    * (C6) `A_log` and `dt_bias` come together and need `gate`; `A_log` has
+      shape `[HV]`, `dt_bias` `[HV]` (or `[HV, K]` with a per-key gate), both
+      f32.
+    * (C7) `initial_state`, if present, has shape `[B, HV, K, V]` and
+      element type f32.
+    * (C8) `q`, `k`, `v`, `beta` and `gate` share one element type: f32, f16
+      or bf16.
+    * (C9) `scale`, if present, is finite and positive.
+    * (C10) `form` is `auto` or one of the op's forms (below).
+    * (C11) `chunk_size`, if present, is positive and goes with `form`
+      `auto` or `chunked`.
+    * (C12) `H`, `HV`, `K` and `V` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
+
+    Results: `output : [B, T, HV, V]` with the element type of `v`; with
+    `with_final_state`, `final_state : [B, HV, K, V]` in f32.
+
+    Example (Qwen3-Next's shape: 16 query/key heads, 32 value heads):
+
+    ```mlir
+    %o, %s = linea.gated_delta %q, %k, %v, %beta
+        gate(%a : tensor<1x64x32xbf16>) A_log(%alog : tensor<32xf32>)
+        dt_bias(%dtb : tensor<32xf32>) final_state {use_qk_l2norm}
+        : tensor<1x64x16x128xbf16>, tensor<1x64x16x128xbf16>,
+          tensor<1x64x32x128xbf16>, tensor<1x64x32xbf16>
+    ```
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "chunked"];
+  let arguments = (ins
+    AnyRankedTensor:$q, AnyRankedTensor:$k, AnyRankedTensor:$v,
+    AnyRankedTensor:$beta,
+    Optional<AnyRankedTensor>:$gate,
+    Optional<AnyRankedTensor>:$A_log,
+    Optional<AnyRankedTensor>:$dt_bias,
+    Optional<AnyRankedTensor>:$initial_state,
+    UnitAttr:$use_qk_l2norm,
+    OptionalAttr<F32Attr>:$scale,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $beta
+    (`gate` `(` $gate^ `:` type($gate) `)`)?
+    (`A_log` `(` $A_log^ `:` type($A_log) `)`)?
+    (`dt_bias` `(` $dt_bias^ `:` type($dt_bias) `)`)?
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($beta)
+  }];
+  let extraClassDeclaration = [{
+    /// The query scale: the `scale` attribute, or K^-1/2.
+    float getScaleOrDefault();
   }];
 }
 
