@@ -51,7 +51,9 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
       qNorm = e.alloc({B, T, H}, f32);
       kNorm = e.alloc({B, T, H}, f32);
       e.parallel({B, T, H}, [&](LoopEmitter &pe, ValueRange ivs) {
-        for (auto [x, norm] : {std::pair{q, qNorm}, std::pair{k, kNorm}}) {
+        for (std::pair<Value, Value> rows :
+             {std::pair{q, qNorm}, std::pair{k, kNorm}}) {
+          Value x = rows.first, norm = rows.second;
           Value sum = pe.loop(K, {pe.f32(0.0)},
                               [&](LoopEmitter &ei, Value i,
                                   ValueRange c) -> SmallVector<Value> {
