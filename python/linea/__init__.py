@@ -3,9 +3,11 @@
 from . import dtypes, reference
 from .builder import Function, Module, ShapeError
 from .compiler import CompileError, compile, compile_text
-from .layers import LinearAttentionLayer, MambaBlock, RWKV6TimeMix
+from .layers import (GatedDeltaNet, KimiDeltaAttention, LinearAttentionLayer, MambaBlock,
+                     RWKV6TimeMix)
 from .runtime import GPUError, Library
 
-__all__ = ["CompileError", "Function", "GPUError", "Library", "LinearAttentionLayer", "MambaBlock",
+__all__ = ["CompileError", "Function", "GPUError", "GatedDeltaNet", "KimiDeltaAttention", "Library",
+           "LinearAttentionLayer", "MambaBlock",
            "Module", "RWKV6TimeMix", "ShapeError", "compile", "compile_text", "dtypes",
            "reference"]

@@ -1,5 +1,6 @@
-"""Ready layers: a Mamba-1 block, an RWKV-6 time-mix block and a
-linear-attention transformer layer. Weights come from numpy arrays or an
+"""Ready layers: a Mamba-1 block, an RWKV-6 time-mix block, a
+linear-attention transformer layer and two delta-rule blocks (Gated DeltaNet,
+Kimi Delta Attention). Weights come from numpy arrays or an
 .npz file; a call takes x [B, T, C] and an optional state and returns the
 output and the state after the last token, so a sequence can be fed in pieces
 (T = 1 is incremental decoding). Each layer also has a float64 numpy
@@ -266,3 +267,181 @@ class LinearAttentionLayer(Layer):
         return {"w_q": s(d_model, d_model), "w_k": s(d_model, d_model), "w_v": s(d_model, d_model),
                 "w_o": s(d_model, d_model), "gamma": 1.0 + 0.1 * rng.standard_normal(d_model),
                 "w_1": s(d_model, d_ff), "w_2": s(d_ff, d_model)}
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _gated_rms_norm(o, weight, gate, eps=1e-6):
+    """RMSNorm over the last axis (per head), times `gate`."""
+    return o / np.sqrt(np.mean(o * o, axis=-1, keepdims=True) + eps) * weight * gate
+
+
+class _DeltaRuleBlock(Layer):
+    """What the delta-rule blocks share: fused input projection, causal
+    depthwise conv1d of kernel d_conv with SiLU over q, k, v (conv state
+    carried), q/k L2 norm in the kernel, linea.gated_delta, a gated RMSNorm
+    per head and the output projection. State: the last d_conv - 1 conv
+    inputs and the recurrent state [B, HV, K, V]."""
+
+    def _dims(self, n_heads, n_value_heads, d_qkv):
+        w = self.weights
+        self.d_model = w["in_proj"].shape[0]
+        self.n_heads, self.n_value_heads = n_heads, n_value_heads
+        self.head_v = w["norm_w"].shape[0]
+        self.head_k = (d_qkv - n_value_heads * self.head_v) // (2 * n_heads)
+        self.d_conv = w["conv_w"].shape[1]
+        H, HV, K, V = n_heads, n_value_heads, self.head_k, self.head_v
+        if HV % H or self.head_k <= 0 or 2 * H * K + HV * V != d_qkv or \
+                w["conv_w"].shape[0] != d_qkv or w["out_proj"].shape != (HV * V, self.d_model):
+            raise ShapeError("%s: weights do not fit H = %d, HV = %d heads (in_proj %s, conv_w %s, "
+                             "norm_w %s, out_proj %s)" % (type(self).__name__, H, HV,
+                                                          w["in_proj"].shape, w["conv_w"].shape,
+                                                          w["norm_w"].shape, w["out_proj"].shape))
+        self.d_qkv = d_qkv
+
+    def state_shapes(self, B):
+        return {"conv_state": (B, self.d_conv - 1, self.d_qkv),
+                "rec_state": (B, self.n_value_heads, self.head_k, self.head_v)}
+
+    def _mixer(self, f, x, p, state, mixed, beta, gate, A_log, dt_bias, out_gate):
+        B, T, _ = x.shape
+        H, HV, K, V, C = self.n_heads, self.n_value_heads, self.head_k, self.head_v, self.d_qkv
+        conv = f.silu(f.causal_conv1d(mixed, p["conv_w"], prev=state["conv_state"]))
+        conv_state = f.slice(f.concat([state["conv_state"], mixed], axis=1), (0, T, 0),
+                             (B, self.d_conv - 1, C))
+        q = f.reshape(f.slice(conv, (0, 0, 0), (B, T, H * K)), (B, T, H, K))
+        k = f.reshape(f.slice(conv, (0, 0, H * K), (B, T, H * K)), (B, T, H, K))
+        v = f.reshape(f.slice(conv, (0, 0, 2 * H * K), (B, T, HV * V)), (B, T, HV, V))
+        o, rec_state = f.gated_delta(q, k, v, beta, gate=gate, A_log=A_log, dt_bias=dt_bias,
+                                     use_qk_l2norm=True, initial_state=state["rec_state"],
+                                     return_state=True)
+        o = f.mul(f.rms_norm(o, p["norm_w"]), out_gate)
+        return f.linear(f.reshape(o, (B, T, HV * V)), p["out_proj"]), conv_state, rec_state
+
+    def _reference_mixer(self, x, w, state, mixed, beta, gate, A_log, dt_bias, out_gate):
+        B, T, _ = x.shape
+        H, HV, K, V = self.n_heads, self.n_value_heads, self.head_k, self.head_v
+        pad = np.concatenate([np.asarray(state["conv_state"], np.float64), mixed], axis=1)
+        conv = _silu(sum(pad[:, j:j + T] * w["conv_w"][:, j] for j in range(self.d_conv)))
+        q = conv[..., :H * K].reshape(B, T, H, K)
+        k = conv[..., H * K:2 * H * K].reshape(B, T, H, K)
+        v = conv[..., 2 * H * K:].reshape(B, T, HV, V)
+        o, s = reference.gated_delta(q, k, v, beta, gate, state["rec_state"], use_qk_l2norm=True,
+                                     A_log=A_log, dt_bias=dt_bias)
+        o = _gated_rms_norm(o, w["norm_w"], out_gate)
+        return o.reshape(B, T, HV * V) @ w["out_proj"], {"conv_state": pad[:, T:],
+                                                         "rec_state": s}
+
+
+class GatedDeltaNet(_DeltaRuleBlock):
+    """Qwen3-Next's linear-attention block (Gated DeltaNet), in Linea's own
+    weight layout: in_proj [d_model, 2 H K + 2 HV V] gives q, k, v and the
+    output gate z; ba_proj [d_model, 2 HV] gives beta = sigmoid(b) and the
+    raw gate a, whose log-decay is -exp(A_log) softplus(a + dt_bias) (in the
+    kernel); conv_w [2 H K + HV V, d_conv] (no bias); norm_w [V]; out_proj
+    [HV V, d_model]. Output: out_proj(RMSNorm(o) * silu(z))."""
+
+    WEIGHTS = ("in_proj", "ba_proj", "conv_w", "A_log", "dt_bias", "norm_w", "out_proj")
+
+    def __init__(self, weights, n_heads, n_value_heads):
+        super().__init__(weights)
+        w = self.weights
+        d_qkv = w["in_proj"].shape[1] - n_value_heads * w["norm_w"].shape[0]
+        self._dims(n_heads, n_value_heads, d_qkv)
+        if w["ba_proj"].shape != (self.d_model, 2 * n_value_heads):
+            raise ShapeError("GatedDeltaNet: ba_proj must have shape (%d, %d), got %s" % (
+                self.d_model, 2 * n_value_heads, w["ba_proj"].shape))
+
+    def build(self, f, x, p, state):
+        B, T, _ = x.shape
+        HV, V, C = self.n_value_heads, self.head_v, self.d_qkv
+        proj = f.linear(x, p["in_proj"])
+        ba = f.linear(x, p["ba_proj"])
+        z = f.reshape(f.slice(proj, (0, 0, C), (B, T, HV * V)), (B, T, HV, V))
+        return self._mixer(f, x, p, state, f.slice(proj, (0, 0, 0), (B, T, C)),
+                           f.sigmoid(f.slice(ba, (0, 0, 0), (B, T, HV))),
+                           f.slice(ba, (0, 0, HV), (B, T, HV)), p["A_log"], p["dt_bias"],
+                           f.silu(z))
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, _ = x.shape
+        HV, V, C = self.n_value_heads, self.head_v, self.d_qkv
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        proj, ba = x @ w["in_proj"], x @ w["ba_proj"]
+        z = proj[..., C:].reshape(B, T, HV, V)
+        return self._reference_mixer(x, w, state, proj[..., :C], _sigmoid(ba[..., :HV]),
+                                     ba[..., HV:], w["A_log"], w["dt_bias"], _silu(z))
+
+    @staticmethod
+    def random_weights(rng, d_model=64, n_heads=2, n_value_heads=4, head_k=16, head_v=16,
+                       d_conv=4):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        d_qkv = 2 * n_heads * head_k + n_value_heads * head_v
+        return {"in_proj": s(d_model, d_qkv + n_value_heads * head_v),
+                "ba_proj": s(d_model, 2 * n_value_heads),
+                "conv_w": rng.standard_normal((d_qkv, d_conv)) * 0.5,
+                "A_log": np.log(rng.uniform(1, 16, n_value_heads)),
+                "dt_bias": rng.standard_normal(n_value_heads) * 0.5,
+                "norm_w": 1.0 + 0.1 * rng.standard_normal(head_v),
+                "out_proj": s(n_value_heads * head_v, d_model)}
+
+
+class KimiDeltaAttention(_DeltaRuleBlock):
+    """Kimi Delta Attention (Kimi Linear), in Linea's own weight layout:
+    in_proj [d_model, 2 H K + HV V] gives q, k, v (H = HV); a per-key gate
+    from a low-rank projection, f_a [d_model, r] then f_b [r, HV K], whose
+    log-decay is -exp(A_log) softplus(f + dt_bias) with dt_bias [HV, K] (in
+    the kernel); beta = sigmoid(x b_proj), b_proj [d_model, HV]; an output
+    gate sigmoid(x g_a g_b) of rank r; conv_w [2 H K + HV V, d_conv];
+    norm_w [V]; out_proj [HV V, d_model]."""
+
+    WEIGHTS = ("in_proj", "f_a", "f_b", "b_proj", "g_a", "g_b", "conv_w", "A_log", "dt_bias",
+               "norm_w", "out_proj")
+
+    def __init__(self, weights, n_heads):
+        super().__init__(weights)
+        self._dims(n_heads, n_heads, self.weights["in_proj"].shape[1])
+        H, K, V = n_heads, self.head_k, self.head_v
+        w = self.weights
+        for name, want in (("f_b", (w["f_a"].shape[1], H * K)), ("b_proj", (self.d_model, H)),
+                           ("g_b", (w["g_a"].shape[1], H * V)), ("dt_bias", (H, K))):
+            if w[name].shape != want:
+                raise ShapeError("KimiDeltaAttention: %s must have shape %s, got %s" %
+                                 (name, want, w[name].shape))
+
+    def build(self, f, x, p, state):
+        B, T, _ = x.shape
+        H, K, V = self.n_heads, self.head_k, self.head_v
+        gate = f.reshape(f.linear(f.linear(x, p["f_a"]), p["f_b"]), (B, T, H, K))
+        out_gate = f.sigmoid(f.reshape(f.linear(f.linear(x, p["g_a"]), p["g_b"]), (B, T, H, V)))
+        return self._mixer(f, x, p, state, f.linear(x, p["in_proj"]),
+                           f.sigmoid(f.linear(x, p["b_proj"])), gate, p["A_log"], p["dt_bias"],
+                           out_gate)
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, _ = x.shape
+        H, K, V = self.n_heads, self.head_k, self.head_v
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        gate = (x @ w["f_a"] @ w["f_b"]).reshape(B, T, H, K)
+        out_gate = _sigmoid((x @ w["g_a"] @ w["g_b"]).reshape(B, T, H, V))
+        return self._reference_mixer(x, w, state, x @ w["in_proj"], _sigmoid(x @ w["b_proj"]),
+                                     gate, w["A_log"], w["dt_bias"], out_gate)
+
+    @staticmethod
+    def random_weights(rng, d_model=64, n_heads=4, head_k=16, head_v=16, rank=8, d_conv=4):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        d_qkv = 2 * n_heads * head_k + n_heads * head_v
+        return {"in_proj": s(d_model, d_qkv), "f_a": s(d_model, rank),
+                "f_b": s(rank, n_heads * head_k), "b_proj": s(d_model, n_heads),
+                "g_a": s(d_model, rank), "g_b": s(rank, n_heads * head_v),
+                "conv_w": rng.standard_normal((d_qkv, d_conv)) * 0.5,
+                "A_log": np.log(rng.uniform(1, 16, n_heads)),
+                "dt_bias": rng.standard_normal((n_heads, head_k)) * 0.5,
+                "norm_w": 1.0 + 0.1 * rng.standard_normal(head_v),
+                "out_proj": s(n_heads * head_v, d_model)}

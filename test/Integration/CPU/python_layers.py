@@ -1,5 +1,6 @@
 # RUN: %python %s
-# Ready layers (Mamba-1, RWKV-6 time mix, linear-attention layer): compiled
+# Ready layers (Mamba-1, RWKV-6 time mix, linear-attention layer, Gated
+# DeltaNet, Kimi Delta Attention): compiled
 # output and state against each layer's float64 numpy reference; feeding a
 # sequence in pieces (and token by token) equals feeding it at once; weights
 # load from .npz.
@@ -21,6 +22,13 @@ layers = [
                                                                    lora=8))),
     ("linear_attention", linea.LinearAttentionLayer(
         linea.LinearAttentionLayer.random_weights(rng, d_model=64, d_ff=128), n_heads=4)),
+    # Qwen3-Next's grouping (two value heads per query/key head), K != V.
+    ("gated_deltanet", linea.GatedDeltaNet(
+        linea.GatedDeltaNet.random_weights(rng, d_model=48, n_heads=2, n_value_heads=4,
+                                           head_k=16, head_v=24), n_heads=2, n_value_heads=4)),
+    ("kimi_delta_attention", linea.KimiDeltaAttention(
+        linea.KimiDeltaAttention.random_weights(rng, d_model=48, n_heads=2, head_k=16,
+                                                head_v=16, rank=8), n_heads=2)),
 ]
 for name, layer in layers:
     x = rng.standard_normal((2, 9, layer.d_model)).astype(np.float32)
@@ -59,4 +67,11 @@ try:
     checker.check_true("wrong width raises", False)
 except ValueError as e:
     checker.check_true("wrong width raises", "x must have shape (B, T, 32)" in str(e), str(e))
+try:
+    linea.GatedDeltaNet(linea.GatedDeltaNet.random_weights(rng, n_heads=2, n_value_heads=4),
+                        n_heads=3, n_value_heads=4)
+    checker.check_true("delta-rule weights that do not fit the heads raise", False)
+except linea.ShapeError as e:
+    checker.check_true("delta-rule weights that do not fit the heads raise",
+                       "weights do not fit" in str(e), str(e))
 checker.finish()
