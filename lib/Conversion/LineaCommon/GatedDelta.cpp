@@ -4,7 +4,8 @@
 // rank-one transition (D_t + b_t a_t^T) S_{t-1} + k'_t v_t^T with
 // a_t = D_t k_t, b_t = -beta_t k_t and k'_t = beta_t k_t; o_t = scale q_t S_t.
 // Every form and target comes from the core; this file holds the op's
-// maths: the L2 norms of q and k, the gate prologue, the terms above.
+// maths: the L2 norms of q and k, the gate prologue, the terms above,
+// computed per token before the recurrence.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,77 +44,98 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
     Value output = e.alloc({B, T, HV, V}, getElementTypeOrSelf(v.getType()));
     Value state = e.alloc({B, HV, K, V}, f32);
 
-    // With use_qk_l2norm: 1 / |q_t| and 1 / |k_t| per (batch, token, head),
-    // computed once before the recurrence (every form reads q and k more
-    // than once per token).
-    Value qNorm, kNorm;
-    if (op.getUseQkL2norm()) {
-      qNorm = e.alloc({B, T, H}, f32);
-      kNorm = e.alloc({B, T, H}, f32);
-      e.parallel({B, T, H}, [&](LoopEmitter &pe, ValueRange ivs) {
-        for (std::pair<Value, Value> rows :
-             {std::pair{q, qNorm}, std::pair{k, kNorm}}) {
-          Value x = rows.first, norm = rows.second;
-          Value sum = pe.loop(K, {pe.f32(0.0)},
-                              [&](LoopEmitter &ei, Value i,
-                                  ValueRange c) -> SmallVector<Value> {
-                                Value xi =
-                                    ei.load(x, {ivs[0], ivs[1], ivs[2], i});
-                                return {ei.fma(xi, xi, c[0])};
-                              })[0];
-          pe.store(pe.rsqrt(pe.add(sum, pe.f32(kL2NormEps))), norm, ivs);
-        }
+    // The op's maths runs once per token, before the recurrence, into f32
+    // rows the core reads as plain layouts (every form reads each entry more
+    // than once per token, and the CPU's recurrent form then keeps its
+    // per-key work to loads):
+    //   q^ = scale q / |q|            [B, T, H, K]   (|q| = 1 without the norm)
+    //   k' = beta k^, a = D k^, b = -beta k^   [B, T, HV, K]
+    //   the log-decay through the gate prologue  [B, T, HV(, K)]
+    Value qHat = e.alloc({B, T, H, K}, f32);
+    Value keyRows = e.alloc({B, T, HV, K}, f32);
+    Value aRows = e.alloc({B, T, HV, K}, f32);
+    Value bRows = e.alloc({B, T, HV, K}, f32);
+    Value logDecay = gate;
+    if (aLog)
+      logDecay = perKeyGate ? e.alloc({B, T, HV, K}, f32)
+                            : e.alloc({B, T, HV}, f32);
+    bool l2norm = op.getUseQkL2norm();
+    // 1 / sqrt(sum(x^2) + eps) of row (b, t, h) of x, or null.
+    auto inverseNorm = [&](LoopEmitter &x, Value buf, Value b, Value t,
+                           Value h) -> Value {
+      if (!l2norm)
+        return nullptr;
+      Value sum = x.loop(K, {x.f32(0.0)},
+                         [&](LoopEmitter &ei, Value i,
+                             ValueRange c) -> SmallVector<Value> {
+                           Value xi = ei.load(buf, {b, t, h, i});
+                           return {ei.fma(xi, xi, c[0])};
+                         })[0];
+      return x.rsqrt(x.add(sum, x.f32(kL2NormEps)));
+    };
+    e.parallel({B, T, H}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], t = ivs[1], h = ivs[2];
+      Value norm = inverseNorm(pe, q, b, t, h);
+      Value factor = norm ? pe.mul(pe.f32(scale), norm) : pe.f32(scale);
+      pe.loop(K, [&](LoopEmitter &ei, Value i) {
+        ei.store(ei.mul(factor, ei.load(q, {b, t, h, i})), qHat, {b, t, h, i});
       });
-    }
+    });
+    // softplus(x) = x above 20, as torch's.
+    auto prologue = [&](LoopEmitter &y, Value g, Value hv, Value i) {
+      Value x = y.add(g, perKeyBias ? y.load(dtBias, {hv, i})
+                                    : y.load(dtBias, {hv}));
+      Value softplus =
+          y.select(y.greater(x, y.f32(20.0)), x, y.log1p(y.exp(x)));
+      return y.mul(y.neg(y.exp(y.load(aLog, {hv}))), softplus);
+    };
+    e.parallel({B, T, HV}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value b = ivs[0], t = ivs[1], hv = ivs[2];
+      Value h = pe.indexDiv(hv, HV / H);
+      Value norm = inverseNorm(pe, k, b, t, h);
+      Value bt = pe.load(beta, {b, t, hv});
+      Value tokenDecay;
+      if (gate && !perKeyGate) {
+        Value g = pe.load(gate, {b, t, hv});
+        if (aLog) {
+          g = prologue(pe, g, hv, Value());
+          pe.store(g, logDecay, {b, t, hv});
+        }
+        tokenDecay = pe.exp(g);
+      }
+      pe.loop(K, [&](LoopEmitter &ei, Value i) {
+        SmallVector<Value> at{b, t, hv, i};
+        Value ki = ei.load(k, {b, t, h, i});
+        if (norm)
+          ki = ei.mul(ki, norm);
+        Value key = ei.mul(bt, ki);
+        ei.store(key, keyRows, at);
+        ei.store(ei.neg(key), bRows, at);
+        Value d = tokenDecay;
+        if (perKeyGate) {
+          Value g = ei.load(gate, at);
+          if (aLog) {
+            g = prologue(ei, g, hv, i);
+            ei.store(g, logDecay, at);
+          }
+          d = ei.exp(g);
+        }
+        ei.store(d ? ei.mul(d, ki) : ki, aRows, at);
+      });
+    });
 
-    auto build = [&, qNorm, kNorm](LoopEmitter &pe, ValueRange ivs,
-                                   RecurrenceSlice &s) {
+    auto build = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       Value b = ivs[0], hv = ivs[1];
       Value h = pe.indexDiv(hv, HV / H);
-      // q and k of token t, normalized where asked.
-      auto unit = [b, h](Value x, Value norm) {
-        return [x, norm, b, h](LoopEmitter &y, Value t, Value i) {
-          Value xi = y.load(x, {b, t, h, i});
-          return norm ? y.mul(xi, y.load(norm, {b, t, h})) : xi;
-        };
-      };
-      auto qHat = unit(q, qNorm), kHat = unit(k, kNorm);
-      auto betaAt = [beta, b, hv](LoopEmitter &y, Value t) {
-        return y.load(beta, {b, t, hv});
-      };
-      // The log-decay of key i at token t (i ignored for a per-head gate),
-      // through the gate prologue where A_log and dt_bias are given.
-      auto logDecay = [=](LoopEmitter &y, Value t, Value i) {
-        Value g = perKeyGate ? y.load(gate, {b, t, hv, i})
-                             : y.load(gate, {b, t, hv});
-        if (!aLog)
-          return g;
-        Value x = y.add(g, perKeyBias ? y.load(dtBias, {hv, i})
-                                      : y.load(dtBias, {hv}));
-        Value softplus =
-            y.select(y.greater(x, y.f32(20.0)), x, y.log1p(y.exp(x)));
-        return y.mul(y.neg(y.exp(y.load(aLog, {hv}))), softplus);
-      };
-      s.query = TokenOperand::computed(
-          [qHat, scale](LoopEmitter &y, Value t, Value i) {
-            return y.mul(y.f32(scale), qHat(y, t, i));
-          });
-      s.key = TokenOperand::computed(
-          [kHat, betaAt](LoopEmitter &y, Value t, Value i) {
-            return y.mul(betaAt(y, t), kHat(y, t, i));
-          });
+      s.query = TokenOperand::entries(qHat, {b}, {h});
+      s.key = TokenOperand::entries(keyRows, {b}, {hv});
       s.value = TokenOperand::entries(v, {b}, {hv});
       if (gate)
-        s.logDecay = TokenOperand::computed(logDecay);
-      s.rankOneA = TokenOperand::computed(
-          [=](LoopEmitter &y, Value t, Value i) {
-            Value ki = kHat(y, t, i);
-            return gate ? y.mul(y.exp(logDecay(y, t, i)), ki) : ki;
-          });
-      s.rankOneB = TokenOperand::computed(
-          [kHat, betaAt](LoopEmitter &y, Value t, Value i) {
-            return y.neg(y.mul(betaAt(y, t), kHat(y, t, i)));
-          });
+        s.logDecay = perKeyGate
+                         ? TokenOperand::entries(logDecay, {b}, {hv})
+                         : TokenOperand::perToken(logDecay, {b}, {hv});
+      s.rankOneA = TokenOperand::entries(aRows, {b}, {hv});
+      s.rankOneB = TokenOperand::entries(bRows, {b}, {hv});
       s.storeOutput = TokenResult::entries(output, {b}, {hv});
       s.state = state;
       s.initialState = init;
