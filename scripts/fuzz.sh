@@ -27,9 +27,13 @@ for path in (glob.glob("test/**/*.mlir", recursive=True) +
             f.write(data)
 PY
 export ASAN_OPTIONS=detect_leaks=1
+# A unit runs every pipeline (NVPTX and the emulator among them) under ASan:
+# the largest seed, test/tools/linea-compile/Inputs/gpu-ops.mlir with every
+# op and form, takes about 20 s on two cores. The limit catches hangs, not
+# that.
 "$LINEA_BUILD_DIR/bin/linea-fuzz" "$corpus" -artifact_prefix="$findings/" \
   -dict=tools/linea-fuzz/linea.dict \
-  -max_total_time="$SECONDS_TO_RUN" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+  -max_total_time="$SECONDS_TO_RUN" -timeout=90 -rss_limit_mb=4096 -print_final_stats=1 \
   2>&1 | tail -n 25
 if ls "$findings"/* >/dev/null 2>&1; then
   echo "fuzz: findings in $findings" >&2
