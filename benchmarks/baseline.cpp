@@ -100,6 +100,55 @@ void wkv7_baseline(const float *r, const float *w, const float *k,
     }
 }
 
+// The gated delta rule with one gate per value head and the L2 norm of q
+// and k: S <- (I - beta k k^T) exp(g) S + beta k v^T, o = scale q^T S, for
+// q, k [B, T, H, K], v [B, T, HV, V], beta, g [B, T, HV].
+void gated_delta_baseline(const float *q, const float *k, const float *v,
+                          const float *beta, const float *g, float *o,
+                          int64_t B, int64_t T, int64_t H, int64_t HV,
+                          int64_t K, int64_t V, float scale) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t hv = 0; hv < HV; ++hv) {
+      int64_t h = hv / (HV / H);
+      std::vector<float> St(K * V, 0.0f), kS(V), qh(K), kh(K);
+      for (int64_t t = 0; t < T; ++t) {
+        const float *qt = q + ((b * T + t) * H + h) * K;
+        const float *kt = k + ((b * T + t) * H + h) * K;
+        const float *vt = v + ((b * T + t) * HV + hv) * V;
+        float bt = beta[(b * T + t) * HV + hv];
+        float d = std::exp(g[(b * T + t) * HV + hv]);
+        float qq = 0.0f, kk = 0.0f;
+        for (int64_t i = 0; i < K; ++i) {
+          qq += qt[i] * qt[i];
+          kk += kt[i] * kt[i];
+        }
+        float qn = scale / std::sqrt(qq + 1e-6f), kn = 1.0f / std::sqrt(kk + 1e-6f);
+        for (int64_t i = 0; i < K; ++i) {
+          qh[i] = qt[i] * qn;
+          kh[i] = kt[i] * kn;
+        }
+        // k^T (D S), then the rank-one update and the read-out in one pass.
+        for (int64_t j = 0; j < V; ++j)
+          kS[j] = 0.0f;
+        for (int64_t i = 0; i < K; ++i)
+          for (int64_t j = 0; j < V; ++j)
+            kS[j] += kh[i] * d * St[i * V + j];
+        float *ot = o + ((b * T + t) * HV + hv) * V;
+        for (int64_t j = 0; j < V; ++j)
+          ot[j] = 0.0f;
+        for (int64_t i = 0; i < K; ++i) {
+          float bk = bt * kh[i];
+          for (int64_t j = 0; j < V; ++j) {
+            float s = d * St[i * V + j] + bk * (vt[j] - kS[j]);
+            St[i * V + j] = s;
+            ot[j] += qh[i] * s;
+          }
+        }
+      }
+    }
+}
+
 // Mamba-1 selective scan with D, z and softplus(delta + bias).
 void selective_scan_baseline(const float *u, const float *delta, const float *A,
                              const float *Bm, const float *Cm,

@@ -2,14 +2,16 @@
 """linea.gated_delta at Qwen3-Next's shape (B = 1, H = 16, HV = 32,
 K = V = 128, one gate per head, in-kernel L2 norm), each form against
 linea.wkv7 computing the same recurrence (r = scale q^, w = g, k = beta k^,
-a = exp(g) k^, b = -beta k^, heads repeated to HV), measured in the same run.
+a = exp(g) k^, b = -beta k^, heads repeated to HV) and against the plain C++
+loop of baseline.cpp (clang++ -O3 -march=native, OpenMP over the same
+slices), measured in the same run.
 
     /usr/bin/python3 benchmarks/gated_delta.py [--tokens 512,2048] [--threads 1,2]
 
 Prints ms (median of --repeat interleaved rounds), GFLOP/s by the FLOP model
 7 HV K V per token (decay, k^T S, the rank-one update, q^T S), the share of
 the FMA peak measured in the same run, and the largest relative RMS
-difference between the two ops. Not a test.
+difference between Linea and the other two. Not a test.
 """
 
 import argparse
@@ -64,10 +66,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
-    peak = run.measure_peak(run.build_baseline())
+    baseline = run.build_baseline()
+    peak = run.measure_peak(baseline)
     print("FMA peak %.1f GFLOP/s per core" % peak)
-    print("%-6s %-10s %3s %10s %8s %6s %10s %8s %9s" % (
-        "T", "form", "thr", "gd ms", "GFLOP/s", "%peak", "wkv7 ms", "wkv7/gd", "rel diff"))
+    print("%-6s %-10s %3s %10s %8s %6s %10s %8s %9s %10s %8s" % (
+        "T", "form", "thr", "gd ms", "GFLOP/s", "%peak", "wkv7 ms", "wkv7/gd", "rel diff",
+        "C++ ms", "C++/gd"))
     rng = np.random.default_rng(0)
     for T in map(int, args.tokens.split(",")):
         f32 = lambda x: np.ascontiguousarray(x, np.float32)  # noqa: E731
@@ -91,20 +95,27 @@ def main():
                 omp.omp_set_num_threads(threads)
                 out_gd = np.zeros((B, T, HV, V), np.float32)
                 out_w7 = np.zeros((B, T, HV, V), np.float32)
-                times = {"gd": [], "w7": []}
+                out_cpp = np.zeros((B, T, HV, V), np.float32)
+                cpp = lambda: baseline.gated_delta_baseline(  # noqa: E731
+                    *run.ptrs(q, k, v, beta, g, out_cpp), *run.i64(B, T, H, HV, K, V),
+                    ctypes.c_float(K ** -0.5))
+                times = {"gd": [], "w7": [], "cpp": []}
+                calls = {"gd": lambda: gd(q, k, v, beta, g, out=[out_gd]),
+                         "w7": lambda: w7(*w7_in, out=[out_w7]), "cpp": cpp}
                 for _ in range(args.repeat):
-                    for name, fn, ins, out in (("gd", gd, [q, k, v, beta, g], out_gd),
-                                               ("w7", w7, w7_in, out_w7)):
-                        fn(*ins, out=[out])
+                    for name, call in calls.items():
+                        call()
                         start = time.perf_counter()
-                        fn(*ins, out=[out])
+                        call()
                         times[name].append(time.perf_counter() - start)
                 ms_gd = 1e3 * statistics.median(times["gd"])
                 ms_w7 = 1e3 * statistics.median(times["w7"])
-                print("%-6d %-10s %3d %10.2f %8.1f %6.1f %10.2f %8.2f %9.2g" % (
+                ms_cpp = 1e3 * statistics.median(times["cpp"])
+                print("%-6d %-10s %3d %10.2f %8.1f %6.1f %10.2f %8.2f %9.2g %10.2f %8.2f" % (
                     T, form, threads, ms_gd, flops / ms_gd / 1e6,
                     100 * flops / ms_gd / 1e6 / (peak * threads), ms_w7, ms_w7 / ms_gd,
-                    rel_rms(out_gd, out_w7)))
+                    max(rel_rms(out_gd, out_w7), rel_rms(out_gd, out_cpp)), ms_cpp,
+                    ms_cpp / ms_gd))
 
 
 if __name__ == "__main__":
