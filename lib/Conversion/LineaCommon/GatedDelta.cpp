@@ -81,13 +81,11 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
         ei.store(ei.mul(factor, ei.load(q, {b, t, h, i})), qHat, {b, t, h, i});
       });
     });
-    // softplus(x) = x above 20, as torch's.
+    // -exp(A_log) softplus(g + dt_bias).
     auto prologue = [&](LoopEmitter &y, Value g, Value hv, Value i) {
       Value x = y.add(g, perKeyBias ? y.load(dtBias, {hv, i})
                                     : y.load(dtBias, {hv}));
-      Value softplus =
-          y.select(y.greater(x, y.f32(20.0)), x, y.log1p(y.exp(x)));
-      return y.mul(y.neg(y.exp(y.load(aLog, {hv}))), softplus);
+      return y.mul(y.neg(y.exp(y.load(aLog, {hv}))), y.softplus(x));
     };
     e.parallel({B, T, HV}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], t = ivs[1], hv = ivs[2];

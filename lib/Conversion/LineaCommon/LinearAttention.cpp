@@ -55,8 +55,6 @@ struct LinearAttention {
     state = e.alloc({B, H, K, V}, e.builder().getF32Type());
   }
 
-  bool decayed() const { return gate || decay; }
-
   mutable LinearAttentionOp op;
   int64_t B, T, Hk, K, H, V;
   Value q, k, v, gate, init, decay, output, state;

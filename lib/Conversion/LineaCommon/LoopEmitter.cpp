@@ -46,6 +46,9 @@ Value LoopEmitter::max(Value x, Value y) {
 }
 Value LoopEmitter::exp(Value x) { return math::ExpOp::create(b, x); }
 Value LoopEmitter::log1p(Value x) { return math::Log1pOp::create(b, x); }
+Value LoopEmitter::softplus(Value x) {
+  return select(greater(x, f32(20.0)), x, log1p(exp(x)));
+}
 Value LoopEmitter::rsqrt(Value x) { return math::RsqrtOp::create(b, x); }
 Value LoopEmitter::select(Value cond, Value x, Value y) {
   return arith::SelectOp::create(b, cond, x, y);

@@ -45,6 +45,8 @@ public:
   Value max(Value x, Value y);
   Value exp(Value x);
   Value log1p(Value x);
+  /// log(1 + exp(x)), and x itself above 20 (as torch and mamba_ssm).
+  Value softplus(Value x);
   /// 1 / sqrt(x).
   Value rsqrt(Value x);
   Value select(Value cond, Value x, Value y);

@@ -228,7 +228,7 @@ private:
         if (db)
           v = x.add(v, db);
         if (softplus)
-          v = x.select(x.greater(v, x.f32(20.0)), v, x.log1p(x.exp(v)));
+          v = x.softplus(v);
         x.store(v, dt, {b, d, tl});
         if (gate) {
           // silu(z) = z / (1 + exp(-z))

@@ -208,13 +208,17 @@ mlir::linea::estimateForms(RecurrenceOpInterface op,
 }
 
 std::optional<FormEstimate>
-mlir::linea::chooseForm(RecurrenceOpInterface op,
-                        const TargetDescription &target) {
-  SmallVector<FormEstimate> forms = estimateForms(op, target);
-  if (forms.empty())
+mlir::linea::fastest(ArrayRef<FormEstimate> estimates) {
+  if (estimates.empty())
     return std::nullopt;
-  return *llvm::min_element(forms,
+  return *llvm::min_element(estimates,
                             [](const FormEstimate &a, const FormEstimate &b) {
                               return a.seconds < b.seconds;
                             });
+}
+
+std::optional<FormEstimate>
+mlir::linea::chooseForm(RecurrenceOpInterface op,
+                        const TargetDescription &target) {
+  return fastest(estimateForms(op, target));
 }

@@ -29,7 +29,7 @@ void describe(llvm::raw_ostream &os, const FormEstimate &estimate) {
 
 /// The remark of `remarks`: every candidate with its estimate, the pick
 /// first.
-void explain(RecurrenceOpInterface op, const TargetDescription &desc,
+void explain(RecurrenceOpInterface op, ArrayRef<FormEstimate> all,
              const std::optional<FormEstimate> &best) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -39,7 +39,6 @@ void explain(RecurrenceOpInterface op, const TargetDescription &desc,
   } else {
     describe(os, *best);
     os << " picked";
-    SmallVector<FormEstimate> all = estimateForms(op, desc);
     bool first = true;
     for (const FormEstimate &other : all) {
       if (other.form == best->form && other.chunkSize == best->chunkSize)
@@ -87,9 +86,10 @@ struct SelectFormPass : public linea::impl::SelectFormPassBase<SelectFormPass> {
     getOperation()->walk([&](RecurrenceOpInterface op) {
       if (op.getEvaluationForm() != Form::auto_)
         return;
-      std::optional<FormEstimate> best = chooseForm(op, desc);
+      SmallVector<FormEstimate> estimates = estimateForms(op, desc);
+      std::optional<FormEstimate> best = fastest(estimates);
       if (remarks)
-        explain(op, desc, best);
+        explain(op, estimates, best);
       if (!best)
         return;
       op.setEvaluationForm(best->form);

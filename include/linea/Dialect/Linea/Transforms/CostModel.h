@@ -40,7 +40,10 @@ struct FormEstimate {
 llvm::SmallVector<FormEstimate> estimateForms(RecurrenceOpInterface op,
                                               const TargetDescription &target);
 
-/// The fastest of them; nullopt if the op's shapes are dynamic.
+/// The fastest of `estimates`; nullopt if there are none.
+std::optional<FormEstimate> fastest(llvm::ArrayRef<FormEstimate> estimates);
+
+/// The fastest form of `op`; nullopt if the op's shapes are dynamic.
 std::optional<FormEstimate> chooseForm(RecurrenceOpInterface op,
                                        const TargetDescription &target);
 
