@@ -36,6 +36,15 @@ def _float(x):
     return "%.9e" % float(x)
 
 
+def _f32_literal(x):
+    """_float, or the bit pattern of an infinity (MLIR has no inf literal)."""
+    if x == float("inf"):
+        return "0x7F800000"
+    if x == float("-inf"):
+        return "0xFF800000"
+    return _float(x)
+
+
 def _type(shape, dtype):
     return "tensor<%s>" % "x".join([str(d) for d in shape] + [dtype])
 
@@ -720,6 +729,46 @@ class Function:
                            [("gate", gate), ("A_log", A_log), ("dt_bias", dt_bias),
                             ("initial_state", initial_state)], attrs,
                            v.shape, v.dtype, (B, HV, K, V) if return_state else None)
+
+    def ssd(self, x, dt, A, Bm, Cm, D=None, z=None, dt_bias=None, dt_softplus=False,
+            dt_limit=None, initial_state=None, form="auto", chunk_size=None,
+            return_state=False):
+        """Mamba-2's SSD, as mamba_ssm's mamba_chunk_scan_combined: x [B, T,
+        H, P]; dt [B, T, H]; A [H]; Bm, Cm [B, T, G, N]; D [H] or [H, P]; z
+        like x; dt_bias [H]; dt_limit (lo, hi), where (0, inf) is no limit as
+        in mamba_ssm; see linea.reference.ssd."""
+        op = "ssd"
+        self._act(op, "x", x, 4)
+        B, T, H, P = x.shape
+        self._check(op, "dt", dt, shape=(B, T, H), dtype=x.dtype)
+        self._check(op, "A", A, shape=(H,), dtype="f32")
+        self._check(op, "Bm", Bm, shape=(B, T, None, None), dtype=x.dtype)
+        G, N = Bm.shape[2], Bm.shape[3]
+        self._check(op, "Cm", Cm, shape=Bm.shape, dtype=x.dtype)
+        if G == 0 or H % G:
+            raise ShapeError("%s: 'Bm' has G = %d groups, not dividing H = %d" % (op, G, H))
+        if D is not None:
+            self._check(op, "D", D, dtype="f32", shape=(H, P) if len(D.shape) == 2 else (H,))
+        if z is not None:
+            self._check(op, "z", z, shape=x.shape, dtype=x.dtype)
+        if dt_bias is not None:
+            self._check(op, "dt_bias", dt_bias, shape=(H,), dtype="f32")
+        if initial_state is not None:
+            self._check(op, "initial_state", initial_state, shape=(B, H, N, P), dtype="f32")
+        attrs = ["dt_softplus"] if dt_softplus else []
+        if dt_limit is not None:
+            lo, hi = (float(v) for v in dt_limit)
+            if not lo <= hi:
+                raise ShapeError("%s: 'dt_limit' must be (lo, hi) with lo <= hi, got %r"
+                                 % (op, tuple(dt_limit)))
+            if (lo, hi) != (0.0, float("inf")):
+                attrs.append("dt_limit = array<f32: %s>" % ", ".join(
+                    _f32_literal(v) for v in (lo, hi)))
+        attrs += self._form_attrs(form, chunk_size)
+        return self._linea(op, [("x", x), ("dt", dt), ("A", A), ("Bm", Bm), ("Cm", Cm)],
+                           [("D", D), ("z", z), ("dt_bias", dt_bias),
+                            ("initial_state", initial_state)], attrs,
+                           x.shape, x.dtype, (B, H, N, P) if return_state else None)
 
 
 class Module:

@@ -211,16 +211,30 @@ def wkv7_value_major(r, w, k, v, a, b):
     return o
 
 
-def ssd(x, dt, A, B, C, D=None):
-    """Mamba-2's SSD in its matrix ("dual") form, independent of the
-    recurrence: per head h (group g = h / (H / G)),
-    y_t = sum_{s<=t} (C_t . B_s) exp(sum_{s<r<=t} dt_r A_h) dt_s x_s + D_h x_t.
-    x [Bt, T, H, P], dt [Bt, T, H] (already positive), A [H] (negative),
-    B, C [Bt, T, G, N]. Returns y [Bt, T, H, P]."""
+def ssd(x, dt, A, B, C, D=None, z=None, dt_bias=None, dt_softplus=False, dt_limit=None,
+        initial_state=None, return_state=False):
+    """Mamba-2's SSD (mamba_ssm's mamba_chunk_scan_combined) in its matrix
+    ("dual") form, independent of the recurrence: per head h (group
+    g = h / (H / G)), with dt' = clamp(softplus?(dt + dt_bias), dt_limit) and
+    cum_t = sum_{r<=t} dt'_r A_h,
+    y_t = sum_{s<=t} (C_t . B_s) exp(cum_t - cum_s) dt'_s x_s
+          + C_t^T exp(cum_t) h_0 + D x_t,   times silu(z_t) if z is given.
+    x [Bt, T, H, P], dt [Bt, T, H], A [H] (negative), B, C [Bt, T, G, N],
+    D [H] or [H, P], initial_state [Bt, H, N, P]. Returns y [Bt, T, H, P]
+    (and the final state [Bt, H, N, P] with return_state)."""
     x, dt, A, B, C = (np.asarray(a, np.float64) for a in (x, dt, A, B, C))
     Bt, T, H, P = x.shape
-    G = B.shape[2]
+    G, N = B.shape[2], B.shape[3]
+    if dt_bias is not None:
+        dt = dt + np.asarray(dt_bias, np.float64)[None, None, :]
+    if dt_softplus:
+        dt = _softplus(dt)
+    if dt_limit is not None:
+        dt = np.clip(dt, dt_limit[0], dt_limit[1])
+    h0 = np.zeros((Bt, H, N, P)) if initial_state is None else \
+        np.asarray(initial_state, np.float64)
     y = np.zeros_like(x)
+    state = np.zeros((Bt, H, N, P))
     cum = np.cumsum(dt * A[None, None, :], axis=1)              # [Bt, T, H]
     causal = np.tril(np.ones((T, T), dtype=bool))
     for h in range(H):
@@ -230,7 +244,20 @@ def ssd(x, dt, A, B, C, D=None):
         # where s <= t (so <= 0 and finite).
         seg = cum[:, :, None, h] - cum[:, None, :, h]
         decay = np.where(causal[None], np.exp(np.where(causal[None], seg, 0.0)), 0.0)
-        y[:, :, h] = np.einsum("bts,bsp->btp", scores * decay, dt[:, :, h, None] * x[:, :, h])
+        dx = dt[:, :, h, None] * x[:, :, h]                       # [Bt, T, P]
+        y[:, :, h] = np.einsum("bts,bsp->btp", scores * decay, dx)
+        y[:, :, h] += np.einsum("btn,bt,bnp->btp", C[:, :, g], np.exp(cum[:, :, h]), h0[:, h])
+        if T:
+            last = cum[:, -1, h]                                  # [Bt]
+            window = np.exp(last[:, None] - cum[:, :, h])          # [Bt, T]
+            state[:, h] = np.exp(last)[:, None, None] * h0[:, h] + \
+                np.einsum("bs,bsn,bsp->bnp", window, B[:, :, g], dx)
+        else:
+            state[:, h] = h0[:, h]
     if D is not None:
-        y += np.asarray(D, np.float64)[None, None, :, None] * x
-    return y
+        D = np.asarray(D, np.float64)
+        y += (D[None, None, :, None] if D.ndim == 1 else D[None, None]) * x
+    if z is not None:
+        z = np.asarray(z, np.float64)
+        y *= z / (1.0 + np.exp(-z))
+    return (y, state) if return_state else y

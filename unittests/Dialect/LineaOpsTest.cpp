@@ -244,6 +244,29 @@ TEST_F(LineaOpsTest, SignatureOfTheGatedDeltaRule) {
   EXPECT_FALSE(GatedDeltaOp::supportsForm(Form::scan));
 }
 
+TEST_F(LineaOpsTest, SignatureOfSsd) {
+  // Nemotron-H's grouping (heads in 2 groups of B and C) at a small size:
+  // grouped linear attention over [N, P] states with one decay per token.
+  Value x = value({1, 8, 4, 16}), dt = value({1, 8, 4}), A = value({4});
+  Value bc = value({1, 8, 2, 32});
+  auto op = SsdOp::create(builder, builder.getUnknownLoc(), x, dt, A, bc, bc,
+                          nullptr, nullptr, nullptr, nullptr, true, nullptr,
+                          Form::auto_, nullptr, false);
+  ASSERT_TRUE(succeeded(verify(op)));
+  RecurrenceSignature sig =
+      cast<RecurrenceOpInterface>(op.getOperation()).getRecurrenceSignature();
+  EXPECT_EQ(sig.slices, (SmallVector<int64_t, 2>{1, 4}));
+  EXPECT_EQ(sig.tokens, 8);
+  EXPECT_EQ(sig.keyDim, 32);
+  EXPECT_EQ(sig.valueDim, 16);
+  EXPECT_EQ(sig.groups, 2);
+  EXPECT_EQ(sig.decay, DecayKind::perToken);
+  EXPECT_FALSE(sig.rankOne);
+  EXPECT_EQ(sig.readout, Readout::afterUpdate);
+  EXPECT_TRUE(SsdOp::supportsForm(Form::quadratic));
+  EXPECT_FALSE(SsdOp::supportsForm(Form::scan));
+}
+
 TEST_F(LineaOpsTest, EnumsRoundTripThroughStrings) {
   EXPECT_EQ(stringifyForm(Form::auto_), "auto");
   EXPECT_EQ(symbolizeForm("chunked"), Form::chunked);

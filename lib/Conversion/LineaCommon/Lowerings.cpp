@@ -79,6 +79,7 @@ void mlir::linea::populateLineaPatterns(RewritePatternSet &patterns,
   populateSelectiveScanPatterns(patterns, target);
   populateWkvPatterns(patterns, target);
   populateGatedDeltaPatterns(patterns, target);
+  populateSsdPatterns(patterns, target);
 }
 
 LogicalResult mlir::linea::lowerLineaOps(Operation *root,

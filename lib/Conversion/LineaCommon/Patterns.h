@@ -27,6 +27,8 @@ void populateWkvPatterns(RewritePatternSet &patterns,
                          const detail::TargetInfo &target);
 void populateGatedDeltaPatterns(RewritePatternSet &patterns,
                                 const detail::TargetInfo &target);
+void populateSsdPatterns(RewritePatternSet &patterns,
+                         const detail::TargetInfo &target);
 /// All of them.
 void populateLineaPatterns(RewritePatternSet &patterns,
                            const detail::TargetInfo &target);

@@ -554,6 +554,13 @@ TokenResult TokenResult::computed(Store store, RowStore span) {
   return r;
 }
 
+TokenResult TokenResult::computedRows(Store store, RowStore row) {
+  TokenResult r;
+  r.store = std::move(store);
+  r.storeRow = std::move(row);
+  return r;
+}
+
 void TokenResult::operator()(LoopEmitter &e, Value t, Value j, Value o) const {
   if (fixedIndex)
     j = fixedIndex;
@@ -565,6 +572,8 @@ void TokenResult::operator()(LoopEmitter &e, Value t, Value j, Value o) const {
 }
 
 void TokenResult::row(LoopEmitter &e, Value t, Value o) const {
+  if (storeRow)
+    return storeRow(e, t, o);
   if (scale != 1.0f)
     o = e.mul(
         e.splat(e.f32(scale), cast<VectorType>(o.getType()).getNumElements()),

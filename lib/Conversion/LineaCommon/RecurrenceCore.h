@@ -71,8 +71,9 @@ private:
 };
 
 /// Where o_t goes: `buffer[lead..., t, mid..., j]` after the op's `scale`,
-/// or a store the op computes (with, for V == 1, an optional span store of
-/// the outputs of several tokens as one vector).
+/// or a store the op computes, with an optional row form (o_t as one
+/// vector<V>) and, for V == 1, an optional span store of the outputs of
+/// several tokens as one vector.
 class TokenResult {
 public:
   using Store = std::function<void(LoopEmitter &, Value t, Value j, Value o)>;
@@ -82,10 +83,11 @@ public:
   static TokenResult entries(Value buffer, ArrayRef<Value> lead,
                              ArrayRef<Value> mid, float scale = 1.0f);
   static TokenResult computed(Store store, RowStore span = nullptr);
+  static TokenResult computedRows(Store store, RowStore row);
 
   /// Stores o_t[j] (f32).
   void operator()(LoopEmitter &e, Value t, Value j, Value o) const;
-  bool hasRow() const { return static_cast<bool>(buffer); }
+  bool hasRow() const { return buffer || storeRow; }
   /// Stores o_t as one vector<V>.
   void row(LoopEmitter &e, Value t, Value o) const;
   bool hasSpan() const { return static_cast<bool>(span); }
@@ -102,7 +104,7 @@ private:
   SmallVector<Value, 2> lead, mid;
   float scale = 1.0f;
   Store store;
-  RowStore span;
+  RowStore storeRow, span;
   Value fixedIndex;
 };
 

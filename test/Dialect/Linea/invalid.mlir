@@ -660,3 +660,123 @@ func.func @gated_delta_C12(%q: tensor<1x8x2x0xf32>, %k: tensor<1x8x2x0xf32>, %v:
   %o = linea.gated_delta %q, %k, %v, %beta : tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>, tensor<1x8x4x6xf32>, tensor<1x8x4xf32>
   return
 }
+
+// -----
+
+func.func @ssd_C1(%x: tensor<1x8x4xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C1: 'x' must have shape [B, T, H, P] = [?, ?, ?, ?], got tensor<1x8x4xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C2(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x3xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C2: 'dt' must have shape [B, T, H] = [1, 8, 4], got tensor<1x8x3xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4x6xf32>, tensor<1x8x3xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C3(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xbf16>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C3: 'A' must have element type f32, got bf16}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xbf16>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C4(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x3x16xf32>, %cm: tensor<1x8x3x16xf32>) {
+  // expected-error @+1 {{C4: 'Bm' needs H (4) divisible by G (3)}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x3x16xf32>, tensor<1x8x3x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C5(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>, %d: tensor<4x5xf32>) {
+  // expected-error @+1 {{C5: 'D' must have shape [H, P] = [4, 6], got tensor<4x5xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm D(%d : tensor<4x5xf32>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C6(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>, %z: tensor<1x8x4x5xf32>) {
+  // expected-error @+1 {{C6: 'z' must have shape [B, T, H, P] = [1, 8, 4, 6], got tensor<1x8x4x5xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm z(%z : tensor<1x8x4x5xf32>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C7(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>, %dtb: tensor<8xf32>) {
+  // expected-error @+1 {{C7: 'dt_bias' must have shape [H] = [4], got tensor<8xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm dt_bias(%dtb : tensor<8xf32>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C8(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>, %s0: tensor<1x4x6x16xf32>) {
+  // expected-error @+1 {{C8: 'initial_state' must have shape [B, H, N, P] = [1, 4, 16, 6], got tensor<1x4x6x16xf32>}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm initial_state(%s0 : tensor<1x4x6x16xf32>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C9(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xbf16>) {
+  // expected-error @+1 {{C9: 'Cm' must have the element type of 'x' (f32), got bf16}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xbf16>
+  return
+}
+
+// -----
+
+func.func @ssd_C10(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C10: 'dt_limit' must be [lo, hi] with lo <= hi, got [1.000000, 0.500000]}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm {dt_limit = array<f32: 1.0, 0.5>} : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C11(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C11: 'form' must be one of auto, quadratic, chunked, recurrent, got scan}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm {form = #linea.form<scan>} : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C12(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C12: 'chunk_size' goes with form auto, chunked or scan, got quadratic}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm {form = #linea.form<quadratic>, chunk_size = 8 : i64} : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C13(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x0xf32>, %cm: tensor<1x8x2x0xf32>) {
+  // expected-error @+1 {{C13: 'Bm' has N = 0, but G, N must be positive (only batch and sequence dimensions may be 0)}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x0xf32>, tensor<1x8x2x0xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C10_entries(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{C10: 'dt_limit' must have 2 entries [lo, hi], got 1}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm {dt_limit = array<f32: 1.0>} : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C5_type(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tensor<4xf32>, %bm: tensor<1x8x2x16xf32>, %cm: tensor<1x8x2x16xf32>, %d: tensor<4xf16>) {
+  // expected-error @+1 {{C5: 'D' must have element type f32, got f16}}
+  %y = linea.ssd %x, %dt, %A, %bm, %cm D(%d : tensor<4xf16>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
+  return
+}

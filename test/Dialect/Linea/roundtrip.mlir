@@ -111,3 +111,17 @@ func.func @delta_net(%q: tensor<2x5x1x8xf32>, %v: tensor<2x5x1x8xf32>, %beta: te
   return %o : tensor<2x5x1x8xf32>
 }
 
+
+// CHECK-LABEL: func @ssd_full
+func.func @ssd_full(%x: tensor<1x8x4x16xbf16>, %dt: tensor<1x8x4xbf16>, %A: tensor<4xf32>, %b: tensor<1x8x2x32xbf16>, %c: tensor<1x8x2x32xbf16>, %D: tensor<4x16xf32>, %z: tensor<1x8x4x16xbf16>, %dtb: tensor<4xf32>, %s0: tensor<1x4x32x16xf32>) -> (tensor<1x8x4x16xbf16>, tensor<1x4x32x16xf32>) {
+  // CHECK: linea.ssd %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} D(%{{.+}} : tensor<4x16xf32>) z(%{{.+}} : tensor<1x8x4x16xbf16>) dt_bias(%{{.+}} : tensor<4xf32>) initial_state(%{{.+}} : tensor<1x4x32x16xf32>) final_state {chunk_size = 128 : i64, dt_limit = array<f32: 0.000000e+00, 0x7F800000>, dt_softplus, form = #linea.form<chunked>}
+  %y, %s = linea.ssd %x, %dt, %A, %b, %c D(%D : tensor<4x16xf32>) z(%z : tensor<1x8x4x16xbf16>) dt_bias(%dtb : tensor<4xf32>) initial_state(%s0 : tensor<1x4x32x16xf32>) final_state {dt_softplus, dt_limit = array<f32: 0.0, 0x7F800000>, form = #linea.form<chunked>, chunk_size = 128 : i64} : tensor<1x8x4x16xbf16>, tensor<1x8x4xbf16>, tensor<4xf32>, tensor<1x8x2x32xbf16>, tensor<1x8x2x32xbf16>
+  return %y, %s : tensor<1x8x4x16xbf16>, tensor<1x4x32x16xf32>
+}
+
+// CHECK-LABEL: func @ssd_minimal
+func.func @ssd_minimal(%x: tensor<2x5x2x1xf32>, %dt: tensor<2x5x2xf32>, %A: tensor<2xf32>, %b: tensor<2x5x1x8xf32>) -> tensor<2x5x2x1xf32> {
+  // CHECK: linea.ssd %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : tensor<2x5x2x1xf32>, tensor<2x5x2xf32>, tensor<2xf32>, tensor<2x5x1x8xf32>, tensor<2x5x1x8xf32>
+  %y = linea.ssd %x, %dt, %A, %b, %b : tensor<2x5x2x1xf32>, tensor<2x5x2xf32>, tensor<2xf32>, tensor<2x5x1x8xf32>, tensor<2x5x1x8xf32>
+  return %y : tensor<2x5x2x1xf32>
+}

@@ -639,6 +639,76 @@ static LogicalResult inferGatedDelta(MLIRContext *ctx,
                  check.stateType(ctx, {"B", "HV", "K", "V"}));
 }
 
+//===----------------------------------------------------------------------===//
+// SsdOp
+//===----------------------------------------------------------------------===//
+
+RecurrenceSignature SsdOp::getRecurrenceSignature() {
+  // q = Cm, k = Bm, v = dt' x, one log-decay dt' A per head and token.
+  auto x = dims(getX()), bm = dims(getBm());
+  RecurrenceSignature sig = headWise(x[0], x[2], x[1], bm[3], x[3], getX());
+  sig.groups = divideOrDynamic(x[2], bm[2]);
+  sig.decay = DecayKind::perToken;
+  return sig;
+}
+
+static LogicalResult inferSsd(MLIRContext *ctx, std::optional<Location> loc,
+                              SsdOp::Adaptor op, SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "x", op.getX(), {"B", "T", "H", "P"})) ||
+      failed(check.positive("C13", "x", {"H", "P"})) ||
+      failed(check.shape("C2", "dt", op.getDt(), {"B", "T", "H"})) ||
+      failed(check.shape("C3", "A", op.getA(), {"H"})) ||
+      failed(check.f32("C3", "A", op.getA())) ||
+      failed(check.shape("C4", "Bm", op.getBm(), {"B", "T", "G", "N"})) ||
+      failed(check.positive("C13", "Bm", {"G", "N"})) ||
+      failed(check.shape("C4", "Cm", op.getCm(), {"B", "T", "G", "N"})) ||
+      failed(check.divides("C4", "Bm", "H", "G")))
+    return failure();
+  if (Value d = op.getD()) {
+    bool perChannel = cast<ShapedType>(d.getType()).getRank() == 2;
+    if (failed(check.shape("C5", "D", d,
+                           perChannel ? ArrayRef<StringRef>{"H", "P"}
+                                      : ArrayRef<StringRef>{"H"})) ||
+        failed(check.f32("C5", "D", d)))
+      return failure();
+  }
+  if (Value z = op.getZ())
+    if (failed(check.shape("C6", "z", z, {"B", "T", "H", "P"})))
+      return failure();
+  if (Value bias = op.getDtBias())
+    if (failed(check.shape("C7", "dt_bias", bias, {"H"})) ||
+        failed(check.f32("C7", "dt_bias", bias)))
+      return failure();
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C8", "initial_state", init,
+                           {"B", "H", "N", "P"})) ||
+        failed(check.f32("C8", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C9", {{"x", op.getX()},
+                                      {"dt", op.getDt()},
+                                      {"Bm", op.getBm()},
+                                      {"Cm", op.getCm()},
+                                      {"z", op.getZ()}})))
+    return failure();
+  if (std::optional<ArrayRef<float>> limit = op.getDtLimit()) {
+    if (limit->size() != 2)
+      return check.fail("C10", "'dt_limit' must have 2 entries [lo, hi], got " +
+                                   Twine(limit->size()));
+    float lo = (*limit)[0], hi = (*limit)[1];
+    if (std::isnan(lo) || std::isnan(hi) || lo > hi)
+      return check.fail("C10", "'dt_limit' must be [lo, hi] with lo <= hi, "
+                               "got [" +
+                                   std::to_string(lo) + ", " +
+                                   std::to_string(hi) + "]");
+  }
+  if (failed(checkForm(check, "C11", "C12", op.getForm(), op.getChunkSize(),
+                       &SsdOp::supportsForm)))
+    return failure();
+  return results(types, op.getX(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "H", "N", "P"}));
+}
+
 // The interface's entry point of each op forwards to its checker.
 #define LINEA_INFER_RETURN_TYPES(OpTy, infer)                                  \
   LogicalResult OpTy::inferReturnTypes(                                        \
@@ -654,6 +724,7 @@ LINEA_INFER_RETURN_TYPES(Wkv4Op, inferWkv4)
 LINEA_INFER_RETURN_TYPES(Wkv6Op, inferWkv6)
 LINEA_INFER_RETURN_TYPES(Wkv7Op, inferWkv7)
 LINEA_INFER_RETURN_TYPES(GatedDeltaOp, inferGatedDelta)
+LINEA_INFER_RETURN_TYPES(SsdOp, inferSsd)
 #undef LINEA_INFER_RETURN_TYPES
 
 #define GET_OP_CLASSES

@@ -1,9 +1,9 @@
 //===- LineaOps.td - Operations of the linea dialect -------*- tablegen -*-===//
 //
-// Linear attention, selective scan, WKV (RWKV-4/6/7) and the gated delta
-// rule. The semantics are the contract of docs/Rationale.md and DESIGN.md
-// section 2; each op lists its constraints as C1, C2, ... and the verifier
-// tags its diagnostics with them.
+// Linear attention, selective scan, WKV (RWKV-4/6/7), the gated delta rule
+// and Mamba-2's SSD. The semantics are the contract of docs/Rationale.md
+// and DESIGN.md section 2; each op lists its constraints as C1, C2, ... and
+// the verifier tags its diagnostics with them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -482,6 +482,96 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
   let extraClassDeclaration = [{
     /// The query scale: the `scale` attribute, or K^-1/2.
     float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// SsdOp
+//===----------------------------------------------------------------------===//
+
+def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
+  let summary = "Mamba-2's state-space duality (SSD) layer";
+  let description = [{
+    The semantics of mamba_ssm's `mamba_chunk_scan_combined`. Per batch and
+    head `h` (group `g = h / (H / G)`), with a key-major f32 state
+    `h_t : [N, P]`:
+
+        dt'_t = softplus(dt_t + dt_bias)   (if dt_softplus)
+                dt_t + dt_bias             (otherwise; no bias: 0)
+        dt'_t = min(max(dt'_t, lo), hi)    (if dt_limit = [lo, hi])
+        h_0   = initial_state (or 0)
+        h_t   = exp(dt'_t A[h]) h_{t-1} + Bm_t[g] (dt'_t x_t)^T
+        y_t   = Cm_t[g]^T h_t + D x_t
+        y_t  *= silu(z_t)                  (if z is present)
+
+    with `softplus(x) = x` for `x > 20` and `log1p(exp(x))` otherwise, and
+    `silu(z) = z / (1 + exp(-z))`. `D` is one skip weight per head (`[H]`)
+    or per head and channel (`[H, P]`). Everything after the loads is f32;
+    the output is rounded to the element type of `x` once, after the skip
+    and the gate.
+
+    On the shared recurrence this is grouped linear attention with
+    `q = Cm`, `k = Bm`, `v = dt' x`, one log-decay `dt' A[h]` per head and
+    token, and scale 1; the skip and the gate are the output's store.
+
+    Constraints:
+    * (C1) `x` has rank 4: `[B, T, H, P]`.
+    * (C2) `dt` has shape `[B, T, H]`.
+    * (C3) `A` has shape `[H]` and element type f32.
+    * (C4) `Bm` and `Cm` have shape `[B, T, G, N]` with `H % G == 0`.
+    * (C5) `D`, if present, has shape `[H]` or `[H, P]` and element type
+      f32.
+    * (C6) `z`, if present, has the shape of `x`.
+    * (C7) `dt_bias`, if present, has shape `[H]` and element type f32.
+    * (C8) `initial_state`, if present, has shape `[B, H, N, P]` and
+      element type f32.
+    * (C9) `x`, `dt`, `Bm`, `Cm` and `z` share one element type: f32, f16
+      or bf16.
+    * (C10) `dt_limit`, if present, is `[lo, hi]` with `lo <= hi`, neither
+      NaN.
+    * (C11) `form` is `auto` or one of the op's forms (below).
+    * (C12) `chunk_size`, if present, is positive and goes with `form`
+      `auto` or `chunked`.
+    * (C13) `H`, `P`, `G` and `N` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
+
+    Results: `output : [B, T, H, P]` with the element type of `x`; with
+    `with_final_state`, `final_state : [B, H, N, P]` in f32.
+
+    Example (Nemotron-H's shape: 128 heads of 64 channels, 8 groups, N = 128):
+
+    ```mlir
+    %y, %s = linea.ssd %x, %dt, %A, %Bm, %Cm
+        D(%D : tensor<128xf32>) z(%z : tensor<1x64x128x64xbf16>)
+        dt_bias(%dtb : tensor<128xf32>) final_state {dt_softplus}
+        : tensor<1x64x128x64xbf16>, tensor<1x64x128xbf16>, tensor<128xf32>,
+          tensor<1x64x8x128xbf16>, tensor<1x64x8x128xbf16>
+    ```
+  }] # formsDoc;
+  let cpuForms = ["recurrent", "quadratic", "chunked"];
+  let arguments = (ins
+    AnyRankedTensor:$x, AnyRankedTensor:$dt, AnyRankedTensor:$A,
+    AnyRankedTensor:$Bm, AnyRankedTensor:$Cm,
+    Optional<AnyRankedTensor>:$D,
+    Optional<AnyRankedTensor>:$z,
+    Optional<AnyRankedTensor>:$dt_bias,
+    Optional<AnyRankedTensor>:$initial_state,
+    UnitAttr:$dt_softplus,
+    OptionalAttr<DenseF32ArrayAttr>:$dt_limit,
+    DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
+    OptionalAttr<I64Attr>:$chunk_size,
+    UnitAttr:$with_final_state);
+  let assemblyFormat = [{
+    $x `,` $dt `,` $A `,` $Bm `,` $Cm
+    (`D` `(` $D^ `:` type($D) `)`)?
+    (`z` `(` $z^ `:` type($z) `)`)?
+    (`dt_bias` `(` $dt_bias^ `:` type($dt_bias) `)`)?
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($x) `,` type($dt) `,` type($A) `,` type($Bm) `,`
+    type($Cm)
   }];
 }
 
