@@ -426,38 +426,32 @@ class Function:
             return first
         return self.concat([first, self.slice(x, (0, 0, 0), (B, T - 1, C))], axis=1)
 
-    def causal_conv1d(self, x, w, b=None, prev=None):
-        """Depthwise causal conv over time: x [B, T, C], w [C, K], bias [C];
-        `prev` [B, K-1, C] holds the inputs before x (zeros if absent).
-        Returns y [B, T, C]."""
-        self._check("causal_conv1d", "x", x, rank=3)
+    def causal_conv1d(self, x, weight, bias=None, initial_state=None, activation=None,
+                      return_state=False):
+        """The depthwise causal convolution (linea.causal_conv1d): x [B, T,
+        C], weight [C, W], bias [C] (both f32 or x's type), initial_state
+        [B, C, W-1] (the W-1 inputs before x, oldest first; zeros if
+        absent), activation None or "silu". Returns y [B, T, C] and, with
+        return_state, the last W-1 inputs [B, C, W-1] (f32): the next call's
+        initial_state. See linea.reference.causal_conv1d."""
+        op = "causal_conv1d"
+        self._act(op, "x", x, 3)
         B, T, C = x.shape
-        self._check("causal_conv1d", "w", w, shape=(C, None), dtype=x.dtype)
-        K = w.shape[1]
-        if K > 1:
-            if prev is None:
-                prev = self._zeros((B, K - 1, C), x.dtype)
-            self._check("causal_conv1d", "prev", prev, shape=(B, K - 1, C), dtype=x.dtype)
-            padded = self.concat([prev, x], axis=1)
-        else:
-            padded = x
-        init = self._zeros((B, T, C), x.dtype) if b is None else self.elementwise(
-            "causal_conv1d", [self._check("causal_conv1d", "b", b, shape=(C,)),
-                              self._zeros((B, T, C), x.dtype)],
-            lambda a, emit: a[0])
-        out = self._new((B, T, C), x.dtype)
-        self._emit("%%%s = linalg.generic {indexing_maps = [affine_map<(b, t, c, j) -> (b, t + j, c)>, "
-                   "affine_map<(b, t, c, j) -> (c, j)>, affine_map<(b, t, c, j) -> (b, t, c)>], "
-                   "iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"reduction\"]} "
-                   "ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) {" % (
-                       out.name, padded.name, w.name, padded.type, w.type, init.name, init.type))
-        m, s = self._fresh("s"), self._fresh("s")
-        self.lines.append("  ^bb0(%%_xa: %s, %%_wa: %s, %%_acc: %s):" % (x.dtype, x.dtype, x.dtype))
-        self.lines.append("    %%%s = arith.mulf %%_xa, %%_wa : %s" % (m, x.dtype))
-        self.lines.append("    %%%s = arith.addf %%_acc, %%%s : %s" % (s, m, x.dtype))
-        self.lines.append("    linalg.yield %%%s : %s" % (s, x.dtype))
-        self._emit("} -> %s" % out.type)
-        return out
+        self._check(op, "weight", weight, shape=(C, None))
+        W = weight.shape[1]
+        for name, p in (("weight", weight), ("bias", bias)):
+            if p is not None and p.dtype not in ("f32", x.dtype):
+                raise ShapeError("%s: '%s' must be f32 or %s, got %s" % (op, name, x.dtype, p.dtype))
+        if bias is not None:
+            self._check(op, "bias", bias, shape=(C,))
+        if initial_state is not None:
+            self._check(op, "initial_state", initial_state, shape=(B, C, W - 1), dtype="f32")
+        if activation not in (None, "none", "silu"):
+            raise ShapeError("%s: activation must be None or 'silu', got %r" % (op, activation))
+        attrs = ["activation = #linea.activation<silu>"] if activation == "silu" else []
+        return self._linea(op, [("x", x), ("weight", weight)],
+                           [("bias", bias), ("initial_state", initial_state)], attrs,
+                           x.shape, x.dtype, (B, C, W - 1) if return_state else None)
 
     # -- norms -------------------------------------------------------------------
     def _sum_last(self, op, x, square=False):

@@ -88,17 +88,18 @@ class MambaBlock(Layer):
                 self.d_inner, self.dt_rank + 2 * self.d_state, w["x_proj"].shape))
 
     def state_shapes(self, B):
-        return {"conv_state": (B, self.d_conv - 1, self.d_inner),
+        return {"conv_state": (B, self.d_inner, self.d_conv - 1),
                 "ssm_state": (B, self.d_inner, self.d_state)}
 
     def build(self, f, x, p, state):
         B, T, _ = x.shape
-        Di, N, R, K = self.d_inner, self.d_state, self.dt_rank, self.d_conv
+        Di, N, R = self.d_inner, self.d_state, self.dt_rank
         xz = f.linear(x, p["in_proj"])
         xin = f.slice(xz, (0, 0, 0), (B, T, Di))
         z = f.slice(xz, (0, 0, Di), (B, T, Di))
-        xc = f.silu(f.causal_conv1d(xin, p["conv_w"], p["conv_b"], prev=state["conv_state"]))
-        conv_state = f.slice(f.concat([state["conv_state"], xin], axis=1), (0, T, 0), (B, K - 1, Di))
+        xc, conv_state = f.causal_conv1d(xin, p["conv_w"], p["conv_b"],
+                                         initial_state=state["conv_state"], activation="silu",
+                                         return_state=True)
         dbl = f.linear(xc, p["x_proj"])
         dt = f.linear(f.slice(dbl, (0, 0, 0), (B, T, R)), p["dt_proj"])
         bm = f.reshape(f.transpose(f.slice(dbl, (0, 0, R), (B, T, N)), (0, 2, 1)), (B, 1, N, T))
@@ -115,13 +116,12 @@ class MambaBlock(Layer):
         w = {k: v.astype(np.float64) for k, v in self.weights.items()}
         x = np.asarray(x, np.float64)
         B, T, _ = x.shape
-        Di, N, R, K = self.d_inner, self.d_state, self.dt_rank, self.d_conv
+        Di, N, R = self.d_inner, self.d_state, self.dt_rank
         state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
         xz = x @ w["in_proj"]
         xin, z = xz[..., :Di], xz[..., Di:]
-        pad = np.concatenate([np.asarray(state["conv_state"], np.float64), xin], axis=1)
-        conv = w["conv_b"] + sum(pad[:, j:j + T] * w["conv_w"][:, j] for j in range(K))
-        xc = _silu(conv)
+        xc, conv_state = reference.causal_conv1d(xin, w["conv_w"], w["conv_b"],
+                                                 state["conv_state"], "silu")
         dbl = xc @ w["x_proj"]
         dt = dbl[..., :R] @ w["dt_proj"]
         bm = dbl[..., R:R + N].transpose(0, 2, 1)[:, None]
@@ -130,7 +130,7 @@ class MambaBlock(Layer):
             xc.transpose(0, 2, 1), dt.transpose(0, 2, 1), -np.exp(w["A_log"]), bm, cm,
             D_skip=w["D"], z=z.transpose(0, 2, 1), delta_bias=w["dt_bias"],
             initial_state=state["ssm_state"], delta_softplus=True)
-        return y.transpose(0, 2, 1) @ w["out_proj"], {"conv_state": pad[:, T:], "ssm_state": s}
+        return y.transpose(0, 2, 1) @ w["out_proj"], {"conv_state": conv_state, "ssm_state": s}
 
     @staticmethod
     def random_weights(rng, d_model=64, d_inner=128, d_state=16, dt_rank=4, d_conv=4):
@@ -302,15 +302,14 @@ class _DeltaRuleBlock(Layer):
         self.d_qkv = d_qkv
 
     def state_shapes(self, B):
-        return {"conv_state": (B, self.d_conv - 1, self.d_qkv),
+        return {"conv_state": (B, self.d_qkv, self.d_conv - 1),
                 "rec_state": (B, self.n_value_heads, self.head_k, self.head_v)}
 
     def _mixer(self, f, x, p, state, mixed, beta, gate, A_log, dt_bias, out_gate):
         B, T, _ = x.shape
-        H, HV, K, V, C = self.n_heads, self.n_value_heads, self.head_k, self.head_v, self.d_qkv
-        conv = f.silu(f.causal_conv1d(mixed, p["conv_w"], prev=state["conv_state"]))
-        conv_state = f.slice(f.concat([state["conv_state"], mixed], axis=1), (0, T, 0),
-                             (B, self.d_conv - 1, C))
+        H, HV, K, V = self.n_heads, self.n_value_heads, self.head_k, self.head_v
+        conv, conv_state = f.causal_conv1d(mixed, p["conv_w"], initial_state=state["conv_state"],
+                                           activation="silu", return_state=True)
         q = f.reshape(f.slice(conv, (0, 0, 0), (B, T, H * K)), (B, T, H, K))
         k = f.reshape(f.slice(conv, (0, 0, H * K), (B, T, H * K)), (B, T, H, K))
         v = f.reshape(f.slice(conv, (0, 0, 2 * H * K), (B, T, HV * V)), (B, T, HV, V))
@@ -323,15 +322,15 @@ class _DeltaRuleBlock(Layer):
     def _reference_mixer(self, x, w, state, mixed, beta, gate, A_log, dt_bias, out_gate):
         B, T, _ = x.shape
         H, HV, K, V = self.n_heads, self.n_value_heads, self.head_k, self.head_v
-        pad = np.concatenate([np.asarray(state["conv_state"], np.float64), mixed], axis=1)
-        conv = _silu(sum(pad[:, j:j + T] * w["conv_w"][:, j] for j in range(self.d_conv)))
+        conv, conv_state = reference.causal_conv1d(mixed, w["conv_w"], None, state["conv_state"],
+                                                   "silu")
         q = conv[..., :H * K].reshape(B, T, H, K)
         k = conv[..., H * K:2 * H * K].reshape(B, T, H, K)
         v = conv[..., 2 * H * K:].reshape(B, T, HV, V)
         o, s = reference.gated_delta(q, k, v, beta, gate, state["rec_state"], use_qk_l2norm=True,
                                      A_log=A_log, dt_bias=dt_bias)
         o = _gated_rms_norm(o, w["norm_w"], out_gate)
-        return o.reshape(B, T, HV * V) @ w["out_proj"], {"conv_state": pad[:, T:],
+        return o.reshape(B, T, HV * V) @ w["out_proj"], {"conv_state": conv_state,
                                                          "rec_state": s}
 
 

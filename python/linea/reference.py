@@ -261,3 +261,24 @@ def ssd(x, dt, A, B, C, D=None, z=None, dt_bias=None, dt_softplus=False, dt_limi
         z = np.asarray(z, np.float64)
         y *= z / (1.0 + np.exp(-z))
     return (y, state) if return_state else y
+
+
+def causal_conv1d(x, weight, bias=None, initial_state=None, activation=None):
+    """The depthwise causal convolution, x [B, T, C], weight [C, W], bias
+    [C], initial_state [B, C, W-1] (the W-1 inputs before x, oldest first):
+    y_t[c] = bias[c] + sum_w weight[c, w] x_{t-W+1+w}[c], then silu if
+    activation == "silu". Returns (y [B, T, C], final_state [B, C, W-1])."""
+    x, weight = np.asarray(x, np.float64), np.asarray(weight, np.float64)
+    B, T, C = x.shape
+    W = weight.shape[1]
+    prev = np.zeros((B, C, W - 1)) if initial_state is None else \
+        np.asarray(initial_state, np.float64)
+    pad = np.concatenate([prev.transpose(0, 2, 1), x], axis=1)      # [B, W-1+T, C]
+    y = sum(pad[:, w:w + T] * weight[:, w] for w in range(W))
+    if bias is not None:
+        y = y + np.asarray(bias, np.float64)
+    if activation == "silu":
+        y = y / (1.0 + np.exp(-y))
+    elif activation not in (None, "none"):
+        raise ValueError(activation)
+    return y, pad[:, T:].transpose(0, 2, 1).copy()

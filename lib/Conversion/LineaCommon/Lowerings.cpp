@@ -8,6 +8,7 @@
 #include "Patterns.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -73,6 +74,67 @@ Value mlir::linea::detail::bufferOrNull(LoopEmitter &e, Value tensor) {
   return tensor ? e.toBuffer(tensor) : Value();
 }
 
+ChannelLanes::ChannelLanes(int64_t channels, const TargetInfo &target) {
+  while (2 * lanes <= target.maxChannelLanes() && channels % (2 * lanes) == 0)
+    lanes *= 2;
+  groups = channels / lanes;
+}
+
+Value ChannelLanes::first(LoopEmitter &e, Value group) const {
+  return arith::MulIOp::create(e.builder(), group, e.index(lanes));
+}
+
+Value ChannelLanes::load(LoopEmitter &e, Value buf, ArrayRef<Value> at) const {
+  return lanes > 1 ? e.loadRow(buf, at, lanes) : e.load(buf, at);
+}
+
+void ChannelLanes::store(LoopEmitter &e, Value value, Value buf,
+                         ArrayRef<Value> at) const {
+  if (lanes > 1)
+    e.storeRow(value, buf, at);
+  else
+    e.store(value, buf, at);
+}
+
+/// `at` with the channel at `dim` moved on by `lane`.
+static SmallVector<Value> laneIndices(LoopEmitter &e, ArrayRef<Value> at,
+                                      unsigned dim, int64_t lane) {
+  SmallVector<Value> indices(at);
+  if (lane)
+    indices[dim] =
+        arith::AddIOp::create(e.builder(), indices[dim], e.index(lane));
+  return indices;
+}
+
+Value ChannelLanes::gather(LoopEmitter &e, Value buf, ArrayRef<Value> at,
+                           unsigned dim) const {
+  if (lanes == 1)
+    return e.load(buf, at);
+  SmallVector<Value> entries;
+  for (int64_t l = 0; l < lanes; ++l)
+    entries.push_back(e.load(buf, laneIndices(e, at, dim, l)));
+  return vector::FromElementsOp::create(
+      e.builder(), VectorType::get({lanes}, e.builder().getF32Type()),
+      entries);
+}
+
+void ChannelLanes::scatter(LoopEmitter &e, Value value, Value buf,
+                           ArrayRef<Value> at, unsigned dim) const {
+  if (lanes == 1)
+    return e.store(value, buf, at);
+  for (int64_t l = 0; l < lanes; ++l)
+    e.store(vector::ExtractOp::create(e.builder(), value, l), buf,
+            laneIndices(e, at, dim, l));
+}
+
+Value ChannelLanes::constant(LoopEmitter &e, double value) const {
+  return broadcast(e, e.f32(value));
+}
+
+Value ChannelLanes::broadcast(LoopEmitter &e, Value scalar) const {
+  return lanes > 1 ? e.splat(scalar, lanes) : scalar;
+}
+
 void mlir::linea::populateLineaPatterns(RewritePatternSet &patterns,
                                         const TargetInfo &target) {
   populateLinearAttentionPatterns(patterns, target);
@@ -80,6 +142,7 @@ void mlir::linea::populateLineaPatterns(RewritePatternSet &patterns,
   populateWkvPatterns(patterns, target);
   populateGatedDeltaPatterns(patterns, target);
   populateSsdPatterns(patterns, target);
+  populateCausalConv1dPatterns(patterns, target);
 }
 
 LogicalResult mlir::linea::lowerLineaOps(Operation *root,
@@ -89,18 +152,24 @@ LogicalResult mlir::linea::lowerLineaOps(Operation *root,
   walkAndApplyPatterns(root, std::move(patterns));
   StringRef where = target.getName();
   // Whatever is left could not be lowered: say why, at the op.
-  WalkResult result = root->walk([&](RecurrenceOpInterface op) {
+  WalkResult result = root->walk([&](Operation *op) {
+    if (!isa<LineaDialect>(op->getDialect()))
+      return WalkResult::advance();
     for (Type type : op->getOperandTypes())
       if (!cast<RankedTensorType>(type).hasStaticShape())
         return op->emitOpError("has a dynamic shape (")
                    << type << "); the " << where
                    << " lowering needs static shapes",
                WalkResult::interrupt();
+    auto recurrence = dyn_cast<RecurrenceOpInterface>(op);
+    if (!recurrence)
+      return op->emitOpError("has no ") << where << " lowering",
+             WalkResult::interrupt();
     SmallVector<StringRef> forms;
-    for (Form form : op.getImplementedForms(target.getKind()))
+    for (Form form : recurrence.getImplementedForms(target.getKind()))
       forms.push_back(stringifyForm(form));
     op->emitOpError("form '")
-        << stringifyForm(op.getEvaluationForm()) << "' has no " << where
+        << stringifyForm(recurrence.getEvaluationForm()) << "' has no " << where
         << " lowering (the " << where << " lowers " << llvm::join(forms, ", ")
         << ")";
     return WalkResult::interrupt();

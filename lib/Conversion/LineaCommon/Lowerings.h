@@ -42,6 +42,33 @@ void replaceEmptySequence(RecurrenceOpInterface op, PatternRewriter &rewriter);
 /// The tensor operand's buffer, or null for an absent operand.
 Value bufferOrNull(LoopEmitter &e, Value tensor);
 
+/// L adjacent channels that one thread runs as the lanes of one vector (a
+/// scalar for L = 1): the channel-wise ops (wkv4, the convolution). L is
+/// the largest power of two up to the target's maxChannelLanes dividing the
+/// channel count.
+struct ChannelLanes {
+  ChannelLanes(int64_t channels, const TargetInfo &target);
+
+  int64_t lanes = 1;
+  /// The groups of L channels.
+  int64_t groups = 0;
+
+  /// The first channel of group `group`.
+  Value first(LoopEmitter &e, Value group) const;
+  /// Channels c0 .. c0 + L - 1 of `buf` at `at` (c0 the last index), in f32.
+  Value load(LoopEmitter &e, Value buf, ArrayRef<Value> at) const;
+  void store(LoopEmitter &e, Value value, Value buf, ArrayRef<Value> at) const;
+  /// The same, with the channel at index `dim` of `at` (not the innermost):
+  /// one load or store per lane.
+  Value gather(LoopEmitter &e, Value buf, ArrayRef<Value> at,
+               unsigned dim) const;
+  void scatter(LoopEmitter &e, Value value, Value buf, ArrayRef<Value> at,
+               unsigned dim) const;
+  /// `value` in every lane.
+  Value constant(LoopEmitter &e, double value) const;
+  Value broadcast(LoopEmitter &e, Value scalar) const;
+};
+
 /// The buffers a lowering fills: the output, and the final state (read
 /// only if the op returns it).
 struct Buffers {

@@ -29,6 +29,8 @@ void populateGatedDeltaPatterns(RewritePatternSet &patterns,
                                 const detail::TargetInfo &target);
 void populateSsdPatterns(RewritePatternSet &patterns,
                          const detail::TargetInfo &target);
+void populateCausalConv1dPatterns(RewritePatternSet &patterns,
+                                  const detail::TargetInfo &target);
 /// All of them.
 void populateLineaPatterns(RewritePatternSet &patterns,
                            const detail::TargetInfo &target);

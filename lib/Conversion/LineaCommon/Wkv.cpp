@@ -120,20 +120,11 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
   Wkv4Lowering(MLIRContext *context, const TargetInfo &target)
       : Lowering(context, target) {}
 
-  /// Channels per thread, one per vector lane: the largest power of two up
-  /// to the target's maxChannelLanes dividing C.
-  static int64_t lanesFor(int64_t channels, const TargetInfo &target) {
-    int64_t lanes = 1;
-    while (2 * lanes <= target.maxChannelLanes() &&
-           channels % (2 * lanes) == 0)
-      lanes *= 2;
-    return lanes;
-  }
-
   Buffers lower(Wkv4Op op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> ks = shapeOf(op.getK());
     int64_t B = ks[0], T = ks[1], C = ks[2];
-    int64_t L = lanesFor(C, e.getTargetInfo()), groups = C / L;
+    ChannelLanes lanes(C, e.getTargetInfo());
+    int64_t groups = lanes.groups;
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value init = bufferOrNull(e, op.getInitialState());
@@ -141,51 +132,33 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
     Value state = e.alloc({B, 3, C}, e.builder().getF32Type());
 
-    // L channels from c0 on (c0 the last index): a vector of L lanes, or a
-    // scalar for one.
-    auto load = [L](LoopEmitter &x, Value buf, SmallVector<Value> at) {
-      return L > 1 ? x.loadRow(buf, at, L) : x.load(buf, at);
-    };
-    auto store = [L](LoopEmitter &x, Value val, Value buf,
-                     SmallVector<Value> at) {
-      if (L > 1)
-        x.storeRow(val, buf, at);
-      else
-        x.store(val, buf, at);
-    };
-    auto constant = [L](LoopEmitter &x, double value) {
-      Value c = x.f32(value);
-      return L > 1 ? x.splat(c, L) : c;
-    };
-    auto channel = [L](LoopEmitter &x, Value group) {
-      return arith::MulIOp::create(x.builder(), group, x.index(L)).getResult();
-    };
     auto decayOf = [&](LoopEmitter &x, Value c0) {
-      return x.neg(x.exp(load(x, w, {c0})));
+      return x.neg(x.exp(lanes.load(x, w, {c0})));
     };
     // The state (aa, bb, pp) of no tokens.
     auto empty = [&](LoopEmitter &x) {
-      return SmallVector<Value>{constant(x, 0.0), constant(x, 0.0),
-                                constant(x, -1e38)};
+      return SmallVector<Value>{lanes.constant(x, 0.0), lanes.constant(x, 0.0),
+                                lanes.constant(x, -1e38)};
     };
     // Tokens [from, to) of channels c0.. of batch b from `start`; with
     // `write`, their outputs too. Returns the state after them.
     auto run = [&](LoopEmitter &pe, Value b, Value c0, Value from, Value to,
                    ValueRange start, bool write) {
       Value decay = decayOf(pe, c0);
-      Value bonus = load(pe, u, {c0});
+      Value bonus = lanes.load(pe, u, {c0});
       return pe.loop(
           from, to, start,
           [&](LoopEmitter &x, Value t, ValueRange st) -> SmallVector<Value> {
             Value aa = st[0], bb = st[1], pp = st[2];
-            Value kk = load(x, k, {b, t, c0}), vv = load(x, v, {b, t, c0});
+            Value kk = lanes.load(x, k, {b, t, c0}),
+                  vv = lanes.load(x, v, {b, t, c0});
             if (write) {
               Value ww = x.add(bonus, kk);
               Value p = x.max(pp, ww);
               Value e1 = x.exp(x.sub(pp, p)), e2 = x.exp(x.sub(ww, p));
               Value y = x.div(x.add(x.mul(e1, aa), x.mul(e2, vv)),
                               x.add(x.mul(e1, bb), e2));
-              store(x, y, output, {b, t, c0});
+              lanes.store(x, y, output, {b, t, c0});
             }
             Value ww = x.add(decay, pp);
             Value p = x.max(ww, kk);
@@ -199,7 +172,7 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       SmallVector<Value> start = empty(pe);
       if (init)
         for (int64_t m = 0; m < 3; ++m)
-          start[m] = load(pe, init, {b, pe.index(m), c0});
+          start[m] = lanes.load(pe, init, {b, pe.index(m), c0});
       return start;
     };
     // The three parts of a state into `buffer` at `at` (the part's index
@@ -209,13 +182,13 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       for (int64_t m = 0; m < 3; ++m) {
         SmallVector<Value> indices(at);
         indices.insert(indices.end() - 1, pe.index(m));
-        store(pe, st[m], buffer, indices);
+        lanes.store(pe, st[m], buffer, indices);
       }
     };
 
     if (form == Form::recurrent) {
       e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
-        Value b = ivs[0], c0 = channel(pe, ivs[1]);
+        Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
         SmallVector<Value> end = run(pe, b, c0, pe.index(0), pe.index(T),
                                      initial(pe, b, c0), /*write=*/true);
         storeState(pe, state, {b, c0}, end);
@@ -237,17 +210,17 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
     auto loadState = [&](LoopEmitter &x, Value b, Value j, Value c0) {
       SmallVector<Value> st;
       for (int64_t m = 0; m < 3; ++m)
-        st.push_back(load(x, carry, {b, j, x.index(m), c0}));
+        st.push_back(lanes.load(x, carry, {b, j, x.index(m), c0}));
       return st;
     };
     e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = channel(pe, ivs[1]), j = ivs[2];
+      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
       auto [from, to] = span(pe, j);
       storeState(pe, carry, {b, j, c0},
                  run(pe, b, c0, from, to, empty(pe), /*write=*/false));
     });
     e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = channel(pe, ivs[1]);
+      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
       Value decay = decayOf(pe, c0);
       SmallVector<Value> end = pe.loop(
           chunks, initial(pe, b, c0),
@@ -256,10 +229,10 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
             storeState(x, carry, {b, j, c0}, st);
             // The carried state decays over the chunk's tokens, then takes
             // what they add, both at the larger running max.
-            Value last = arith::CmpIOp::create(x.builder(),
-                                               arith::CmpIPredicate::eq, j,
-                                               x.index(chunks - 1));
-            Value steps = x.select(last, constant(x, tail), constant(x, chunk));
+            Value last = arith::CmpIOp::create(
+                x.builder(), arith::CmpIPredicate::eq, j, x.index(chunks - 1));
+            Value steps = x.select(last, lanes.constant(x, tail),
+                                   lanes.constant(x, chunk));
             Value decayed = x.fma(steps, decay, st[2]);
             Value p = x.max(decayed, local[2]);
             Value e1 = x.exp(x.sub(decayed, p));
@@ -270,7 +243,7 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       storeState(pe, state, {b, c0}, end);
     });
     e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = channel(pe, ivs[1]), j = ivs[2];
+      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
       auto [from, to] = span(pe, j);
       run(pe, b, c0, from, to, loadState(pe, b, j, c0), /*write=*/true);
     });
@@ -280,6 +253,8 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
 
 } // namespace
 
-void mlir::linea::populateWkvPatterns(RewritePatternSet &patterns, const TargetInfo &target) {
-  patterns.add<Wkv4Lowering, Wkv6Lowering, Wkv7Lowering>(patterns.getContext(), target);
+void mlir::linea::populateWkvPatterns(RewritePatternSet &patterns,
+                                      const TargetInfo &target) {
+  patterns.add<Wkv4Lowering, Wkv6Lowering, Wkv7Lowering>(patterns.getContext(),
+                                                         target);
 }

@@ -41,3 +41,14 @@ func.func @dead_op(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<
   %o = linea.wkv6 %r, %r, %r, %w, %u : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<2x4xf32>
   return
 }
+
+// -----
+
+// And to the convolution, which is not a recurrence.
+// CHECK-LABEL: func @drop_unused_state_causal_conv1d
+func.func @drop_unused_state_causal_conv1d(%x: tensor<1x8x32xbf16>, %w: tensor<32x4xf32>, %s0: tensor<1x32x3xf32>) -> tensor<1x8x32xbf16> {
+  // CHECK: linea.causal_conv1d %{{.+}}, %{{.+}} initial_state(%{{.+}} : tensor<1x32x3xf32>) {activation = #linea.activation<silu>} :
+  // CHECK-NOT: final_state
+  %y, %s = linea.causal_conv1d %x, %w initial_state(%s0 : tensor<1x32x3xf32>) final_state {activation = #linea.activation<silu>} : tensor<1x8x32xbf16>, tensor<32x4xf32>
+  return %y : tensor<1x8x32xbf16>
+}

@@ -780,3 +780,67 @@ func.func @ssd_C5_type(%x: tensor<1x8x4x6xf32>, %dt: tensor<1x8x4xf32>, %A: tens
   %y = linea.ssd %x, %dt, %A, %bm, %cm D(%d : tensor<4xf16>) : tensor<1x8x4x6xf32>, tensor<1x8x4xf32>, tensor<4xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
   return
 }
+
+// -----
+
+func.func @causal_conv1d_C1(%x: tensor<8x6xf32>, %w: tensor<6x4xf32>) {
+  // expected-error @+1 {{C1: 'x' must have shape [B, T, C] = [?, ?, ?], got tensor<8x6xf32>}}
+  %y = linea.causal_conv1d %x, %w : tensor<8x6xf32>, tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C2(%x: tensor<1x8x6xf32>, %w: tensor<5x4xf32>) {
+  // expected-error @+1 {{C2: 'weight' must have shape [C, W] = [6, ?], got tensor<5x4xf32>}}
+  %y = linea.causal_conv1d %x, %w : tensor<1x8x6xf32>, tensor<5x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C3(%x: tensor<1x8x6xf32>, %w: tensor<6x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{C3: 'bias' must have shape [C] = [6], got tensor<4xf32>}}
+  %y = linea.causal_conv1d %x, %w bias(%b : tensor<4xf32>) : tensor<1x8x6xf32>, tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C4(%x: tensor<1x8x6xf32>, %w: tensor<6x4xf32>, %s0: tensor<1x6x4xf32>) {
+  // expected-error @+1 {{C4: 'initial_state' must have shape [B, C, W - 1] = [1, 6, 3], got tensor<1x6x4xf32>}}
+  %y = linea.causal_conv1d %x, %w initial_state(%s0 : tensor<1x6x4xf32>) : tensor<1x8x6xf32>, tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C4_type(%x: tensor<1x8x6xf32>, %w: tensor<6x4xf32>, %s0: tensor<1x6x3xbf16>) {
+  // expected-error @+1 {{C4: 'initial_state' must have element type f32, got bf16}}
+  %y = linea.causal_conv1d %x, %w initial_state(%s0 : tensor<1x6x3xbf16>) : tensor<1x8x6xf32>, tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C5(%x: tensor<1x8x6xf64>, %w: tensor<6x4xf32>) {
+  // expected-error @+1 {{C5: 'x' must have element type f32, f16 or bf16, got f64}}
+  %y = linea.causal_conv1d %x, %w : tensor<1x8x6xf64>, tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C5_weight(%x: tensor<1x8x6xbf16>, %w: tensor<6x4xf16>) {
+  // expected-error @+1 {{C5: 'weight' must have element type f32 or that of 'x' (bf16), got f16}}
+  %y = linea.causal_conv1d %x, %w : tensor<1x8x6xbf16>, tensor<6x4xf16>
+  return
+}
+
+// -----
+
+func.func @causal_conv1d_C6(%x: tensor<1x8x6xf32>, %w: tensor<6x0xf32>) {
+  // expected-error @+1 {{C6: 'weight' has W = 0, but W must be positive (only batch and sequence dimensions may be 0)}}
+  %y = linea.causal_conv1d %x, %w : tensor<1x8x6xf32>, tensor<6x0xf32>
+  return
+}

@@ -125,3 +125,17 @@ func.func @ssd_minimal(%x: tensor<2x5x2x1xf32>, %dt: tensor<2x5x2xf32>, %A: tens
   %y = linea.ssd %x, %dt, %A, %b, %b : tensor<2x5x2x1xf32>, tensor<2x5x2xf32>, tensor<2xf32>, tensor<2x5x1x8xf32>, tensor<2x5x1x8xf32>
   return %y : tensor<2x5x2x1xf32>
 }
+
+// CHECK-LABEL: func @causal_conv1d_full
+func.func @causal_conv1d_full(%x: tensor<2x8x32xbf16>, %w: tensor<32x4xbf16>, %b: tensor<32xf32>, %s0: tensor<2x32x3xf32>) -> (tensor<2x8x32xbf16>, tensor<2x32x3xf32>) {
+  // CHECK: linea.causal_conv1d %{{.+}}, %{{.+}} bias(%{{.+}} : tensor<32xf32>) initial_state(%{{.+}} : tensor<2x32x3xf32>) final_state {activation = #linea.activation<silu>} : tensor<2x8x32xbf16>, tensor<32x4xbf16>
+  %y, %s = linea.causal_conv1d %x, %w bias(%b : tensor<32xf32>) initial_state(%s0 : tensor<2x32x3xf32>) final_state {activation = #linea.activation<silu>} : tensor<2x8x32xbf16>, tensor<32x4xbf16>
+  return %y, %s : tensor<2x8x32xbf16>, tensor<2x32x3xf32>
+}
+
+// CHECK-LABEL: func @causal_conv1d_minimal
+func.func @causal_conv1d_minimal(%x: tensor<1x0x5xf32>, %w: tensor<5x1xf32>) -> tensor<1x0x5xf32> {
+  // CHECK: linea.causal_conv1d %{{.+}}, %{{.+}} : tensor<1x0x5xf32>, tensor<5x1xf32>
+  %y = linea.causal_conv1d %x, %w : tensor<1x0x5xf32>, tensor<5x1xf32>
+  return %y : tensor<1x0x5xf32>
+}

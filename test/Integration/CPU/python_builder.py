@@ -30,7 +30,7 @@ w = f32(rng.standard_normal((C, 8)))
 b = f32(rng.standard_normal(8))
 g = f32(rng.random(C) + 0.5)
 cw = f32(rng.standard_normal((C, 4)))
-prev = f32(rng.standard_normal((B, 3, C)))
+prev = f32(rng.standard_normal((B, C, 3)))
 xs = [x, w, b, g, cw, prev]
 cases = {
     "linear": lambda f, a: f.linear(a[0], a[1], a[2]),
@@ -41,7 +41,7 @@ cases = {
     "layer_norm": lambda f, a: f.layer_norm(a[0], a[3], a[3]),
     "group_norm": lambda f, a: f.group_norm(a[0], 3, a[3], None),
     "token_shift": lambda f, a: f.token_shift(a[0]),
-    "causal_conv1d": lambda f, a: f.causal_conv1d(a[0], a[4], a[3], prev=a[5]),
+    "causal_conv1d": lambda f, a: f.causal_conv1d(a[0], a[4], a[3], initial_state=a[5]),
     "transpose_reshape": lambda f, a: f.reshape(f.transpose(a[0], (2, 0, 1)), (C, B * T)),
 }
 want = {
@@ -53,7 +53,8 @@ want = {
     "layer_norm": layer_norm(x.astype(np.float64), 1e-5) * g + g,
     "group_norm": layer_norm(x.astype(np.float64).reshape(B, T, 3, 4), 1e-5).reshape(B, T, C) * g,
     "token_shift": np.concatenate([np.zeros((B, 1, C)), x[:, :-1]], axis=1),
-    "causal_conv1d": g + sum(np.concatenate([prev, x], 1)[:, j:j + T] * cw[:, j] for j in range(4)),
+    "causal_conv1d": g + sum(np.concatenate([prev.transpose(0, 2, 1), x], 1)[:, j:j + T] * cw[:, j]
+                             for j in range(4)),
     "transpose_reshape": x.transpose(2, 0, 1).reshape(C, B * T),
 }
 module = Module()

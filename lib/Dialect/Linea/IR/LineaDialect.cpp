@@ -1,7 +1,7 @@
 //===- LineaDialect.cpp - The linea dialect ---------------------*- C++ -*-===//
 //
 // Registers the ops and attributes, and the canonicalizations that apply to
-// every recurrence op alike.
+// every op alike.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,26 +31,27 @@ void LineaDialect::initialize() {
 }
 
 namespace {
-/// Drops a `final_state` result that nobody reads: the lowering then neither
+/// Drops a `final_state` result that nobody reads, from any linea op that
+/// returns one (the recurrences, the convolution): the lowering then neither
 /// allocates nor writes the state, which for long sequences is the whole
 /// difference between O(state) and O(B*H*K*V) extra memory traffic.
-struct DropUnusedFinalState
-    : public OpInterfaceRewritePattern<RecurrenceOpInterface> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+struct DropUnusedFinalState : public RewritePattern {
+  DropUnusedFinalState(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
 
-  LogicalResult matchAndRewrite(RecurrenceOpInterface op,
+  LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    Value finalState = op.getFinalStateValue();
-    if (!finalState || !finalState.use_empty())
+    if (!isa<LineaDialect>(op->getDialect()) || op->getNumResults() != 2 ||
+        !op->getResult(1).use_empty() || !op->hasAttr("with_final_state"))
       return failure();
     OperationState state(op->getLoc(), op->getName());
     state.addOperands(op->getOperands());
-    state.addTypes(op.getOutput().getType());
+    state.addTypes(op->getResult(0).getType());
     for (NamedAttribute attr : op->getAttrs())
       if (attr.getName() != "with_final_state")
         state.addAttribute(attr.getName(), attr.getValue());
     Operation *newOp = rewriter.create(state);
-    rewriter.replaceAllUsesWith(op.getOutput(), newOp->getResult(0));
+    rewriter.replaceAllUsesWith(op->getResult(0), newOp->getResult(0));
     rewriter.eraseOp(op);
     return success();
   }

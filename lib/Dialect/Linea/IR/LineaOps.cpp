@@ -124,6 +124,18 @@ public:
                          "' must have element type f32, got " + toString(elt));
   }
 
+  /// Checks that `value` has element type f32 or `like`, the element type
+  /// of operand `likeName` (weights kept in f32 or in the activations' type).
+  LogicalResult f32OrType(StringRef tag, StringRef operand, Value value,
+                          Type like, StringRef likeName) {
+    Type elt = cast<ShapedType>(value.getType()).getElementType();
+    if (elt.isF32() || elt == like)
+      return success();
+    return fail(tag, Twine("'") + operand + "' must have element type f32 or "
+                         "that of '" + likeName + "' (" + toString(like) +
+                         "), got " + toString(elt));
+  }
+
   /// The tensor type `[names...] x f32` from the bound dimensions.
   RankedTensorType stateType(MLIRContext *ctx, ArrayRef<StringRef> names) {
     SmallVector<int64_t> shape;
@@ -709,6 +721,39 @@ static LogicalResult inferSsd(MLIRContext *ctx, std::optional<Location> loc,
                  check.stateType(ctx, {"B", "H", "N", "P"}));
 }
 
+//===----------------------------------------------------------------------===//
+// CausalConv1dOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferCausalConv1d(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       CausalConv1dOp::Adaptor op,
+                                       SmallVectorImpl<Type> &types) {
+  ShapeChecker check(loc);
+  if (failed(check.shape("C1", "x", op.getX(), {"B", "T", "C"})) ||
+      failed(check.positive("C6", "x", {"C"})) ||
+      failed(check.shape("C2", "weight", op.getWeight(), {"C", "W"})) ||
+      failed(check.positive("C6", "weight", {"W"})))
+    return failure();
+  Value bias = op.getBias();
+  if (bias && failed(check.shape("C3", "bias", bias, {"C"})))
+    return failure();
+  int64_t W = check.get("W");
+  check.bind("W - 1", ShapedType::isDynamic(W) ? W : W - 1);
+  if (Value init = op.getInitialState())
+    if (failed(check.shape("C4", "initial_state", init, {"B", "C", "W - 1"})) ||
+        failed(check.f32("C4", "initial_state", init)))
+      return failure();
+  if (failed(check.activations("C5", {{"x", op.getX()}})))
+    return failure();
+  Type act = getElementTypeOrSelf(op.getX().getType());
+  if (failed(check.f32OrType("C5", "weight", op.getWeight(), act, "x")) ||
+      (bias && failed(check.f32OrType("C5", "bias", bias, act, "x"))))
+    return failure();
+  return results(types, op.getX(), op.getWithFinalState(),
+                 check.stateType(ctx, {"B", "C", "W - 1"}));
+}
+
 // The interface's entry point of each op forwards to its checker.
 #define LINEA_INFER_RETURN_TYPES(OpTy, infer)                                  \
   LogicalResult OpTy::inferReturnTypes(                                        \
@@ -725,6 +770,7 @@ LINEA_INFER_RETURN_TYPES(Wkv6Op, inferWkv6)
 LINEA_INFER_RETURN_TYPES(Wkv7Op, inferWkv7)
 LINEA_INFER_RETURN_TYPES(GatedDeltaOp, inferGatedDelta)
 LINEA_INFER_RETURN_TYPES(SsdOp, inferSsd)
+LINEA_INFER_RETURN_TYPES(CausalConv1dOp, inferCausalConv1d)
 #undef LINEA_INFER_RETURN_TYPES
 
 #define GET_OP_CLASSES

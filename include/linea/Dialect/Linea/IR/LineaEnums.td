@@ -1,6 +1,7 @@
 //===- LineaEnums.td - Enum attributes of the linea dialect -*- tablegen -*-===//
 //
-// The feature map of linear attention and the evaluation form of every op.
+// The feature map of linear attention, the evaluation form of every
+// recurrence and the activation of the short convolution.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +36,19 @@ def Linea_Form : I32EnumAttr<"Form", "evaluation form of a recurrence", [
 }
 
 def Linea_FormAttr : EnumAttr<Linea_Dialect, Linea_Form, "form"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Linea_Activation : I32EnumAttr<"Activation",
+    "activation applied to a convolution's output", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"silu", 1>]> {
+  let cppNamespace = "::mlir::linea";
+  let genSpecializedAttr = 0;
+}
+
+def Linea_ActivationAttr : EnumAttr<Linea_Dialect, Linea_Activation,
+                                    "activation"> {
   let assemblyFormat = "`<` $value `>`";
 }
 

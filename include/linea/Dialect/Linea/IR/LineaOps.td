@@ -1,7 +1,7 @@
 //===- LineaOps.td - Operations of the linea dialect -------*- tablegen -*-===//
 //
-// Linear attention, selective scan, WKV (RWKV-4/6/7), the gated delta rule
-// and Mamba-2's SSD. The semantics are the contract of docs/Rationale.md
+// Linear attention, selective scan, WKV (RWKV-4/6/7), the gated delta rule,
+// Mamba-2's SSD and the short causal convolution before them. The semantics are the contract of docs/Rationale.md
 // and DESIGN.md section 2; each op lists its constraints as C1, C2, ... and
 // the verifier tags its diagnostics with them.
 //
@@ -572,6 +572,70 @@ def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
     (`final_state` $with_final_state^)?
     attr-dict `:` type($x) `,` type($dt) `,` type($A) `,` type($Bm) `,`
     type($Cm)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// CausalConv1dOp
+//===----------------------------------------------------------------------===//
+
+def Linea_CausalConv1dOp : Linea_Op<"causal_conv1d", [Pure,
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Depthwise causal convolution over time, with a carried state";
+  let description = [{
+    The short convolution that starts every Mamba and delta-rule layer (the
+    semantics of the causal_conv1d package's `causal_conv1d_fn` on a
+    token-major `x`). Per batch and channel `c`, with the `W - 1` inputs
+    before the first token taken from `initial_state` (zeros without one),
+    oldest first:
+
+        y_t[c] = bias[c] + sum_{w<W} weight[c, w] x_{t-W+1+w}[c]
+        y_t[c] = silu(y_t[c])              (if activation = silu)
+
+    with `silu(y) = y / (1 + exp(-y))`. The final state holds the last
+    `W - 1` inputs (the initial state's where `T < W - 1`), oldest first:
+    the next call's `initial_state`. The sums are f32; the output is rounded
+    to the element type of `x` once.
+
+    Constraints:
+    * (C1) `x` has rank 3: `[B, T, C]`.
+    * (C2) `weight` has shape `[C, W]`.
+    * (C3) `bias`, if present, has shape `[C]`.
+    * (C4) `initial_state`, if present, has shape `[B, C, W - 1]` and
+      element type f32.
+    * (C5) `x` has element type f32, f16 or bf16; `weight` and `bias` have
+      the element type of `x` or f32.
+    * (C6) `C` and `W` are positive.
+
+    Empty batches and sequences: B = 0 or T = 0 is valid. The output is
+    empty; with T = 0 the final state is `initial_state` (zeros without one).
+
+    Results: `output : [B, T, C]` with the element type of `x`; with
+    `with_final_state`, `final_state : [B, C, W - 1]` in f32.
+
+    Example (Mamba-2's xBC convolution of Nemotron-H's shape):
+
+    ```mlir
+    %y, %s = linea.causal_conv1d %x, %w bias(%b : tensor<10240xbf16>)
+        initial_state(%s0 : tensor<1x10240x3xf32>) final_state
+        {activation = #linea.activation<silu>}
+        : tensor<1x64x10240xbf16>, tensor<10240x4xbf16>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$x, AnyRankedTensor:$weight,
+    Optional<AnyRankedTensor>:$bias,
+    Optional<AnyRankedTensor>:$initial_state,
+    DefaultValuedAttr<Linea_ActivationAttr, "Activation::none">:$activation,
+    UnitAttr:$with_final_state);
+  let results = (outs AnyRankedTensor:$output,
+                     Optional<AnyRankedTensor>:$final_state);
+  let assemblyFormat = [{
+    $x `,` $weight
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`final_state` $with_final_state^)?
+    attr-dict `:` type($x) `,` type($weight)
   }];
 }
 
