@@ -136,6 +136,39 @@ def gated_delta(name, rng, B=2, T=37, H=1, HV=2, K=16, V=24, dtype="f32", form="
                 [((B, T, HV, V), dtype)], want and want[:1], dtype, main, "gated_delta")
 
 
+def ssd(name, rng, B=2, T=37, H=4, P=24, G=2, N=16, dtype="f32", form="recurrent", chunk=16,
+        compute=True, main=False):
+    """Grouped B and C, dt through bias, softplus and limits, D per head and
+    the z gate."""
+    ops = [Operand("x", rng.standard_normal((B, T, H, P)), dtype),
+           Operand("dt", rng.standard_normal((B, T, H)) - 1.0, dtype),
+           Operand("A", -np.exp(rng.standard_normal(H) * 0.5), "f32"),
+           Operand("bm", rng.standard_normal((B, T, G, N)) / np.sqrt(N), dtype),
+           Operand("cm", rng.standard_normal((B, T, G, N)) / np.sqrt(N), dtype),
+           Operand("d", rng.standard_normal(H), "f32", "D"),
+           Operand("z", rng.standard_normal((B, T, H, P)), dtype, "z"),
+           Operand("dtb", rng.standard_normal(H) * 0.5, "f32", "dt_bias")]
+    v = {o.name: o.value for o in ops}
+    want = _maybe(compute, lambda: (reference.ssd(
+        v["x"], v["dt"], v["A"], v["bm"], v["cm"], D=v["d"], z=v["z"], dt_bias=v["dtb"],
+        dt_softplus=True, dt_limit=(0.0, 4.0)),))
+    attrs = _form(form, chunk) + ", dt_softplus, dt_limit = array<f32: 0.0, 4.0>"
+    return Case(name, "linea.ssd", ops, attrs, [((B, T, H, P), dtype)], want, dtype, main,
+                "ssd")
+
+
+def conv(name, rng, B=2, T=29, C=40, W=4, dtype="f32"):
+    """The short convolution with a bias, the SiLU and an initial state."""
+    ops = [Operand("x", rng.standard_normal((B, T, C)), dtype),
+           Operand("w", rng.standard_normal((C, W)) * 0.5, "f32"),
+           Operand("b", rng.standard_normal(C) * 0.1, "f32", "bias"),
+           Operand("s0", rng.standard_normal((B, C, W - 1)), "f32", "initial_state")]
+    v = {o.name: o.value for o in ops}
+    want = reference.causal_conv1d(v["x"], v["w"], v["b"], v["s0"], "silu")
+    return Case(name, "linea.causal_conv1d", ops, "activation = #linea.activation<silu>",
+                [((B, T, C), dtype)], want[:1], dtype)
+
+
 def coverage(quick=False):
     """Every op x form x element type, small (T not a multiple of the chunk,
     value dimensions that tile unevenly, grouped heads). `quick`: f32 only,
@@ -158,7 +191,11 @@ def coverage(quick=False):
                 gated_delta("gated delta recurrent, gate prologue " + dtype, rng,
                             dtype=dtype, gate="head", prologue=True),
                 gated_delta("gated delta chunked key gate " + dtype, rng, dtype=dtype,
-                            form="chunked")]
+                            form="chunked"),
+                ssd("ssd recurrent " + dtype, rng, dtype=dtype),
+                ssd("ssd chunked " + dtype, rng, dtype=dtype, form="chunked"),
+                ssd("ssd quadratic " + dtype, rng, dtype=dtype, form="quadratic"),
+                conv("causal conv1d " + dtype, rng, dtype=dtype)]
     out += [la("la grouped heads, V=40, normalize", rng, Hk=1, H=4, V=40, gate=None,
                normalize=True),
             la("la non-causal", rng, gate=None, causal=False),
@@ -191,6 +228,7 @@ def main_shapes(compute=True, T=2048, H=32, D=1536):
     each case has its own seed."""
     def rng(seed):
         return np.random.default_rng(seed)
+    Hs = max(1, H // 4)
     return [la("main gla H=%d S=64" % H, rng(1), B=1, T=T, Hk=H, H=H, K=64, V=64,
                compute=compute, main=True),
             la("main gla H=%d S=64, chunked (tensor cores)" % H, rng(1), B=1, T=T, Hk=H,
@@ -203,6 +241,12 @@ def main_shapes(compute=True, T=2048, H=32, D=1536):
                  main=True),
             wkv7("main wkv7 H=%d S=64, chunked (tensor cores)" % H, rng(3), B=1, T=T, H=H,
                  S=64, form="chunked", compute=compute, main=True),
+            # A quarter of the heads: the float64 reference is the T x T
+            # matrix form.
+            ssd("main ssd H=%d P=64 N=128" % Hs, rng(5), B=1, T=T, H=Hs, P=64, G=1, N=128,
+                compute=compute, main=True),
+            ssd("main ssd H=%d P=64 N=128, chunked (tensor cores)" % Hs, rng(5), B=1, T=T,
+                H=Hs, P=64, G=1, N=128, form="chunked", chunk=64, compute=compute, main=True),
             ss("main selective scan D=%d N=16" % D, rng(4), B=1, D=D, L=T, N=16,
                compute=compute, main=True),
             ss("main selective scan D=%d N=16, scan form" % D, rng(4), B=1, D=D, L=T, N=16,

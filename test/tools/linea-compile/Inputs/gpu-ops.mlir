@@ -55,3 +55,15 @@ func.func @gd_tc(%q: tensor<1x20x1x32xf32>, %v: tensor<1x20x2x32xf32>, %beta: te
   %o = linea.gated_delta %q, %q, %v, %beta gate(%g : tensor<1x20x2x32xf32>) {form = #linea.form<chunked>, chunk_size = 16} : tensor<1x20x1x32xf32>, tensor<1x20x1x32xf32>, tensor<1x20x2x32xf32>, tensor<1x20x2xf32>
   return %o : tensor<1x20x2x32xf32>
 }
+func.func @ssd_rec(%x: tensor<1x20x4x24xbf16>, %dt: tensor<1x20x4xbf16>, %A: tensor<4xf32>, %b: tensor<1x20x2x16xbf16>, %z: tensor<1x20x4x24xbf16>) -> tensor<1x20x4x24xbf16> {
+  %y = linea.ssd %x, %dt, %A, %b, %b D(%A : tensor<4xf32>) z(%z : tensor<1x20x4x24xbf16>) dt_bias(%A : tensor<4xf32>) {dt_softplus, dt_limit = array<f32: 0.0, 4.0>, form = #linea.form<recurrent>} : tensor<1x20x4x24xbf16>, tensor<1x20x4xbf16>, tensor<4xf32>, tensor<1x20x2x16xbf16>, tensor<1x20x2x16xbf16>
+  return %y : tensor<1x20x4x24xbf16>
+}
+func.func @ssd_tc(%x: tensor<1x20x2x32xf32>, %dt: tensor<1x20x2xf32>, %A: tensor<2xf32>, %b: tensor<1x20x1x32xf32>) -> tensor<1x20x2x32xf32> {
+  %y = linea.ssd %x, %dt, %A, %b, %b D(%A : tensor<2xf32>) {form = #linea.form<chunked>, chunk_size = 16} : tensor<1x20x2x32xf32>, tensor<1x20x2xf32>, tensor<2xf32>, tensor<1x20x1x32xf32>, tensor<1x20x1x32xf32>
+  return %y : tensor<1x20x2x32xf32>
+}
+func.func @conv(%x: tensor<2x9x40xbf16>, %w: tensor<40x4xbf16>, %s0: tensor<2x40x3xf32>) -> (tensor<2x9x40xbf16>, tensor<2x40x3xf32>) {
+  %y, %s = linea.causal_conv1d %x, %w initial_state(%s0 : tensor<2x40x3xf32>) final_state {activation = #linea.activation<silu>} : tensor<2x9x40xbf16>, tensor<40x4xbf16>
+  return %y, %s : tensor<2x9x40xbf16>, tensor<2x40x3xf32>
+}
