@@ -52,13 +52,12 @@ def ssd_inputs(rng):
     return [rng.standard_normal((1, 256, 8, 32)), rng.standard_normal((1, 256, 8)) * 0.5,
             np.log(rng.uniform(1, 16, 8)), rng.standard_normal((1, 256, 2, 16)) * 0.5,
             rng.standard_normal((1, 256, 2, 16)) * 0.5, rng.standard_normal(8) * 0.5 - 1.0,
-            rng.standard_normal(8)]
+            rng.standard_normal(8), rng.standard_normal((1, 256, 8, 32))]
 
 
-def ssd_reference(x, dt_raw, a_log, b, c, dt_bias, d):
-    z = dt_raw + dt_bias
-    dt = np.where(z > 20, z, np.log1p(np.exp(np.minimum(z, 20))))
-    return reference.ssd(x, dt, -np.exp(a_log), b, c, D=d)
+def ssd_reference(x, dt_raw, a_log, b, c, dt_bias, d, z):
+    return reference.ssd(x, dt_raw, -np.exp(a_log), b, c, D=d, z=z, dt_bias=dt_bias,
+                         dt_softplus=True)
 
 
 EXAMPLES = [
