@@ -3,11 +3,11 @@
 from . import dtypes, reference
 from .builder import Function, Module, ShapeError
 from .compiler import CompileError, compile, compile_text
-from .layers import (GatedDeltaNet, KimiDeltaAttention, LinearAttentionLayer, MambaBlock,
-                     RWKV6TimeMix)
+from .layers import (GatedDeltaNet, KimiDeltaAttention, LinearAttentionLayer, Mamba2Block,
+                     MambaBlock, RWKV6TimeMix)
 from .runtime import GPUError, Library
 
 __all__ = ["CompileError", "Function", "GPUError", "GatedDeltaNet", "KimiDeltaAttention", "Library",
-           "LinearAttentionLayer", "MambaBlock",
+           "LinearAttentionLayer", "Mamba2Block", "MambaBlock",
            "Module", "RWKV6TimeMix", "ShapeError", "compile", "compile_text", "dtypes",
            "reference"]

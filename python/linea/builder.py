@@ -292,12 +292,7 @@ class Function:
         return self._unary("sigmoid", body, x)
 
     def silu(self, x):
-        def body(a, e):
-            n = e("arith.negf %%%s : f32" % a)
-            ex = e("math.exp %%%s : f32" % n)
-            d = e("arith.addf %%%s, %%%s : f32" % (ex, self._const_in_body(e, 1.0)))
-            return e("arith.divf %%%s, %%%s : f32" % (a, d))
-        return self._unary("silu", body, x)
+        return self._unary("silu", lambda a, e: self._silu_in_body(e, a), x)
 
     def softplus(self, x):
         def body(a, e):
@@ -455,29 +450,88 @@ class Function:
 
     # -- norms -------------------------------------------------------------------
     def _sum_last(self, op, x, square=False):
-        shape = x.shape[:-1]
+        """sum(x) (or sum(x^2)) over the last axis, in f32."""
+        if square:
+            return self._reduce_last(op, [x], lambda a, emit: emit(
+                "arith.mulf %%%s, %%%s : f32" % (a[0], a[0])))
+        return self._reduce_last(op, [x], lambda a, emit: a[0])
+
+    def _reduce_last(self, op, values, body):
+        """The f32 sum over the last axis of `body`, an expression of the
+        same-shaped `values` (f32 block arguments' names and `emit`, as in
+        elementwise): one linalg.generic, nothing materialized per element."""
+        shape = values[0].shape[:-1]
         init = self._zeros(shape, "f32")
         out = self._new(shape, "f32")
-        rank = len(x.shape)
+        rank = len(values[0].shape)
         dims = ", ".join("d%d" % i for i in range(rank))
-        self._emit("%%%s = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>, "
-                   "affine_map<(%s) -> (%s)>], iterator_types = [%s]} ins(%%%s : %s) outs(%%%s : %s) {" % (
-                       out.name, dims, dims, dims, ", ".join("d%d" % i for i in range(rank - 1)),
+        full = "affine_map<(%s) -> (%s)>" % (dims, dims)
+        reduced = "affine_map<(%s) -> (%s)>" % (dims, ", ".join("d%d" % i for i in range(rank - 1)))
+        lines = []
+
+        def emit(expr):
+            name = self._fresh("s")
+            lines.append("    %%%s = %s" % (name, expr))
+            return name
+
+        args = [self._fresh("a") for _ in values]
+        f32_args = [a if v.dtype == "f32" else emit("arith.extf %%%s : %s to f32" % (a, v.dtype))
+                    for a, v in zip(args, values)]
+        term = body(f32_args, emit)
+        total = emit("arith.addf %%_acc, %%%s : f32" % term)
+        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
+                   "ins(%s : %s) outs(%%%s : %s) {" % (
+                       out.name, ", ".join([full] * len(values) + [reduced]),
                        ", ".join(['"parallel"'] * (rank - 1) + ['"reduction"']),
-                       x.name, x.type, init.name, init.type))
-        a, s, q = self._fresh("s"), self._fresh("s"), self._fresh("s")
-        self.lines.append("  ^bb0(%%_xa: %s, %%_acc: f32):" % x.dtype)
-        val = "%_xa"
-        if x.dtype != "f32":
-            self.lines.append("    %%%s = arith.extf %%_xa : %s to f32" % (a, x.dtype))
-            val = "%" + a
-        if square:
-            self.lines.append("    %%%s = arith.mulf %s, %s : f32" % (q, val, val))
-            val = "%" + q
-        self.lines.append("    %%%s = arith.addf %%_acc, %s : f32" % (s, val))
-        self.lines.append("    linalg.yield %%%s : f32" % s)
+                       ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
+                       init.name, init.type))
+        self.lines.append("  ^bb0(%s, %%_acc: f32):" % ", ".join(
+            "%%%s: %s" % (a, v.dtype) for a, v in zip(args, values)))
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %%%s : f32" % total)
         self._emit("} -> %s" % out.type)
         return out
+
+    def _silu_in_body(self, emit, x):
+        n = emit("arith.negf %%%s : f32" % x)
+        ex = emit("math.exp %%%s : f32" % n)
+        d = emit("arith.addf %%%s, %%%s : f32" % (ex, self._const_in_body(emit, 1.0)))
+        return emit("arith.divf %%%s, %%%s : f32" % (x, d))
+
+    def gated_rms_norm(self, x, z, weight, group_size=None, eps=1e-5):
+        """mamba_ssm's RMSNormGated with norm_before_gate=False: per group of
+        `group_size` channels of the last axis (all of them by default),
+        g = x * silu(z) and out = g / sqrt(mean(g^2) + eps) * weight. Two
+        linalg.generics (the groups' sums of squares, then the output), both
+        reading x and z: g is never materialized."""
+        op = "gated_rms_norm"
+        self._check(op, "x", x)
+        C = x.shape[-1]
+        self._check(op, "z", z, shape=x.shape, dtype=x.dtype)
+        self._check(op, "weight", weight, shape=(C,))
+        gs = C if group_size is None else group_size
+        if gs <= 0 or C % gs:
+            raise ShapeError("%s: group_size %d does not divide the %d channels" % (op, gs, C))
+        grouped = x.shape[:-1] + (C // gs, gs)
+        xg, zg = self.reshape(x, grouped), self.reshape(z, grouped)
+
+        def gated(a, emit):
+            return emit("arith.mulf %%%s, %%%s : f32" % (a[0], self._silu_in_body(emit, a[1])))
+
+        def square(a, emit):
+            g = gated(a, emit)
+            return emit("arith.mulf %%%s, %%%s : f32" % (g, g))
+        ss = self.reshape(self._reduce_last(op, [xg, zg], square), grouped[:-1] + (1,))
+
+        def body(a, emit):
+            m = emit("arith.divf %%%s, %%%s : f32" % (a[2], self._const_in_body(emit, gs)))
+            me = emit("arith.addf %%%s, %%%s : f32" % (m, self._const_in_body(emit, eps)))
+            r = emit("math.rsqrt %%%s : f32" % me)
+            y = emit("arith.mulf %%%s, %%%s : f32" % (gated(a, emit), r))
+            return emit("arith.mulf %%%s, %%%s : f32" % (y, a[3]))
+        out = self.elementwise(op, [xg, zg, ss, self.reshape(weight, (C // gs, gs))], body,
+                               dtype=x.dtype)
+        return self.reshape(out, x.shape)
 
     def rms_norm(self, x, gamma, eps=1e-6):
         self._check("rms_norm", "gamma", gamma, shape=(x.shape[-1],))

@@ -1,6 +1,6 @@
-"""Ready layers: a Mamba-1 block, an RWKV-6 time-mix block, a
-linear-attention transformer layer and two delta-rule blocks (Gated DeltaNet,
-Kimi Delta Attention). Weights come from numpy arrays or an
+"""Ready layers: a Mamba-1 block, a Mamba-2 block, an RWKV-6 time-mix
+block, a linear-attention transformer layer and two delta-rule blocks (Gated
+DeltaNet, Kimi Delta Attention). Weights come from numpy arrays or an
 .npz file; a call takes x [B, T, C] and an optional state and returns the
 output and the state after the last token, so a sequence can be fed in pieces
 (T = 1 is incremental decoding). Each layer also has a float64 numpy
@@ -267,6 +267,100 @@ class LinearAttentionLayer(Layer):
         return {"w_q": s(d_model, d_model), "w_k": s(d_model, d_model), "w_v": s(d_model, d_model),
                 "w_o": s(d_model, d_model), "gamma": 1.0 + 0.1 * rng.standard_normal(d_model),
                 "w_1": s(d_model, d_ff), "w_2": s(d_ff, d_model)}
+
+
+class Mamba2Block(Layer):
+    """Mamba-2 (mamba_ssm's Mamba2 mixer), in Linea's own weight layout:
+    in_proj [d_model, 2 d_inner + 2 G N + H] gives z, xBC and dt; a causal
+    depthwise conv1d of kernel d_conv with a bias and SiLU over xBC (conv_w
+    [d_inner + 2 G N, d_conv], conv_b), split into x [B, T, H, P] and B, C
+    [B, T, G, N]; linea.ssd with A = -exp(A_log), the D skip [H], dt_bias and
+    softplus; the gated RMSNorm RMSNorm(y * silu(z)) per group of d_inner / G
+    channels (norm_w [d_inner], eps 1e-5); out_proj [d_inner, d_model].
+    State: the conv's last d_conv - 1 inputs [B, conv_dim, d_conv - 1] and
+    the SSM state [B, H, N, P]."""
+
+    WEIGHTS = ("in_proj", "conv_w", "conv_b", "dt_bias", "A_log", "D", "norm_w", "out_proj")
+
+    def __init__(self, weights, head_dim, n_groups=1):
+        super().__init__(weights)
+        w = self.weights
+        self.d_inner = w["norm_w"].shape[0]
+        self.n_heads = w["A_log"].shape[0]
+        self.head_dim, self.n_groups = head_dim, n_groups
+        self.d_model, d_proj = w["in_proj"].shape
+        self.d_state = (d_proj - 2 * self.d_inner - self.n_heads) // (2 * n_groups)
+        self.d_conv = w["conv_w"].shape[1]
+        self.conv_dim = self.d_inner + 2 * n_groups * self.d_state
+        H, P, G, N = self.n_heads, head_dim, n_groups, self.d_state
+        if H * P != self.d_inner or H % G or N <= 0 or \
+                d_proj != 2 * self.d_inner + 2 * G * N + H or \
+                w["conv_w"].shape[0] != self.conv_dim or w["conv_b"].shape != (self.conv_dim,) or \
+                w["dt_bias"].shape != (H,) or w["D"].shape != (H,) or \
+                w["out_proj"].shape != (self.d_inner, self.d_model):
+            raise ShapeError("Mamba2Block: weights do not fit H = %d heads of %d, G = %d groups "
+                             "(in_proj %s, conv_w %s, norm_w %s, out_proj %s)" % (
+                                 H, P, G, w["in_proj"].shape, w["conv_w"].shape,
+                                 w["norm_w"].shape, w["out_proj"].shape))
+
+    def state_shapes(self, B):
+        return {"conv_state": (B, self.conv_dim, self.d_conv - 1),
+                "ssm_state": (B, self.n_heads, self.d_state, self.head_dim)}
+
+    def build(self, f, x, p, state):
+        B, T, _ = x.shape
+        Di, H, P, G, N = self.d_inner, self.n_heads, self.head_dim, self.n_groups, self.d_state
+        proj = f.linear(x, p["in_proj"])
+        z = f.slice(proj, (0, 0, 0), (B, T, Di))
+        xbc = f.slice(proj, (0, 0, Di), (B, T, self.conv_dim))
+        dt = f.slice(proj, (0, 0, Di + self.conv_dim), (B, T, H))
+        xbc, conv_state = f.causal_conv1d(xbc, p["conv_w"], p["conv_b"],
+                                          initial_state=state["conv_state"], activation="silu",
+                                          return_state=True)
+        xs = f.reshape(f.slice(xbc, (0, 0, 0), (B, T, Di)), (B, T, H, P))
+        bm = f.reshape(f.slice(xbc, (0, 0, Di), (B, T, G * N)), (B, T, G, N))
+        cm = f.reshape(f.slice(xbc, (0, 0, Di + G * N), (B, T, G * N)), (B, T, G, N))
+        y, ssm_state = f.ssd(xs, dt, f.neg(f.exp(p["A_log"])), bm, cm, D=p["D"],
+                             dt_bias=p["dt_bias"], dt_softplus=True,
+                             initial_state=state["ssm_state"], return_state=True)
+        y = f.gated_rms_norm(f.reshape(y, (B, T, Di)), z, p["norm_w"], group_size=Di // G)
+        return f.linear(y, p["out_proj"]), conv_state, ssm_state
+
+    def reference(self, x, state=None):
+        w = {k: v.astype(np.float64) for k, v in self.weights.items()}
+        x = np.asarray(x, np.float64)
+        B, T, _ = x.shape
+        Di, H, P, G, N = self.d_inner, self.n_heads, self.head_dim, self.n_groups, self.d_state
+        state = state or {k: np.zeros(s) for k, s in self.state_shapes(B).items()}
+        proj = x @ w["in_proj"]
+        z, xbc, dt = proj[..., :Di], proj[..., Di:Di + self.conv_dim], proj[..., Di + self.conv_dim:]
+        xbc, conv_state = reference.causal_conv1d(xbc, w["conv_w"], w["conv_b"],
+                                                  state["conv_state"], "silu")
+        xs = xbc[..., :Di].reshape(B, T, H, P)
+        bm = xbc[..., Di:Di + G * N].reshape(B, T, G, N)
+        cm = xbc[..., Di + G * N:].reshape(B, T, G, N)
+        y, s = reference.ssd(xs, dt, -np.exp(w["A_log"]), bm, cm, D=w["D"], dt_bias=w["dt_bias"],
+                             dt_softplus=True, initial_state=state["ssm_state"],
+                             return_state=True)
+        g = (y.reshape(B, T, Di) * _silu(z)).reshape(B, T, G, Di // G)
+        g = g / np.sqrt(np.mean(g * g, axis=-1, keepdims=True) + 1e-5)
+        y = g.reshape(B, T, Di) * w["norm_w"]
+        return y @ w["out_proj"], {"conv_state": conv_state, "ssm_state": s}
+
+    @staticmethod
+    def random_weights(rng, d_model=64, d_inner=128, head_dim=16, n_groups=2, d_state=16,
+                       d_conv=4):
+        s = lambda *shape: rng.standard_normal(shape) / np.sqrt(shape[0])
+        H = d_inner // head_dim
+        conv_dim = d_inner + 2 * n_groups * d_state
+        return {"in_proj": s(d_model, 2 * d_inner + 2 * n_groups * d_state + H),
+                "conv_w": rng.standard_normal((conv_dim, d_conv)) * 0.5,
+                "conv_b": rng.standard_normal(conv_dim) * 0.1,
+                "dt_bias": np.log(np.expm1(rng.uniform(0.001, 0.1, H))),
+                "A_log": np.log(rng.uniform(1, 16, H)),
+                "D": rng.standard_normal(H),
+                "norm_w": 1.0 + 0.1 * rng.standard_normal(d_inner),
+                "out_proj": s(d_inner, d_model)}
 
 
 def _sigmoid(x):

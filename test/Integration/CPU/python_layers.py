@@ -1,6 +1,6 @@
 # RUN: %python %s
-# Ready layers (Mamba-1, RWKV-6 time mix, linear-attention layer, Gated
-# DeltaNet, Kimi Delta Attention): compiled
+# Ready layers (Mamba-1, Mamba-2, RWKV-6 time mix, linear-attention layer,
+# Gated DeltaNet, Kimi Delta Attention): compiled
 # output and state against each layer's float64 numpy reference; feeding a
 # sequence in pieces (and token by token) equals feeding it at once; weights
 # load from .npz.
@@ -18,6 +18,11 @@ checker = Checker()
 layers = [
     ("mamba", linea.MambaBlock(linea.MambaBlock.random_weights(rng, d_model=32, d_inner=48,
                                                                d_state=8, dt_rank=3))),
+    # Nemotron-H's structure at a small size: 8 heads of 16 in 2 groups.
+    ("mamba2", linea.Mamba2Block(linea.Mamba2Block.random_weights(rng, d_model=32, d_inner=128,
+                                                                 head_dim=16, n_groups=2,
+                                                                 d_state=16),
+                                 head_dim=16, n_groups=2)),
     ("rwkv6", linea.RWKV6TimeMix(linea.RWKV6TimeMix.random_weights(rng, d_model=64, n_heads=2,
                                                                    lora=8))),
     ("linear_attention", linea.LinearAttentionLayer(
