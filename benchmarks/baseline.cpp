@@ -149,6 +149,53 @@ void gated_delta_baseline(const float *q, const float *k, const float *v,
     }
 }
 
+// Mamba-2's SSD with dt = softplus(dt + dt_bias), D per head and the z
+// gate: h <- exp(dt A) h + B (dt x)^T (N x P per head), y = C^T h + D x,
+// y *= silu(z), for x, z [B, T, H, P], dt [B, T, H], Bm, Cm [B, T, G, N];
+// state [B, H, N, P] in and out.
+void ssd_baseline(const float *x, const float *dt, const float *A,
+                  const float *Bm, const float *Cm, const float *D,
+                  const float *z, const float *dtBias, float *state, float *y,
+                  int64_t B, int64_t T, int64_t H, int64_t P, int64_t G,
+                  int64_t N) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      int64_t g = h / (H / G);
+      float *S = state + (b * H + h) * N * P;
+      for (int64_t t = 0; t < T; ++t) {
+        float d = dt[(b * T + t) * H + h] + dtBias[h];
+        d = d > 20.0f ? d : std::log1p(std::exp(d));
+        float decay = std::exp(d * A[h]);
+        const float *xt = x + ((b * T + t) * H + h) * P;
+        const float *bt = Bm + ((b * T + t) * G + g) * N;
+        const float *ct = Cm + ((b * T + t) * G + g) * N;
+        const float *zt = z + ((b * T + t) * H + h) * P;
+        float *yt = y + ((b * T + t) * H + h) * P;
+        for (int64_t p = 0; p < P; ++p)
+          yt[p] = D[h] * xt[p];
+        for (int64_t n = 0; n < N; ++n) {
+          float bn = bt[n] * d, cn = ct[n];
+          for (int64_t p = 0; p < P; ++p) {
+            float s = decay * S[n * P + p] + bn * xt[p];
+            S[n * P + p] = s;
+            yt[p] += cn * s;
+          }
+        }
+        for (int64_t p = 0; p < P; ++p)
+          yt[p] *= zt[p] / (1.0f + std::exp(-zt[p]));
+      }
+    }
+}
+
+// Reads `n` floats and writes them elsewhere, on the OpenMP threads: the
+// floor of a decode step, which must read its state and write the next one.
+void copy_floats(const float *from, float *to, int64_t n) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    to[i] = from[i];
+}
+
 // Mamba-1 selective scan with D, z and softplus(delta + bias).
 void selective_scan_baseline(const float *u, const float *delta, const float *A,
                              const float *Bm, const float *Cm,

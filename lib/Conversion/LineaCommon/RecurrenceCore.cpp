@@ -37,6 +37,21 @@ public:
     return s.stateIndex(i, j);
   }
 
+  /// Where a pass over the state reads the rows of S_{t-1}: the state
+  /// buffer, or, in the first pass, the initial state (zeros without one),
+  /// which saves the pass that would copy it in first; that copy is a whole
+  /// read and write of the state, as much again as a decode step.
+  enum class Rows { state, initial };
+
+  Value loadStateRow(LoopEmitter &e, Rows from, ArrayRef<Value> at,
+                     int64_t width) {
+    if (from == Rows::state)
+      return e.loadRow(s.state, at, width);
+    if (s.initialState)
+      return e.loadRow(s.initialState, at, width);
+    return e.splat(e.f32(0.0), width);
+  }
+
   void initState(LoopEmitter &e) {
     e.loop(s.keyDim, [&](LoopEmitter &ei, Value i) {
       ei.loop(s.valueDim, [&](LoopEmitter &ej, Value j) {
@@ -214,9 +229,11 @@ public:
   }
 
   /// Each state row is a vector<V>; the output accumulates in registers.
+  /// The first token (or pair) reads the initial state (Rows).
   void emitRows(LoopEmitter &e) {
     int64_t K = s.keyDim, V = s.valueDim;
-    initState(e);
+    if (s.tokens == 0)
+      return initState(e);
     Value decays = s.logDecay && s.decayPerKey ? e.alloca({K}) : Value();
     Value z;
     if (s.normalize) {
@@ -232,7 +249,8 @@ public:
       init.push_back(e.loop(
           K, {zeroRow},
           [&](LoopEmitter &ei, Value i, ValueRange c) -> SmallVector<Value> {
-            Value row = ei.loadRow(s.state, stateIndex(i, ei.index(0)), V);
+            Value row = loadStateRow(ei, Rows::initial,
+                                     stateIndex(i, ei.index(0)), V);
             return {
                 ei.fma(ei.splat(s.rankOneA(ei, ei.index(0), i), V), row, c[0])};
           })[0]);
@@ -240,10 +258,12 @@ public:
       emitPairs(e, decays, z);
       return;
     }
-    e.loop(s.tokens, init,
+    SmallVector<Value> first =
+        token(e, e.index(0), init, decays, z, Rows::initial);
+    e.loop(e.index(1), e.index(s.tokens), first,
            [&](LoopEmitter &et, Value t,
                ValueRange carried) -> SmallVector<Value> {
-             return token(et, t, carried, decays, z);
+             return token(et, t, carried, decays, z, Rows::state);
            });
   }
 
@@ -268,7 +288,7 @@ public:
   /// One token of the row evaluation; `carried` holds a_t^T S_{t-1} for
   /// RWKV-7 and returns a_{t+1}^T S_t.
   SmallVector<Value> token(LoopEmitter &et, Value t, ValueRange carried,
-                           Value decays, Value z) {
+                           Value decays, Value z, Rows from) {
     int64_t K = s.keyDim, V = s.valueDim;
     Value zeroRow = et.splat(et.f32(0.0), V);
     prefetchAhead(et, t);
@@ -288,7 +308,7 @@ public:
           Value qi = s.query(ei, t, i), ki = s.key(ei, t, i);
           Value di = decays ? ei.load(decays, {i}) : perToken;
           SmallVector<Value> at = stateIndex(i, ei.index(0));
-          Value row = ei.loadRow(s.state, at, V);
+          Value row = loadStateRow(ei, from, at, V);
           Value acc = c[0];
           if (s.bonus)
             acc = ei.fma(ei.splat(qi, V), row, acc);
@@ -342,7 +362,7 @@ public:
     };
     int64_t coefShape[] = {kRowsOfCoefficients, K};
     Value coef = e.alloca(coefShape);
-    e.loop(s.tokens / 2, [&](LoopEmitter &ep, Value p) {
+    auto pair = [&](LoopEmitter &ep, Value p, Rows from) {
       Value t1 = arith::MulIOp::create(ep.builder(), p, ep.index(2));
       Value t2 = arith::AddIOp::create(ep.builder(), t1, ep.index(1));
       prefetchAhead(ep, t1);
@@ -394,7 +414,7 @@ public:
               return ei.splat(ei.load(coef, {ei.index(row), i}), V);
             };
             SmallVector<Value> at = stateIndex(i, ei.index(0));
-            Value row = ei.loadRow(s.state, at, V);
+            Value row = loadStateRow(ei, from, at, V);
             Value acc1 = ei.fma(coefficient(kW1), row, c[0]);
             Value acc2 = ei.fma(coefficient(kW2), row, c[1]);
             Value next = s.logDecay ? ei.mul(coefficient(kDD), row) : row;
@@ -419,9 +439,14 @@ public:
       }
       s.storeOutput.row(ep, t1, o1);
       s.storeOutput.row(ep, t2, o2);
-    });
+    };
+    if (s.tokens >= 2)
+      pair(e, e.index(0), Rows::initial);
+    e.loop(e.index(1), e.index(s.tokens / 2), 1,
+           [&](LoopEmitter &ep, Value p) { pair(ep, p, Rows::state); });
     if (s.tokens % 2)
-      token(e, e.index(s.tokens - 1), {}, decays, z);
+      token(e, e.index(s.tokens - 1), {}, decays, z,
+            s.tokens == 1 ? Rows::initial : Rows::state);
   }
 
   void emit(LoopEmitter &e) {
