@@ -11,7 +11,10 @@ and out, against, in the same run:
 * the plain C++ loop of baseline.cpp (clang++ -O3 -march=native, OpenMP over
   the same heads);
 * for decode (T = 1), the floor: reading the state and writing it once
-  (baseline.cpp's copy_floats over B H N P floats).
+  (baseline.cpp's copy_floats over B H N P floats), and the cost of a
+  Python call of the same function at H = P = N = G = 1 (the runtime's
+  argument handling, which the floor, one ctypes call, does not pay); the
+  last column is (ssd - call) / floor.
 
     LINEA_BUILD_DIR=build /usr/bin/python3 benchmarks/ssd.py [--tokens 1,512,2048]
         [--threads 1,2] [--shapes nemotron,granite]
@@ -85,9 +88,9 @@ def main():
     baseline = run.build_baseline()
     peak = run.measure_peak(baseline)
     print("FMA peak %.1f GFLOP/s per core" % peak)
-    print("%-9s %5s %-10s %3s %9s %8s %6s %9s %7s %9s %7s %9s %10s" % (
+    print("%-9s %5s %-10s %3s %9s %8s %6s %9s %7s %9s %7s %9s %9s %8s %10s" % (
         "shape", "T", "form", "thr", "ssd ms", "GFLOP/s", "%peak", "LA ms", "LA/ssd",
-        "C++ ms", "C++/ssd", "rel diff", "state-copy"))
+        "C++ ms", "C++/ssd", "rel diff", "floor ms", "call ms", "ssd/floor"))
     rng = np.random.default_rng(0)
     f32 = lambda a: np.ascontiguousarray(a, np.float32)  # noqa: E731
     for shape in args.shapes.split(","):
@@ -102,6 +105,10 @@ def main():
                    f32(rng.standard_normal(H) * 0.5)]
             s0 = f32(rng.standard_normal((B, H, N, P)) * 0.1)
             flops = 5.0 * H * N * P * T
+            tiny = fused(T, "recurrent", 1, 1, 1, 1)
+            tiny_ins = [np.zeros(a.shape[:2] + (1,) * (a.ndim - 2), np.float32) if a.ndim > 1
+                        else np.zeros(1, np.float32) for a in ins] + \
+                [np.zeros((B, 1, 1, 1), np.float32)]
             for form in ("recurrent",) if T == 1 else ("recurrent", "chunked"):
                 ssd, la = fused(T, form, H, P, G, N), spelled(T, form, H, P, G, N)
                 for threads in map(int, args.threads.split(",")):
@@ -118,7 +125,8 @@ def main():
                     calls = {"ssd": lambda: ssd(*ins, s0, out=outs["ssd"]),
                              "la": lambda: la(*ins, s0, out=outs["la"]), "cpp": cpp,
                              "copy": lambda: baseline.copy_floats(
-                                 *run.ptrs(s0, copy_to), *run.i64(s0.size))}
+                                 *run.ptrs(s0, copy_to), *run.i64(s0.size)),
+                             "call": lambda: tiny(*tiny_ins)}
                     times = {n: [] for n in calls}
                     for _ in range(args.repeat):
                         for name, call in calls.items():
@@ -130,13 +138,15 @@ def main():
                     diff = max(rel_rms(outs["ssd"][0], outs["la"][0]),
                                rel_rms(outs["ssd"][0], y_cpp),
                                rel_rms(outs["ssd"][1], s_cpp))
+                    floor = "%9.3f %8.3f %10.2f" % (
+                        ms["copy"], ms["call"], (ms["ssd"] - ms["call"]) / ms["copy"]) \
+                        if T == 1 else ""
                     print("%-9s %5d %-10s %3d %9.3f %8.1f %6.1f %9.3f %7.2f %9.3f %7.2f %9.2g "
-                          "%10s" % (
+                          "%s" % (
                               shape, T, form, threads, ms["ssd"], flops / ms["ssd"] / 1e6,
                               100 * flops / ms["ssd"] / 1e6 / (peak * threads), ms["la"],
                               ms["la"] / ms["ssd"], ms["cpp"], ms["cpp"] / ms["ssd"], diff,
-                              "%.3f (%.2fx)" % (ms["copy"], ms["ssd"] / ms["copy"])
-                              if T == 1 else ""))
+                              floor))
                     sys.stdout.flush()
 
 
