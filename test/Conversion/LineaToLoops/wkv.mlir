@@ -30,7 +30,10 @@ func.func @wkv4(%w: tensor<16xf32>, %u: tensor<16xf32>, %k: tensor<2x8x16xf32>, 
 // CHECK:         scf.parallel
 // CHECK:           %[[DECAYS:.+]] = memref.alloca() : memref<4xf32>
 // CHECK:           %[[COEF:.+]] = memref.alloca() : memref<10x4xf32>
-// CHECK:           scf.for
+// The first pair reads the initial state (zeros here) before the loop over
+// the other pairs: no pass copies it into the state first.
+// CHECK:           scf.for {{.+}} iter_args({{.+}}) -> (vector<4xf32>, vector<4xf32>)
+// CHECK:           scf.for %{{.+}} = %c1{{(_[0-9]+)?}} to %c4
 // CHECK:             scf.for
 // CHECK:               math.exp
 // CHECK:               memref.store %{{.+}}, %[[DECAYS]]
@@ -56,7 +59,10 @@ func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4
 // CHECK-LABEL: func @wkv7
 // CHECK:         scf.parallel
 // CHECK:           %[[SA0:.+]] = scf.for {{.+}} -> (vector<4xf32>)
-// CHECK:           scf.for {{.+}} iter_args(%[[SA:[a-z0-9]+]] = %[[SA0]]) -> (vector<4xf32>)
+// Token 0 reads the initial state, before the loop over the others.
+// CHECK:           %[[R0:.+]]:4 = scf.for {{.+}} -> (vector<4xf32>, f32, f32, vector<4xf32>)
+// CHECK:             math.fma %{{.+}}, %[[SA0]], %{{.+}} : vector<4xf32>
+// CHECK:           scf.for %{{.+}} = %c1{{(_[0-9]+)?}} to %c8 {{.+}} iter_args(%[[SA:[a-z0-9]+]] = %[[R0]]#3) -> (vector<4xf32>)
 // CHECK:             %[[R:.+]]:4 = scf.for {{.+}} -> (vector<4xf32>, f32, f32, vector<4xf32>)
 // CHECK:               math.fma %{{.+}}, %[[SA]], %{{.+}} : vector<4xf32>
 // CHECK:             scf.yield %[[R]]#3 : vector<4xf32>
