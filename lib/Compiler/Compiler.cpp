@@ -306,6 +306,14 @@ bool usesOpenMP(const llvm::Module &module) {
   });
 }
 
+/// Whether `module` calls BLIS (linea-linalg-to-blas's calls).
+bool usesBlis(const llvm::Module &module) {
+  return llvm::any_of(module, [](const llvm::Function &fn) {
+    return fn.isDeclaration() && !fn.use_empty() &&
+           fn.getName().starts_with("bli_");
+  });
+}
+
 /// Links `objectPath` and the checked entry points (C source in
 /// `wrappersPath`) into `outputPath`: a shared library or a relocatable
 /// object. A shared library records only what it uses (libc, libm, the
@@ -315,7 +323,7 @@ bool usesOpenMP(const llvm::Module &module) {
 /// linked in statically.
 LogicalResult link(StringRef objectPath, StringRef wrappersPath,
                    StringRef outputPath, bool shared, bool gpu, bool openmp,
-                   MLIRContext &context) {
+                   bool blis, MLIRContext &context) {
   std::string clang = LINEA_CLANG;
   if (!llvm::sys::fs::can_execute(clang)) {
     auto found = llvm::sys::findProgramByName("clang-22");
@@ -338,6 +346,9 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
       args.push_back(LINEA_CUDA_RUNTIME);
     if (openmp)
       args.push_back("-lomp");
+    // BLIS by its soname, which the system's library path resolves.
+    if (blis)
+      args.push_back(blisLibrary());
     args.push_back("-lm");
   } else {
     args.append({"-r", "-nostdlib"});
@@ -481,6 +492,7 @@ LogicalResult mlir::linea::buildPipeline(OpPassManager &pm,
   } else {
     CPUPipelineOptions pipeline;
     pipeline.openmp = options.openmp;
+    pipeline.blas = options.blas && !blisLibrary().empty();
     buildCPUPipeline(pm, pipeline);
   }
   return success();
@@ -684,7 +696,8 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
   codeStream->flush();
   if (linked && failed(link(object->temp(), wrappers->temp(), output.temp(),
                             options.emit == EmitKind::Shared, gpu,
-                            usesOpenMP(*llvmModule), context)))
+                            usesOpenMP(*llvmModule), usesBlis(*llvmModule),
+                            context)))
     return failure();
   if (wantsHeader) {
     headerOut.os() << cInterface->header;

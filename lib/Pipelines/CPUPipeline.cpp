@@ -60,10 +60,15 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(linea::createApproximateMathPass());
   pm.addPass(linea::createExportFunctionsPass());
   addBufferization(pm);
-  // Contractions and elementwise ops as register-blocked vector code.
+  // Large products as BLIS calls; the other contractions and elementwise
+  // ops as register-blocked vector code.
+  if (options.blas)
+    pm.addPass(linea::createLinalgToBlasPass());
   pm.addNestedPass<func::FuncOp>(linea::createVectorizeLinalgPass());
   addHostLowering(pm, options.openmp);
 }
+
+StringRef mlir::linea::blisLibrary() { return LINEA_BLIS_LIBRARY; }
 
 void mlir::linea::addHostLowering(OpPassManager &pm, bool openmp) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -83,6 +83,10 @@ cl::opt<std::string> mattr("mattr",
 cl::opt<bool> noOpenMP("no-openmp",
                        cl::desc("Run every slice on the calling thread"),
                        cl::cat(category));
+cl::opt<bool> noBlas(
+    "no-blas",
+    cl::desc("Run every matmul as generated code, none through BLIS"),
+    cl::cat(category));
 cl::opt<std::string> passPipeline(
     "pass-pipeline",
     cl::desc("Run this pass pipeline (builtin.module(...), ending in the "
@@ -167,6 +171,7 @@ int main(int argc, char **argv) {
   options.cpu = mcpu;
   options.features = mattr;
   options.openmp = !noOpenMP;
+  options.blas = !noBlas;
   options.target = target;
   options.chip = chip;
   options.gpuFormat = gpuFormat;

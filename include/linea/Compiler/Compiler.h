@@ -47,6 +47,8 @@ struct CompileOptions {
   /// Empty: the host CPU and its features.
   std::string cpu, features;
   bool openmp = true;
+  /// CPU: large f32 matmuls as BLIS calls, where Linea was built with BLIS.
+  bool blas = true;
   CompileTarget target = CompileTarget::CPU;
   /// NVPTX: the GPU architecture, and what is embedded (isa: PTX, bin:
   /// cubin, fatbin; bin and fatbin need ptxas).

@@ -21,7 +21,17 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "openmp",
       llvm::cl::desc("Run the independent slices of each op on OpenMP threads"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> blas{
+      *this, "blas",
+      llvm::cl::desc("Run large f32 matmuls as BLIS calls "
+                     "(linea-linalg-to-blas); the library must then link "
+                     "BLIS, as linea-compile does"),
+      llvm::cl::init(false)};
 };
+
+/// The BLIS library linea-compile links where a library calls it (the
+/// path CMake found), or empty where Linea was built without BLIS.
+StringRef blisLibrary();
 
 /// The first steps of every pipeline: canonicalize, raise attention and
 /// reorder products (linea-reassociate), choose forms for `target`.

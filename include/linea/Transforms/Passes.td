@@ -1,8 +1,8 @@
 //===- Passes.td - Transformations outside the linea dialect -*- tablegen -*-===//
 //
 // Passes of the pipelines that never touch a linea op: vectorizing the
-// linalg ops around the lowered recurrences, fast math, and the exported
-// entry points of a library.
+// linalg ops around the lowered recurrences (large products as BLIS calls),
+// fast math, and the exported entry points of a library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +28,32 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
            "whose buffers are device memory (marked linea.device_pointers)">,
   ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def LinalgToBlasPass : Pass<"linea-linalg-to-blas", "ModuleOp"> {
+  let summary = "Run large f32 matmuls as calls into BLIS";
+  let description = [{
+    Every `linalg.matmul` and `linalg.batch_matmul` on f32 buffers of static
+    shape at a function's top level, with at least `min-flops` of work,
+    becomes calls of BLIS's typed `bli_sgemm`, whose per-operand row and
+    column strides take transposed operands and views as they are. The
+    output is split into blocks of rows (of columns where there are fewer
+    than 64 rows, as in a decode step), one serial BLIS call per block in
+    an `scf.parallel`: the library's own OpenMP threads run them, one
+    thread pool for the whole model. Products inside loops and parallel
+    regions (the chunked forms' matrices), other element types and smaller
+    products are left to `linea-vectorize-linalg`. The library then links
+    BLIS (`linea-compile` does so where it sees the call).
+  }];
+  let options = [
+    Option<"minFlops", "min-flops", "int64_t", /*default=*/"2 * 48 * 48 * 48",
+           "The least work (2 M N K, times the batch) that goes to BLIS">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def VectorizeLinalgPass : Pass<"linea-vectorize-linalg", "func::FuncOp"> {
