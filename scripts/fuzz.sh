@@ -26,7 +26,8 @@ for path in (glob.glob("test/**/*.mlir", recursive=True) +
         with open(os.path.join(out, hashlib.sha1(data).hexdigest()), "wb") as f:
             f.write(data)
 PY
-export ASAN_OPTIONS=detect_leaks=1
+# allow_user_poisoning=0: see scripts/sanitize.sh.
+export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0
 # A unit runs every pipeline (NVPTX and the emulator among them) under ASan:
 # the largest seed, test/tools/linea-compile/Inputs/gpu-ops.mlir with every
 # op and form, takes about 20 s on two cores. The limit catches hangs, not
