@@ -72,6 +72,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-blas", action="store_true",
+                        help="every matmul as generated code (linea-compile --no-blas)")
     args = parser.parse_args()
     failures = 0
     print("%-24s %14s %12s %14s" % ("block", "checksum", "rel_rms", "us/token"))
@@ -79,7 +81,8 @@ def main():
         rng = np.random.default_rng(args.seed)
         inputs = make_inputs(rng)
         with open(os.path.join(HERE, name + ".mlir")) as f:
-            lib = linea.compile_text(f.read(), opt_level=3)
+            lib = linea.compile_text(f.read(), opt_level=3,
+                                     extra_args=["--no-blas"] if args.no_blas else [])
         fn = lib[name]
         arrays = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
         out = fn(*arrays)  # warm-up

@@ -34,7 +34,8 @@ def LinalgToBlasPass : Pass<"linea-linalg-to-blas", "ModuleOp"> {
   let summary = "Run large f32 matmuls as calls into BLIS";
   let description = [{
     Every `linalg.matmul` and `linalg.batch_matmul` on f32 buffers of static
-    shape at a function's top level, with at least `min-flops` of work,
+    shape at a function's top level, with at least `min-flops` of work or
+    a right-hand side (the weights) of at least `min-weights` elements,
     becomes calls of BLIS's typed `bli_sgemm`, whose per-operand row and
     column strides take transposed operands and views as they are. The
     output is split into blocks of rows (of columns where there are fewer
@@ -46,8 +47,11 @@ def LinalgToBlasPass : Pass<"linea-linalg-to-blas", "ModuleOp"> {
     BLIS (`linea-compile` does so where it sees the call).
   }];
   let options = [
-    Option<"minFlops", "min-flops", "int64_t", /*default=*/"2 * 48 * 48 * 48",
+    Option<"minFlops", "min-flops", "int64_t", /*default=*/"int64_t(1) << 26",
            "The least work (2 M N K, times the batch) that goes to BLIS">,
+    Option<"minWeights", "min-weights", "int64_t", /*default=*/"int64_t(1) << 20",
+           "The least K N (the weights a decode step streams) that goes to "
+           "BLIS">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",

@@ -47,37 +47,38 @@ func.func @batched(%a: {ba}, %b: {bb}) -> {bc} {{
   return %r : {bc}
 }}
 func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
-  %x = tensor.extract_slice %fused[0, 32] [96, 64] [1, 1] : {fu} to {vx}
+  %x = tensor.extract_slice %fused[0, 64] [256, 512] [1, 1] : {fu} to {vx}
   %r = linalg.matmul ins(%x, %w : {vx}, {vw}) outs(%acc : {vy}) -> {vy}
   return %r : {vy}
 }}
-""".format(x=t(200, 96), w=t(96, 72), y=t(200, 72),
-           dx=t(1, 160), dw=t(1000, 160), dy=t(1, 1000),
-           ba=t(3, 64, 40), bb=t(3, 40, 48), bc=t(3, 64, 48),
-           fu=t(96, 160), vx=t(96, 64), vw=t(64, 80), vy=t(96, 80))
+""".format(x=t(520, 256), w=t(256, 272), y=t(520, 272),
+           dx=t(1, 512), dw=t(2304, 512), dy=t(1, 2304),
+           ba=t(4, 128, 256), bb=t(4, 256, 272), bc=t(4, 128, 272),
+           fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256))
 
 f32 = lambda a: np.ascontiguousarray(a, np.float32)  # noqa: E731
-x, w = f32(rng.standard_normal((200, 96))), f32(rng.standard_normal((96, 72)))
-dx, dw = f32(rng.standard_normal((1, 160))), f32(rng.standard_normal((1000, 160)))
-ba, bb = f32(rng.standard_normal((3, 64, 40))), f32(rng.standard_normal((3, 40, 48)))
-fu, vw = f32(rng.standard_normal((96, 160))), f32(rng.standard_normal((64, 80)))
-acc = f32(rng.standard_normal((96, 80)))
+x, w = f32(rng.standard_normal((520, 256))), f32(rng.standard_normal((256, 272)))
+dx, dw = f32(rng.standard_normal((1, 512))), f32(rng.standard_normal((2304, 512)))
+ba, bb = f32(rng.standard_normal((4, 128, 256))), f32(rng.standard_normal((4, 256, 272)))
+fu, vw = f32(rng.standard_normal((256, 640))), f32(rng.standard_normal((512, 256)))
+acc = f32(rng.standard_normal((256, 256)))
 d = lambda a: a.astype(np.float64)  # noqa: E731
 cases = [("rows", (x, w), d(x) @ d(w)),
          ("decode_transposed", (dx, dw), d(dx) @ d(dw).T),
          ("batched", (ba, bb), d(ba) @ d(bb)),
-         ("view_accumulate", (fu, vw, acc), d(acc) + d(fu)[:, 32:96] @ d(vw))]
+         ("view_accumulate", (fu, vw, acc), d(acc) + d(fu)[:, 64:576] @ d(vw))]
 for label, extra in (("blis", []), ("generated", ["--no-blas"])):
     lib = linea.compile_text(MODULE, extra_args=extra)
     for name, args, want in cases:
         checker.check("%s: %s" % (label, name), lib[name](*args), want, TOLERANCE["f32"])
 
-# A Mamba-2 block, its projections through BLIS, against its float64 model.
-layer = linea.Mamba2Block(linea.Mamba2Block.random_weights(rng, d_model=96, d_inner=192,
-                                                           head_dim=32, n_groups=2,
+# A Mamba-2 block, its projections through BLIS (in_proj 256 x 1088: 72 M
+# FLOP at T = 128), against its float64 model.
+layer = linea.Mamba2Block(linea.Mamba2Block.random_weights(rng, d_model=256, d_inner=512,
+                                                           head_dim=64, n_groups=2,
                                                            d_state=16),
-                          head_dim=32, n_groups=2)
-xs = rng.standard_normal((1, 80, 96)).astype(np.float32)
+                          head_dim=64, n_groups=2)
+xs = rng.standard_normal((1, 128, 256)).astype(np.float32)
 y, _ = layer(xs)
 checker.check("Mamba2Block with its projections", y, layer.reference(xs)[0], TOLERANCE["f32"])
 checker.finish()
