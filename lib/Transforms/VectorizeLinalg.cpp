@@ -97,6 +97,14 @@ SmallVector<int64_t> registerBlock(linalg::LinalgOp op, int64_t width,
 /// Marks the loops tiling produced; only those over a reduction dimension
 /// still read and write the same output block in every iteration.
 constexpr StringLiteral kAccumulatesAttr = "linea.register_block";
+/// Marks the outermost loop over register blocks of an op at a function's
+/// top level that runs on the OpenMP threads: an scf.parallel once the
+/// vectors are lowered.
+constexpr StringLiteral kParallelBlocksAttr = "linea.parallel_blocks";
+/// The least work (the product of an op's loop ranges) whose blocks are
+/// worth a fork and a join of the threads: a few microseconds against
+/// tens for 64 K FMAs.
+constexpr int64_t kMinParallelWork = int64_t(1) << 16;
 
 /// Whether two index lists name the same position (constants compared by
 /// value: the vectorizer makes a constant per transfer).
@@ -295,6 +303,23 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
       rewriter, cast<TilingInterface>(op.getOperation()), options);
   if (failed(tiled))
     return failure();
+  // The outermost loop runs on the threads where the op is at the
+  // function's top level (not inside a slice's parallel loop), walks a
+  // parallel dimension, has two blocks or more and enough work.
+  int64_t work = 1;
+  for (int64_t range : ranges)
+    work *= range;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (auto [i, size] : llvm::enumerate(block)) {
+    if (size == ranges[i])
+      continue;
+    if (isa<func::FuncOp>(op->getParentOp()) && work >= kMinParallelWork &&
+        iterators[i] == utils::IteratorType::parallel &&
+        ranges[i] / size >= 2 && !tiled->loops.empty())
+      tiled->loops.front()->setAttr(kParallelBlocksAttr,
+                                    rewriter.getUnitAttr());
+    break;
+  }
   rewriter.eraseOp(op);
   // The loops over reductions carry the output block: see
   // hoistAccumulators.
@@ -342,6 +367,32 @@ struct VectorizeLinalgPass
       if (failed(tileAndVectorize(rewriter, op, block)))
         return signalPassFailure();
     lowerVectors(func);
+    parallelizeBlocks(func);
+  }
+
+  /// The loops of kParallelBlocksAttr become scf.parallel (OpenMP threads
+  /// where the pipeline has them; a plain loop where it does not).
+  void parallelizeBlocks(func::FuncOp func) {
+    SmallVector<scf::ForOp> loops;
+    func.walk([&](scf::ForOp loop) {
+      if (loop->hasAttr(kParallelBlocksAttr))
+        loops.push_back(loop);
+    });
+    IRRewriter rewriter(func.getContext());
+    for (scf::ForOp loop : loops) {
+      loop->removeAttr(kParallelBlocksAttr);
+      if (loop.getNumRegionIterArgs() != 0)
+        continue;
+      rewriter.setInsertionPoint(loop);
+      auto parallel = scf::ParallelOp::create(
+          rewriter, loop.getLoc(), ValueRange{loop.getLowerBound()},
+          ValueRange{loop.getUpperBound()}, ValueRange{loop.getStep()});
+      Block *body = parallel.getBody();
+      rewriter.eraseOp(loop.getBody()->getTerminator());
+      rewriter.inlineBlockBefore(loop.getBody(), body->getTerminator(),
+                                 parallel.getInductionVars());
+      rewriter.eraseOp(loop);
+    }
   }
 
   /// Down to the one-dimensional vector ops the LLVM lowering takes: the

@@ -1,9 +1,11 @@
 // RUN: linea-opt --linea-vectorize-linalg --canonicalize %s | FileCheck %s
 
 // A matmul: 8 x 16 register blocks, the reduction loop carrying the block's
-// eight rows and doing one FMA per row and step.
+// eight rows and doing one FMA per row and step; the blocks of rows on the
+// threads (an op at the function's top level with 64 K FMAs or more; the
+// small ones below stay serial loops).
 // CHECK-LABEL: func.func @matmul
-// CHECK:       scf.for %[[M:.*]] = %{{.*}} to %{{.*}} step %c8
+// CHECK:       scf.parallel (%[[M:.*]]) = (%{{.*}}) to (%{{.*}}) step (%c8)
 // CHECK:         scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %c16
 // CHECK:           %[[BLOCK:.*]] = memref.subview %{{.*}}[%[[M]], %[[N]]] [8, 16]
 // CHECK-COUNT-8:   vector.load %[[BLOCK]]{{.*}} vector<16xf32>
@@ -84,5 +86,21 @@ func.func @tensors(%a: tensor<8x16xf32>) -> tensor<8x16xf32> {
 }
 func.func @conv(%x: memref<1x16x8xf32>, %w: memref<4x8xf32>, %o: memref<1x13x8xf32>) {
   linalg.depthwise_conv_1d_nwc_wc ins(%x, %w : memref<1x16x8xf32>, memref<4x8xf32>) outs(%o : memref<1x13x8xf32>)
+  return
+}
+
+// Inside a parallel loop (a slice of a chunked form), the same matmul's
+// blocks stay a serial loop: no nested parallel region.
+// CHECK-LABEL: func.func @matmul_in_slice
+// CHECK:       scf.parallel
+// CHECK-NOT:     scf.parallel
+// CHECK:         scf.for {{.*}} step %c8
+func.func @matmul_in_slice(%a: memref<32x64xf32>, %b: memref<64x48xf32>, %c: memref<32x48xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x48xf32>) outs(%c : memref<32x48xf32>)
+  }
   return
 }
