@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -269,11 +270,20 @@ struct ContractToFMAs : OpRewritePattern<vector::ContractionOp> {
     SmallVector<Value> acc;
     for (int64_t i = 0; i < rows; ++i)
       acc.push_back(vector::ExtractOp::create(rewriter, loc, op.getAcc(), i));
+    // bf16 and f16 operands of an f32 accumulation are extended as read.
+    Type accElement = accType.getElementType();
+    auto extend = [&](Value v, Type type) -> Value {
+      if (getElementTypeOrSelf(v.getType()) == accElement)
+        return v;
+      return arith::ExtFOp::create(rewriter, loc, type, v);
+    };
     for (int64_t d = 0; d < depth; ++d) {
-      Value rhs = vector::ExtractOp::create(rewriter, loc, op.getRhs(), d);
+      Value rhs = extend(
+          vector::ExtractOp::create(rewriter, loc, op.getRhs(), d), rowType);
       for (int64_t i = 0; i < rows; ++i) {
-        Value a = vector::ExtractOp::create(rewriter, loc, op.getLhs(),
-                                            ArrayRef<int64_t>{i, d});
+        Value a = extend(vector::ExtractOp::create(rewriter, loc, op.getLhs(),
+                                                   ArrayRef<int64_t>{i, d}),
+                         accElement);
         Value splat = vector::BroadcastOp::create(rewriter, loc, rowType, a);
         acc[i] = vector::FMAOp::create(rewriter, loc, splat, rhs, acc[i]);
       }

@@ -379,20 +379,34 @@ class Function:
 
     # -- contractions ----------------------------------------------------------
     def matmul(self, a, b):
-        """[M, K] x [K, N] -> [M, N] (f32 accumulation in f32 tensors)."""
-        self._check("matmul", "a", a, rank=2)
-        self._check("matmul", "b", b, rank=2, dtype=a.dtype)
+        """[M, K] x [K, N] -> [M, N] in a's element type, accumulated in f32
+        and rounded once."""
+        return self._rounded(self._matmul_f32("matmul", a, b), a.dtype)
+
+    def _matmul_f32(self, op, a, b):
+        """The f32 product of a and b (bf16 and f16 operands extended as
+        they are read): a sum of K terms kept in bf16 would lose about
+        sqrt(K) roundings (7% rel. RMS at K = 4096)."""
+        self._check(op, "a", a, rank=2)
+        self._check(op, "b", b, rank=2, dtype=a.dtype)
         if a.shape[1] != b.shape[0]:
-            raise ShapeError("matmul: 'b' must have %d rows to match 'a' %s, got %s" %
-                             (a.shape[1], a.shape, b.shape))
-        init = self._zeros((a.shape[0], b.shape[1]), a.dtype)
-        out = self._new(init.shape, a.dtype)
+            raise ShapeError("%s: 'b' must have %d rows to match 'a' %s, got %s" %
+                             (op, a.shape[1], a.shape, b.shape))
+        init = self._zeros((a.shape[0], b.shape[1]), "f32")
+        out = self._new(init.shape, "f32")
         self._emit("%%%s = linalg.matmul ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) -> %s" % (
             out.name, a.name, b.name, a.type, b.type, init.name, init.type, out.type))
         return out
 
+    def _rounded(self, x, dtype):
+        """x (f32) in `dtype`: one rounding, or x itself for f32."""
+        if dtype == "f32":
+            return x
+        return self.elementwise("round", [x], lambda a, emit: a[0], dtype=dtype)
+
     def linear(self, x, w, b=None):
-        """x [..., Cin] W [Cin, Cout] (+ b [Cout])."""
+        """x [..., Cin] W [Cin, Cout] (+ b [Cout]), accumulated in f32 with
+        the bias added before the one rounding to x's element type."""
         self._check("linear", "x", x)
         self._check("linear", "w", w, rank=2, dtype=x.dtype)
         if w.shape[0] != x.shape[-1]:
@@ -400,10 +414,13 @@ class Function:
                              (x.shape[-1], x.shape, w.shape))
         lead = x.shape[:-1]
         flat = self.reshape(x, (math.prod(lead), x.shape[-1])) if len(x.shape) != 2 else x
-        y = self.matmul(flat, w)
+        y = self._matmul_f32("linear", flat, w)
         if b is not None:
             self._check("linear", "b", b, shape=(w.shape[1],))
-            y = self.add(y, b)
+            y = self.elementwise("linear", [y, b], lambda a, emit: emit(
+                "arith.addf %%%s, %%%s : f32" % (a[0], a[1])), dtype=x.dtype)
+        else:
+            y = self._rounded(y, x.dtype)
         return self.reshape(y, lead + (w.shape[1],)) if len(x.shape) != 2 else y
 
     # -- sequence ops ----------------------------------------------------------

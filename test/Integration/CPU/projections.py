@@ -81,4 +81,23 @@ layer = linea.Mamba2Block(linea.Mamba2Block.random_weights(rng, d_model=256, d_i
 xs = rng.standard_normal((1, 128, 256)).astype(np.float32)
 y, _ = layer(xs)
 checker.check("Mamba2Block with its projections", y, layer.reference(xs)[0], TOLERANCE["f32"])
+
+# bf16 and f16 projections accumulate in f32 and round once, the bias added
+# before the rounding: within 2x of rounding the exact result (a sum kept in
+# bf16 would be 20x off at K = 1024).
+from linea import dtypes  # noqa: E402
+from linea.testing import rel_rms  # noqa: E402
+for dtype in ("bf16", "f16"):
+    for K in (64, 1024):
+        f = linea.Function("linear_%s_%d" % (dtype, K))
+        f.ret(f.linear(f.arg("x", (48, K), dtype), f.arg("w", (K, 40), dtype),
+                       f.arg("b", (40,), dtype)))
+        xq, wq, bq = (dtypes.encode(rng.standard_normal(s), dtype)
+                      for s in ((48, K), (K, 40), (40,)))
+        got = dtypes.decode(linea.compile(f)(xq, wq, bq), dtype)
+        exact = dtypes.decode(xq, dtype) @ dtypes.decode(wq, dtype) + dtypes.decode(bq, dtype)
+        floor = rel_rms(dtypes.decode(dtypes.encode(exact, dtype), dtype), exact)
+        err = rel_rms(got, exact)
+        checker.check_true("%s linear, K = %d, within 2x of one rounding (%.2e vs %.2e)"
+                           % (dtype, K, err, floor), err <= 2 * floor)
 checker.finish()
