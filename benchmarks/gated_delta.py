@@ -17,9 +17,7 @@ difference between Linea and the other two. Not a test.
 import argparse
 import ctypes
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -99,18 +97,11 @@ def main():
                 cpp = lambda: baseline.gated_delta_baseline(  # noqa: E731
                     *run.ptrs(q, k, v, beta, g, out_cpp), *run.i64(B, T, H, HV, K, V),
                     ctypes.c_float(K ** -0.5))
-                times = {"gd": [], "w7": [], "cpp": []}
                 calls = {"gd": lambda: gd(q, k, v, beta, g, out=[out_gd]),
                          "w7": lambda: w7(*w7_in, out=[out_w7]), "cpp": cpp}
-                for _ in range(args.repeat):
-                    for name, call in calls.items():
-                        call()
-                        start = time.perf_counter()
-                        call()
-                        times[name].append(time.perf_counter() - start)
-                ms_gd = 1e3 * statistics.median(times["gd"])
-                ms_w7 = 1e3 * statistics.median(times["w7"])
-                ms_cpp = 1e3 * statistics.median(times["cpp"])
+                ms = run.interleaved(calls, args.repeat)
+                ms_gd, ms_w7 = ms["gd"], ms["w7"]
+                ms_cpp = ms["cpp"]
                 print("%-6d %-10s %3d %10.2f %8.1f %6.1f %10.2f %8.2f %9.2g %10.2f %8.2f" % (
                     T, form, threads, ms_gd, flops / ms_gd / 1e6,
                     100 * flops / ms_gd / 1e6 / (peak * threads), ms_w7, ms_w7 / ms_gd,

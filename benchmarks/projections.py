@@ -19,7 +19,6 @@ memory bandwidth measured in the same run (baseline.cpp's copy_floats over
 import argparse
 import ctypes
 import os
-import statistics
 import sys
 import time
 
@@ -113,14 +112,7 @@ def main():
                 set_numpy_threads(threads)
             calls = {"blis": lambda: blis(x, w, out=[out_b]), "gen": lambda: gen(x, w, out=[out_g]),
                      "np": lambda: np.matmul(x, w)}
-            times = {n: [] for n in calls}
-            for _ in range(args.repeat):
-                for name, call in calls.items():
-                    call()
-                    start = time.perf_counter()
-                    call()
-                    times[name].append(time.perf_counter() - start)
-            ms = {n: 1e3 * statistics.median(v) for n, v in times.items()}
+            ms = run.interleaved(calls, args.repeat)
             want = x.astype(np.float64) @ w
             err = max(np.abs(o - want).max() for o in (out_b, out_g)) / np.abs(want).max()
             if err > 1e-4:

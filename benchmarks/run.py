@@ -155,6 +155,20 @@ def i64(*values):
     return [ctypes.c_int64(v) for v in values]
 
 
+def interleaved(calls, repeat):
+    """{name: median ms} of `repeat` rounds, each round calling every one of
+    `calls` ({name: fn}) in turn, once to warm up and once timed: the
+    machine's noise falls on all of them alike."""
+    times = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            call()
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1e3 * statistics.median(t) for name, t in times.items()}
+
+
 def timed(fn, repeat):
     fn()  # warm-up
     times = []

@@ -29,9 +29,7 @@ Not a test.
 import argparse
 import ctypes
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -127,14 +125,7 @@ def main():
                              "copy": lambda: baseline.copy_floats(
                                  *run.ptrs(s0, copy_to), *run.i64(s0.size)),
                              "call": lambda: tiny(*tiny_ins)}
-                    times = {n: [] for n in calls}
-                    for _ in range(args.repeat):
-                        for name, call in calls.items():
-                            call()
-                            start = time.perf_counter()
-                            call()
-                            times[name].append(time.perf_counter() - start)
-                    ms = {n: 1e3 * statistics.median(v) for n, v in times.items()}
+                    ms = run.interleaved(calls, args.repeat)
                     diff = max(rel_rms(outs["ssd"][0], outs["la"][0]),
                                rel_rms(outs["ssd"][0], y_cpp),
                                rel_rms(outs["ssd"][1], s_cpp))
