@@ -11,7 +11,6 @@ largest difference between their outputs. Not a test.
 """
 
 import argparse
-import ctypes
 import os
 import shutil
 import statistics
@@ -42,7 +41,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args()
 
-    omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
+    omp = run.openmp()
     omp.omp_set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         for op in args.ops.split(","):

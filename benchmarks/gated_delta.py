@@ -63,7 +63,7 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
+    omp = run.openmp()
     baseline = run.build_baseline()
     peak = run.measure_peak(baseline)
     print("FMA peak %.1f GFLOP/s per core" % peak)

@@ -89,7 +89,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", default="1,2")
     args = parser.parse_args()
-    omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
+    omp = run.openmp()
     baseline = run.build_baseline()
     np.dot(np.ones((64, 64), np.float32), np.ones((64, 64), np.float32))
     set_numpy_threads = numpy_threads_setter()

@@ -147,6 +147,11 @@ CASES = {"gla": gla_case, "wkv6": wkv6_case, "wkv7": wkv7_case,
          "selective_scan": ssm_case}
 
 
+def openmp():
+    """The OpenMP runtime the compiled libraries use (omp_set_num_threads)."""
+    return ctypes.CDLL(os.path.join(LLVM_LIB, "libomp.so"))
+
+
 def ptrs(*arrays):
     return [a.ctypes.data_as(ctypes.c_void_p) for a in arrays]
 
@@ -190,7 +195,7 @@ def main():
     args = parser.parse_args()
 
     baseline = build_baseline()
-    omp = ctypes.CDLL(os.path.join(LLVM_LIB, "libomp.so"))
+    omp = openmp()
     peak = measure_peak(baseline)
     rows = []
     for op in args.ops.split(","):

@@ -27,7 +27,6 @@ Not a test.
 """
 
 import argparse
-import ctypes
 import os
 import sys
 
@@ -82,7 +81,7 @@ def main():
     parser.add_argument("--shapes", default="nemotron,granite")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    omp = ctypes.CDLL(os.path.join(run.LLVM_LIB, "libomp.so"))
+    omp = run.openmp()
     baseline = run.build_baseline()
     peak = run.measure_peak(baseline)
     print("FMA peak %.1f GFLOP/s per core" % peak)
