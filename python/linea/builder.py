@@ -744,18 +744,26 @@ class Function:
                            [("initial_state", initial_state)], attrs, r.shape, r.dtype,
                            (B, H, S, S) if return_state else None)
 
-    def wkv7(self, r, w, k, v, a, b, initial_state=None, form="auto", chunk_size=None,
-             return_state=False):
+    def wkv7(self, r, w, k, v, a, b, initial_state=None, scale=None, form="auto",
+             chunk_size=None, return_state=False):
+        """r [B, T, Hk, S] (its heads shared by H / Hk heads each); w, k, v, a,
+        b [B, T, H, S]; o = scale * r^T S (scale 1 by default)."""
         op = "wkv7"
         self._act(op, "r", r, 4)
-        B, T, H, S = r.shape
-        for name, x in (("w", w), ("k", k), ("v", v), ("a", a), ("b", b)):
-            self._check(op, name, x, shape=r.shape, dtype=r.dtype)
+        B, T, Hk, S = r.shape
+        self._check(op, "w", w, shape=(B, T, None, S), dtype=r.dtype)
+        H = w.shape[2]
+        if H % Hk:
+            raise ShapeError("%s: 'w' has H = %d heads, not a multiple of Hk = %d" % (op, H, Hk))
+        for name, x in (("k", k), ("v", v), ("a", a), ("b", b)):
+            self._check(op, name, x, shape=w.shape, dtype=r.dtype)
         if initial_state is not None:
             self._check(op, "initial_state", initial_state, shape=(B, H, S, S), dtype="f32")
+        attrs = (["scale = %s : f32" % _float(scale)] if scale is not None else []) + \
+            self._form_attrs(form, chunk_size)
         return self._linea(op, [("r", r), ("w", w), ("k", k), ("v", v), ("a", a), ("b", b)],
-                           [("initial_state", initial_state)], self._form_attrs(form, chunk_size),
-                           r.shape, r.dtype, (B, H, S, S) if return_state else None)
+                           [("initial_state", initial_state)], attrs,
+                           w.shape, r.dtype, (B, H, S, S) if return_state else None)
 
     def gated_delta(self, q, k, v, beta, gate=None, initial_state=None, scale=None,
                     use_qk_l2norm=False, A_log=None, dt_bias=None, form="auto",

@@ -142,10 +142,12 @@ def wkv6(r, k, v, w, u, initial_state=None, scale=1.0):
     return o, St
 
 
-def wkv7(r, w, k, v, a, b, initial_state=None):
-    """Key-major RWKV-7. Returns (o [B, T, H, S], state [B, H, S, S])."""
+def wkv7(r, w, k, v, a, b, initial_state=None, scale=1.0):
+    """Key-major RWKV-7, o = scale * r^T S; r may have fewer heads than w
+    (each shared by H / Hk heads). Returns (o [B, T, H, S], state [B, H, S, S])."""
     r, w, k, v, a, b = (np.asarray(x, np.float64) for x in (r, w, k, v, a, b))
-    Bsz, T, H, S = r.shape
+    Bsz, T, H, S = w.shape
+    r = scale * np.repeat(r, H // r.shape[2], axis=2)
     St = np.zeros((Bsz, H, S, S)) if initial_state is None else \
         np.array(initial_state, np.float64)
     o = np.zeros((Bsz, T, H, S))

@@ -71,7 +71,8 @@ TEST_F(CostModelTest, CpuOffersWhatItLowers) {
   EXPECT_EQ(wkvForms[1].form, Form::chunked);
   Value w7 = value({1, 64, 2, 64});
   auto wkv7 = Wkv7Op::create(builder, builder.getUnknownLoc(), w7, w7, w7, w7,
-                             w7, w7, nullptr, Form::auto_, nullptr, false);
+                             w7, w7, nullptr, nullptr, Form::auto_, nullptr,
+                             false);
   auto wkv7Forms =
       estimateForms(cast<RecurrenceOpInterface>(wkv7.getOperation()), cpu);
   ASSERT_EQ(wkv7Forms.size(), 3u);

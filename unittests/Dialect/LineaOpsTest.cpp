@@ -213,12 +213,23 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   EXPECT_TRUE(ShapedType::isDynamic(s6.tokens));
   EXPECT_FALSE(s6.hasStaticShape());
   auto w7 = Wkv7Op::create(builder, builder.getUnknownLoc(), r, r, r, r, r, r,
-                           nullptr, Form::auto_, nullptr, false);
+                           nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s7 =
       cast<RecurrenceOpInterface>(w7.getOperation()).getRecurrenceSignature();
   EXPECT_EQ(s7.readout, Readout::afterUpdate);
   EXPECT_TRUE(s7.rankOne);
   EXPECT_EQ(s7.decayWidth(), 16);
+  // wkv7 with one receptance head per two heads (the gated delta rule's
+  // shared queries): groups of 2.
+  Value r1 = value({1, 8, 1, 16}), w2 = value({1, 8, 2, 16});
+  auto grouped = Wkv7Op::create(builder, builder.getUnknownLoc(), r1, w2, w2,
+                                w2, w2, w2, nullptr, nullptr, Form::auto_,
+                                nullptr, false);
+  ASSERT_TRUE(succeeded(verify(grouped)));
+  EXPECT_EQ(cast<RecurrenceOpInterface>(grouped.getOperation())
+                .getRecurrenceSignature()
+                .groups,
+            2);
 }
 
 TEST_F(LineaOpsTest, SignatureOfTheGatedDeltaRule) {

@@ -31,8 +31,9 @@ struct HeadSlices {
 
   /// Runs `body` for every (batch, head) slice with the slice's common
   /// fields (state, output) filled in; `body` gets the operand of a
-  /// [B, T, H, S] buffer and the head. `chunk` > 0 asks for the chunked
-  /// form.
+  /// [B, T, H, S] buffer (`read(buffer)`, or `read(buffer, g)` for one of
+  /// [B, T, H / g, S] whose heads serve g heads each) and the head. `chunk`
+  /// > 0 asks for the chunked form.
   template <typename Fn>
   void forEach(LoopEmitter &e, Value init, float scale, Fn body,
                int64_t chunk = 0) {
@@ -42,8 +43,9 @@ struct HeadSlices {
       s.initialState = init;
       s.stateLead = {b, h};
       s.storeOutput = TokenResult::entries(output, {b}, {h}, scale);
-      auto read = [b, h](Value buf) {
-        return TokenOperand::entries(buf, {b}, {h});
+      auto read = [&pe, b, h](Value buf, int64_t group = 1) {
+        return TokenOperand::entries(
+            buf, {b}, {group == 1 ? h : pe.indexDiv(h, group)});
       };
       body(s, read, h);
     };
@@ -87,11 +89,14 @@ struct Wkv7Lowering : public Lowering<Wkv7Op> {
     Value r = e.toBuffer(op.getR()), w = e.toBuffer(op.getW());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
+    float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op, op.getV(), e);
+    // Receptance head h / (H / Hk) serves value head h.
+    int64_t group = slices.H / shapeOf(op.getR())[2];
     slices.forEach(
-        e, bufferOrNull(e, op.getInitialState()), 1.0f,
+        e, bufferOrNull(e, op.getInitialState()), scale,
         [&](RecurrenceSlice &s, auto read, Value) {
-          s.query = read(r);
+          s.query = read(r, group);
           s.key = read(k);
           s.value = read(v);
           s.logDecay = read(w);

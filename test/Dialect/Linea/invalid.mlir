@@ -420,7 +420,7 @@ func.func @wkv6_C8(%r: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<
 // -----
 
 func.func @wkv7_C1(%r: tensor<1x8x2xf32>, %w: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>, %a: tensor<1x8x2x4xf32>, %b: tensor<1x8x2x4xf32>) {
-  // expected-error @+1 {{C1: 'r' must have shape [B, T, H, S] = [?, ?, ?, ?], got tensor<1x8x2xf32>}}
+  // expected-error @+1 {{C1: 'r' must have shape [B, T, Hk, S] = [?, ?, ?, ?], got tensor<1x8x2xf32>}}
   %o = linea.wkv7 %r, %w, %k, %v, %a, %b : tensor<1x8x2xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return
 }
@@ -536,7 +536,7 @@ func.func @wkv6_C9(%r: tensor<1x8x2x0xf32>, %u: tensor<2x0xf32>) {
 // -----
 
 func.func @wkv7_C7(%r: tensor<1x8x0x4xf32>) {
-  // expected-error @+1 {{C7: 'r' has H = 0, but H, S must be positive}}
+  // expected-error @+1 {{C7: 'r' has Hk = 0, but Hk, S must be positive}}
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r : tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>, tensor<1x8x0x4xf32>
   return
 }
@@ -842,5 +842,21 @@ func.func @causal_conv1d_C5_weight(%x: tensor<1x8x6xbf16>, %w: tensor<6x4xf16>) 
 func.func @causal_conv1d_C6(%x: tensor<1x8x6xf32>, %w: tensor<6x0xf32>) {
   // expected-error @+1 {{C6: 'weight' has W = 0, but W must be positive (only batch and sequence dimensions may be 0)}}
   %y = linea.causal_conv1d %x, %w : tensor<1x8x6xf32>, tensor<6x0xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C2_groups(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x3x4xf32>) {
+  // expected-error @+1 {{C2: 'w' needs H (3) divisible by Hk (2)}}
+  %o = linea.wkv7 %r, %w, %w, %w, %w, %w : tensor<1x8x2x4xf32>, tensor<1x8x3x4xf32>, tensor<1x8x3x4xf32>, tensor<1x8x3x4xf32>, tensor<1x8x3x4xf32>, tensor<1x8x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C8(%r: tensor<1x8x2x4xf32>) {
+  // expected-error @+1 {{C8: 'scale' must be finite}}
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r {scale = 0x7F800000 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return
 }

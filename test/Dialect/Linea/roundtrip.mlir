@@ -139,3 +139,10 @@ func.func @causal_conv1d_minimal(%x: tensor<1x0x5xf32>, %w: tensor<5x1xf32>) -> 
   %y = linea.causal_conv1d %x, %w : tensor<1x0x5xf32>, tensor<5x1xf32>
   return %y : tensor<1x0x5xf32>
 }
+
+// CHECK-LABEL: func @wkv7_grouped
+func.func @wkv7_grouped(%r: tensor<1x8x1x16xf32>, %w: tensor<1x8x4x16xf32>) -> tensor<1x8x4x16xf32> {
+  // CHECK: linea.wkv7 %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {scale = 2.500000e-01 : f32} : tensor<1x8x1x16xf32>, tensor<1x8x4x16xf32>
+  %o = linea.wkv7 %r, %w, %w, %w, %w, %w {scale = 0.25 : f32} : tensor<1x8x1x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>
+  return %o : tensor<1x8x4x16xf32>
+}

@@ -60,8 +60,10 @@ def wkv6_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, sc
     add(name, "linea.wkv6", ops, attrs, results, (o, s if state else None), dtype)
 
 
-def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, chunk=None):
-    r, k, v = rng.standard_normal((3, B, T, H, S)) * 0.5
+def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, chunk=None,
+              Hk=None, scale=None):
+    k, v = rng.standard_normal((2, B, T, H, S)) * 0.5
+    r = rng.standard_normal((B, T, Hk or H, S)) * 0.5
     w = -np.exp(rng.standard_normal((B, T, H, S)) - 1.0)
     # RWKV-7 style: a = -kk, b = kk * gate with kk unit-norm keeps the
     # transition contractive.
@@ -73,10 +75,13 @@ def wkv7_case(name, B=2, T=7, H=2, S=8, dtype="f32", init=False, state=False, ch
     if init:
         ops.append(Operand("s0", rng.standard_normal((B, H, S, S)), "f32", "initial_state"))
     o, s = reference.wkv7(*[o.value for o in ops[:6]],
-                          initial_state=ops[6].value if init else None)
+                          initial_state=ops[6].value if init else None,
+                          scale=1.0 if scale is None else scale)
     results = [((B, T, H, S), dtype)] + ([((B, H, S, S), "f32")] if state else [])
     form = ("form = #linea.form<chunked>, chunk_size = %d : i64" % chunk if chunk
             else "form = #linea.form<recurrent>")
+    if scale is not None:
+        form += ", scale = %r : f32" % scale
     add(name, "linea.wkv7", ops, form, results, (o, s if state else None), dtype)
 
 
@@ -152,6 +157,14 @@ wkv7_case("wkv7 chunked tiles S=32 C=8", B=1, T=29, S=32, chunk=8)
 wkv7_case("wkv7 chunked tiles S=48 C=8", B=1, T=29, S=48, chunk=8)
 wkv7_case("wkv7 chunked tiles bf16 S=32", B=1, T=40, S=32, dtype="bf16", init=True,
           state=True, chunk=16)
+# Receptance heads shared by groups of heads (the gated delta rule's
+# queries), and a scale, in every form.
+for chunk in (None, 4, 16):
+    label = "chunked C=%d" % chunk if chunk else "recurrent"
+    wkv7_case("wkv7 %s, Hk=1 of H=4, scale 0.25" % label, B=2, T=21, H=4, S=16, Hk=1,
+              scale=0.25, chunk=chunk, init=True, state=True)
+    wkv7_case("wkv7 %s, Hk=2 of H=4, bf16" % label, B=1, T=9, H=4, S=16, Hk=2, chunk=chunk,
+              dtype="bf16", init=True, state=True)
 # Longer sequences, 150 and 151 tokens (even and odd for the token pairs).
 for T in (150, 151):
     wkv6_case("wkv6 T=%d state in and out" % T, B=1, T=T, H=3, init=True, state=True)

@@ -535,8 +535,9 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
 //===----------------------------------------------------------------------===//
 
 RecurrenceSignature Wkv7Op::getRecurrenceSignature() {
-  auto r = dims(getR());
-  RecurrenceSignature sig = headWise(r[0], r[2], r[1], r[3], r[3], getV());
+  auto r = dims(getR()), v = dims(getV());
+  RecurrenceSignature sig = headWise(v[0], v[2], v[1], v[3], v[3], getV());
+  sig.groups = divideOrDynamic(v[2], r[2]);
   sig.decay = DecayKind::perKey;
   sig.rankOne = true;
   return sig;
@@ -546,8 +547,8 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                                Wkv7Op::Adaptor op,
                                SmallVectorImpl<Type> &types) {
   ShapeChecker check(loc);
-  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "H", "S"})) ||
-      failed(check.positive("C7", "r", {"H", "S"})))
+  if (failed(check.shape("C1", "r", op.getR(), {"B", "T", "Hk", "S"})) ||
+      failed(check.positive("C7", "r", {"Hk", "S"})))
     return failure();
   for (auto [name, value] : {std::pair<StringRef, Value>{"w", op.getW()},
                              {"k", op.getK()},
@@ -556,6 +557,9 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
                              {"b", op.getB()}})
     if (failed(check.shape("C2", name, value, {"B", "T", "H", "S"})))
       return failure();
+  if (failed(check.positive("C7", "w", {"H"})) ||
+      failed(check.divides("C2", "w", "H", "Hk")))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(
             check.shape("C3", "initial_state", init, {"B", "H", "S", "S"})) ||
@@ -570,6 +574,9 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
       failed(checkForm(check, "C5", "C6", op.getForm(), op.getChunkSize(),
                        &Wkv7Op::supportsForm)))
     return failure();
+  if (std::optional<APFloat> scale = op.getScale())
+    if (!std::isfinite(scale->convertToFloat()))
+      return check.fail("C8", "'scale' must be finite");
   return results(types, op.getV(), op.getWithFinalState(),
                  check.stateType(ctx, {"B", "H", "S", "S"}));
 }

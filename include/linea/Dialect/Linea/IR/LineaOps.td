@@ -341,18 +341,27 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
 def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
   let summary = "RWKV-7 WKV: a diagonal-plus-rank-one state transition";
   let description = [{
-    Per batch and head, in key-major orientation:
+    Per batch and head `h` (receptance head `h / (H / Hk)`), in key-major
+    orientation:
 
         S_t = (diag(exp(w_t)) + b_t a_t^T) S_{t-1} + k_t v_t^T
-        o_t = r_t^T S_t
+        o_t = scale * r_t^T S_t                       (scale defaults to 1)
 
     RWKV-7's reference keeps the value-major transpose
     (`S <- S diag(w) + (S a) b^T + v k^T`, `y = S r`); in RWKV-7 models
     `a = -kk` and `b = kk * a_gate`.
 
+    The gated delta rule is this op exactly: with `q^`, `k^` the
+    (normalized) query and key, `r = q^` (Hk = H query heads shared by the
+    value heads), `w = g` (the log-decay, per key or broadcast per head),
+    `k = beta k^`, `a = exp(g) k^`, `b = -beta k^` and `scale` the query
+    scale. `linea.gated_delta` computes it from q, k, v, beta and g
+    directly; benchmarks/gated_delta.py checks one against the other.
+
     Constraints:
-    * (C1) `r` has rank 4: `[B, T, H, S]`.
-    * (C2) `w`, `k`, `v`, `a` and `b` have the shape of `r`.
+    * (C1) `r` has rank 4: `[B, T, Hk, S]`.
+    * (C2) `w`, `k`, `v`, `a` and `b` have shape `[B, T, H, S]` with
+      `H % Hk == 0`.
     * (C3) `initial_state`, if present, has shape `[B, H, S, S]` and element
       type f32.
     * (C4) `r`, `w`, `k`, `v`, `a` and `b` share one element type: f32, f16
@@ -360,7 +369,8 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
     * (C5) `form` is `auto` or one of the op's forms (below).
     * (C6) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
-    * (C7) `H` and `S` are positive.
+    * (C7) `Hk`, `H` and `S` are positive.
+    * (C8) `scale`, if present, is finite.
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -381,6 +391,7 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
     AnyRankedTensor:$r, AnyRankedTensor:$w, AnyRankedTensor:$k,
     AnyRankedTensor:$v, AnyRankedTensor:$a, AnyRankedTensor:$b,
     Optional<AnyRankedTensor>:$initial_state,
+    OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
     OptionalAttr<I64Attr>:$chunk_size,
     UnitAttr:$with_final_state);
