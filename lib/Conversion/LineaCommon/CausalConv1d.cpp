@@ -58,7 +58,7 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
             for (int64_t i = 0; i + 1 < W; ++i)
               y = et.fma(taps[i], win[i], y);
             if (silu)
-              y = et.div(y, et.add(lanes.constant(et, 1.0), et.exp(et.neg(y))));
+              y = et.silu(y);
             lanes.store(et, y, output, {b, t, c0});
             if (W == 1)
               return {};

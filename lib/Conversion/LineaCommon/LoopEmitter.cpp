@@ -49,6 +49,12 @@ Value LoopEmitter::log1p(Value x) { return math::Log1pOp::create(b, x); }
 Value LoopEmitter::softplus(Value x) {
   return select(greater(x, f32(20.0)), x, log1p(exp(x)));
 }
+Value LoopEmitter::silu(Value x) {
+  Value one = f32(1.0);
+  if (auto row = dyn_cast<VectorType>(x.getType()))
+    one = splat(one, row.getNumElements());
+  return div(x, add(one, exp(neg(x))));
+}
 Value LoopEmitter::rsqrt(Value x) { return math::RsqrtOp::create(b, x); }
 Value LoopEmitter::select(Value cond, Value x, Value y) {
   return arith::SelectOp::create(b, cond, x, y);

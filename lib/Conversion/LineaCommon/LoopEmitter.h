@@ -47,6 +47,8 @@ public:
   Value log1p(Value x);
   /// log(1 + exp(x)), and x itself above 20 (as torch and mamba_ssm).
   Value softplus(Value x);
+  /// x / (1 + exp(-x)), of an f32 or a vector of them.
+  Value silu(Value x);
   /// 1 / sqrt(x).
   Value rsqrt(Value x);
   Value select(Value cond, Value x, Value y);

@@ -230,12 +230,8 @@ private:
         if (softplus)
           v = x.softplus(v);
         x.store(v, dt, {b, d, tl});
-        if (gate) {
-          // silu(z) = z / (1 + exp(-z))
-          Value zt = x.load(z, {b, d, t});
-          x.store(x.div(zt, x.add(x.f32(1.0), x.exp(x.neg(zt)))), gate,
-                  {b, d, tl});
-        }
+        if (gate)
+          x.store(x.silu(x.load(z, {b, d, t})), gate, {b, d, tl});
       });
     });
     if (scanChunk) {

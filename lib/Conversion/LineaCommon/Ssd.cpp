@@ -95,12 +95,8 @@ struct SsdLowering : public Lowering<SsdOp> {
                                    : broadcast(y.load(skip, {h}));
           o = y.fma(d, read(x, {b, t, h, j}), o);
         }
-        if (z) {
-          // silu(z) = z / (1 + exp(-z))
-          Value zt = read(z, {b, t, h, j});
-          o = y.mul(o, y.div(zt, y.add(broadcast(y.f32(1.0)),
-                                       y.exp(y.neg(zt)))));
-        }
+        if (z)
+          o = y.mul(o, y.silu(read(z, {b, t, h, j})));
         if (row)
           y.storeRow(o, output, {b, t, h, j});
         else
