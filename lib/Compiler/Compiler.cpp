@@ -295,23 +295,24 @@ LogicalResult writePTX(ModuleOp module, raw_ostream &os) {
   return success();
 }
 
-/// Whether a compiled module calls into the OpenMP runtime (the only
-/// library it may need beyond libc and libm), read from the functions it
-/// calls but does not define.
-bool usesOpenMP(const llvm::Module &module) {
-  return llvm::any_of(module, [](const llvm::Function &fn) {
+/// Whether a compiled module calls, without defining it, a function whose
+/// name starts with one of `prefixes`: the libraries it needs beyond libc
+/// and libm are read from those calls.
+bool callsLibrary(const llvm::Module &module, ArrayRef<StringRef> prefixes) {
+  return llvm::any_of(module, [&](const llvm::Function &fn) {
     return fn.isDeclaration() && !fn.isIntrinsic() && !fn.use_empty() &&
-           (fn.getName().starts_with("__kmpc_") ||
-            fn.getName().starts_with("omp_"));
+           llvm::any_of(prefixes, [&](StringRef prefix) {
+             return fn.getName().starts_with(prefix);
+           });
   });
 }
 
-/// Whether `module` calls BLIS (linea-linalg-to-blas's calls).
+/// The OpenMP runtime, and BLIS (linea-linalg-to-blas's calls).
+bool usesOpenMP(const llvm::Module &module) {
+  return callsLibrary(module, {"__kmpc_", "omp_"});
+}
 bool usesBlis(const llvm::Module &module) {
-  return llvm::any_of(module, [](const llvm::Function &fn) {
-    return fn.isDeclaration() && !fn.use_empty() &&
-           fn.getName().starts_with("bli_");
-  });
+  return callsLibrary(module, {"bli_"});
 }
 
 /// Links `objectPath` and the checked entry points (C source in
