@@ -87,10 +87,20 @@ bool readable(linalg::LinalgOp op) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   int64_t dims[3][2] = {{d.m, d.k}, {d.k, d.n}, {d.m, d.n}};
   for (int i = 0; i < 3; ++i)
-    if (resultOf(maps[i], dims[i][0]) < 0 || resultOf(maps[i], dims[i][1]) < 0 ||
+    if (resultOf(maps[i], dims[i][0]) < 0 ||
+        resultOf(maps[i], dims[i][1]) < 0 ||
         (d.batch >= 0 && resultOf(maps[i], d.batch) < 0))
       return false;
   return true;
+}
+
+/// address + elements (times stride) * 4 bytes.
+Value advance(ImplicitLocOpBuilder &b, Value address, Value elements,
+              Value stride = nullptr) {
+  Value n = stride ? arith::MulIOp::create(b, elements, stride) : elements;
+  Value bytes =
+      arith::MulIOp::create(b, n, arith::ConstantIndexOp::create(b, 4));
+  return arith::AddIOp::create(b, address, bytes);
 }
 
 /// Where operand `value`, with indexing map `map`, has its logical rows
@@ -106,10 +116,9 @@ Operand describe(ImplicitLocOpBuilder &b, Value value, AffineMap map,
   op.rowStride = strideOf(row);
   op.columnStride = strideOf(column);
   op.batchStride = batch >= 0 ? strideOf(batch) : Value();
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, value);
-  Value bytes = arith::MulIOp::create(b, meta.getOffset(),
-                                      arith::ConstantIndexOp::create(b, 4));
-  op.address = arith::AddIOp::create(b, base, bytes);
+  op.address =
+      advance(b, memref::ExtractAlignedPointerAsIndexOp::create(b, value),
+              meta.getOffset());
   return op;
 }
 
@@ -121,14 +130,6 @@ Value toPointer(ImplicitLocOpBuilder &b, Value address) {
 
 Value toI64(ImplicitLocOpBuilder &b, Value index) {
   return arith::IndexCastOp::create(b, b.getI64Type(), index);
-}
-
-/// address + elements * 4 bytes.
-Value advance(ImplicitLocOpBuilder &b, Value address, Value elements,
-              Value stride) {
-  Value n = arith::MulIOp::create(b, elements, stride);
-  Value bytes = arith::MulIOp::create(b, n, arith::ConstantIndexOp::create(b, 4));
-  return arith::AddIOp::create(b, address, bytes);
 }
 
 /// A scalar f32 in memory (alpha and beta go by pointer).
@@ -161,8 +162,8 @@ struct LinalgToBlasPass
   /// generated code is as fast on one thread (benchmarks/projections.py:
   /// 256 x 128 x 128 in 0.079 ms against BLIS's 0.132).
   bool accepts(linalg::LinalgOp op) {
-    if (!op.hasPureBufferSemantics() ||
-        !isa<func::FuncOp>(op->getParentOp()) || !readable(op))
+    if (!op.hasPureBufferSemantics() || !isa<func::FuncOp>(op->getParentOp()) ||
+        !readable(op))
       return false;
     for (Value operand : op->getOperands()) {
       auto type = dyn_cast<MemRefType>(operand.getType());
@@ -193,27 +194,26 @@ struct LinalgToBlasPass
     Operand a = describe(b, lhs, maps[0], m, k, batch);
     Operand bm = describe(b, rhs, maps[1], k, n, batch);
     Operand c = describe(b, out, maps[2], m, n, batch);
-    Value alpha = scalar(b, 1.0f);
-    // linalg.matmul accumulates into its output.
-    Value beta = scalar(b, 1.0f);
+    // alpha = beta = 1: linalg.matmul accumulates into its output.
+    Value one = scalar(b, 1.0f);
     int64_t M = ranges[m], N = ranges[n], K = ranges[k];
     int64_t B = batched ? ranges[0] : 1;
     // Blocks of rows, or of columns where there are few rows.
     bool byRows = M >= 2 * kMinBlockRows;
     int64_t split = byRows ? M : N;
-    int64_t blocks = byRows ? std::min(kMaxBlocks, M / kMinBlockRows)
-                            : std::clamp<int64_t>(N / kMinBlockColumns, 1,
-                                                  kMaxBlocks);
+    int64_t blocks =
+        byRows ? std::min(kMaxBlocks, M / kMinBlockRows)
+               : std::clamp<int64_t>(N / kMinBlockColumns, 1, kMaxBlocks);
     int64_t size = (split + blocks - 1) / blocks;
     blocks = (split + size - 1) / size;
     auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, v); };
-    auto parallel = scf::ParallelOp::create(
-        b, ValueRange{cst(0), cst(0)}, ValueRange{cst(B), cst(blocks)},
-        ValueRange{cst(1), cst(1)});
+    auto parallel = scf::ParallelOp::create(b, ValueRange{cst(0), cst(0)},
+                                            ValueRange{cst(B), cst(blocks)},
+                                            ValueRange{cst(1), cst(1)});
     b.setInsertionPointToStart(parallel.getBody());
     Value bi = parallel.getInductionVars()[0];
-    Value from = arith::MulIOp::create(b, parallel.getInductionVars()[1],
-                                       cst(size));
+    Value from =
+        arith::MulIOp::create(b, parallel.getInductionVars()[1], cst(size));
     Value count = arith::MinSIOp::create(
         b, cst(size), arith::SubIOp::create(b, cst(split), from));
     auto start = [&](const Operand &o, Value blockStride) {
@@ -235,10 +235,10 @@ struct LinalgToBlasPass
     func::CallOp::create(
         b, gemm,
         ValueRange{trans, trans, rows, columns,
-                   arith::ConstantIntOp::create(b, K, 64), alpha, pa,
+                   arith::ConstantIntOp::create(b, K, 64), one, pa,
                    toI64(b, a.rowStride), toI64(b, a.columnStride), pb,
-                   toI64(b, bm.rowStride), toI64(b, bm.columnStride), beta,
-                   pc, toI64(b, c.rowStride), toI64(b, c.columnStride)});
+                   toI64(b, bm.rowStride), toI64(b, bm.columnStride), one, pc,
+                   toI64(b, c.rowStride), toI64(b, c.columnStride)});
     op->erase();
   }
 };
