@@ -18,6 +18,11 @@ using namespace mlir::linea::detail;
 
 namespace {
 
+/// The read-out scale of wkv6 and wkv7: `scale`, or 1.
+float scaleOrOne(std::optional<APFloat> scale) {
+  return scale ? scale->convertToFloat() : 1.0f;
+}
+
 /// The head-wise slices shared by wkv6 and wkv7: every token operand is
 /// [B, T, H, S], entry (t, i) of slice (b, h) at [b, t, h, i].
 struct HeadSlices {
@@ -65,10 +70,9 @@ struct Wkv6Lowering : public Lowering<Wkv6Op> {
     Value r = e.toBuffer(op.getR()), k = e.toBuffer(op.getK());
     Value v = e.toBuffer(op.getV()), w = e.toBuffer(op.getW());
     Value u = e.toBuffer(op.getU());
-    float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op, op.getV(), e);
     slices.forEach(
-        e, bufferOrNull(e, op.getInitialState()), scale,
+        e, bufferOrNull(e, op.getInitialState()), scaleOrOne(op.getScale()),
         [&](RecurrenceSlice &s, auto read, Value h) {
           s.query = read(r);
           s.key = read(k);
@@ -89,12 +93,11 @@ struct Wkv7Lowering : public Lowering<Wkv7Op> {
     Value r = e.toBuffer(op.getR()), w = e.toBuffer(op.getW());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Value a = e.toBuffer(op.getA()), bb = e.toBuffer(op.getB());
-    float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
     HeadSlices slices(op, op.getV(), e);
     // Receptance head h / (H / Hk) serves value head h.
     int64_t group = slices.H / shapeOf(op.getR())[2];
     slices.forEach(
-        e, bufferOrNull(e, op.getInitialState()), scale,
+        e, bufferOrNull(e, op.getInitialState()), scaleOrOne(op.getScale()),
         [&](RecurrenceSlice &s, auto read, Value) {
           s.query = read(r, group);
           s.key = read(k);

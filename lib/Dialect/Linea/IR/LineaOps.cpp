@@ -221,6 +221,14 @@ LogicalResult checkScale(ShapeChecker &check, StringRef tag,
                              std::to_string(s));
 }
 
+/// Checks a read-out scale that may be of either sign (tag `tag`): finite.
+LogicalResult checkFiniteScale(ShapeChecker &check, StringRef tag,
+                               std::optional<APFloat> scale) {
+  if (scale && !std::isfinite(scale->convertToFloat()))
+    return check.fail(tag, "'scale' must be finite");
+  return success();
+}
+
 /// The query scale: `scale`, or K^-1/2 for queries `q` of shape [..., K].
 float scaleOrDefault(std::optional<APFloat> scale, Value q) {
   if (scale)
@@ -520,9 +528,8 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
                                       {"v", op.getV()},
                                       {"w", op.getW()}})))
     return failure();
-  if (std::optional<APFloat> scale = op.getScale())
-    if (!std::isfinite(scale->convertToFloat()))
-      return check.fail("C6", "'scale' must be finite");
+  if (failed(checkFiniteScale(check, "C6", op.getScale())))
+    return failure();
   if (failed(checkForm(check, "C7", "C8", op.getForm(), op.getChunkSize(),
                        &Wkv6Op::supportsForm)))
     return failure();
@@ -574,9 +581,8 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
       failed(checkForm(check, "C5", "C6", op.getForm(), op.getChunkSize(),
                        &Wkv7Op::supportsForm)))
     return failure();
-  if (std::optional<APFloat> scale = op.getScale())
-    if (!std::isfinite(scale->convertToFloat()))
-      return check.fail("C8", "'scale' must be finite");
+  if (failed(checkFiniteScale(check, "C8", op.getScale())))
+    return failure();
   return results(types, op.getV(), op.getWithFinalState(),
                  check.stateType(ctx, {"B", "H", "S", "S"}));
 }
