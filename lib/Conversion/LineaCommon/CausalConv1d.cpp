@@ -25,7 +25,8 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
                                 PatternRewriter &rewriter) const override {
     for (Type type : op->getOperandTypes())
       if (!cast<RankedTensorType>(type).hasStaticShape())
-        return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered");
+        return rewriter.notifyMatchFailure(op,
+                                           "dynamic shapes are not lowered");
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder, target);
     ArrayRef<int64_t> xs = shapeOf(op.getX());

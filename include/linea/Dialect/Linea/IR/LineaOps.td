@@ -1,9 +1,10 @@
 //===- LineaOps.td - Operations of the linea dialect -------*- tablegen -*-===//
 //
 // Linear attention, selective scan, WKV (RWKV-4/6/7), the gated delta rule,
-// Mamba-2's SSD and the short causal convolution before them. The semantics are the contract of docs/Rationale.md
-// and DESIGN.md section 2; each op lists its constraints as C1, C2, ... and
-// the verifier tags its diagnostics with them.
+// Mamba-2's SSD and the short causal convolution before them. The semantics
+// are the contract of docs/Rationale.md and DESIGN.md section 2; each op
+// lists its constraints as C1, C2, ... and the verifier tags its
+// diagnostics with them.
 //
 //===----------------------------------------------------------------------===//
 
