@@ -215,23 +215,10 @@ class Function:
         out = self._new(shape, dtype)
         identity = "affine_map<(%s) -> (%s)>" % ((", ".join("d%d" % i for i in range(rank)),) * 2)
         maps = [_map(rank, v.shape) for v in values] + [identity]
-        lines = []
-        args = []
-        for v in values:
-            args.append(self._fresh("a"))
-
-        def emit(expr):
-            name = self._fresh("s")
-            lines.append("    %%%s = %s" % (name, expr))
-            return name
-
-        f32_args = []
-        for a, v in zip(args, values):
-            f32_args.append(a if v.dtype == "f32" else emit("arith.extf %%%s : %s to f32" % (a, v.dtype)))
+        block, f32_args, lines, emit = self._block(values)
         result = body(f32_args, emit)
         if dtype != "f32":
             result = emit("arith.truncf %%%s : f32 to %s" % (result, dtype))
-        block = ", ".join("%%%s: %s" % (a, v.dtype) for a, v in zip(args, values))
         self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
                    "ins(%s : %s) outs(%%%s : %s) {" % (
                        out.name, ", ".join(maps), ", ".join(['"parallel"'] * rank),
@@ -242,6 +229,23 @@ class Function:
         self.lines.append("    linalg.yield %%%s : %s" % (result, dtype))
         self._emit("} -> %s" % out.type)
         return out
+
+    def _block(self, values):
+        """A generic's block over `values`: its arguments' declaration, their
+        names in f32 (extended where they are not), the body's lines, and
+        `emit(expr_line) -> name`, which appends to them."""
+        lines = []
+
+        def emit(expr):
+            name = self._fresh("s")
+            lines.append("    %%%s = %s" % (name, expr))
+            return name
+
+        args = [self._fresh("a") for _ in values]
+        f32_args = [a if v.dtype == "f32" else emit("arith.extf %%%s : %s to f32" % (a, v.dtype))
+                    for a, v in zip(args, values)]
+        block = ", ".join("%%%s: %s" % (a, v.dtype) for a, v in zip(args, values))
+        return block, f32_args, lines, emit
 
     def _binary(self, op, arith, a, b):
         if not isinstance(b, Value):
@@ -484,16 +488,7 @@ class Function:
         dims = ", ".join("d%d" % i for i in range(rank))
         full = "affine_map<(%s) -> (%s)>" % (dims, dims)
         reduced = "affine_map<(%s) -> (%s)>" % (dims, ", ".join("d%d" % i for i in range(rank - 1)))
-        lines = []
-
-        def emit(expr):
-            name = self._fresh("s")
-            lines.append("    %%%s = %s" % (name, expr))
-            return name
-
-        args = [self._fresh("a") for _ in values]
-        f32_args = [a if v.dtype == "f32" else emit("arith.extf %%%s : %s to f32" % (a, v.dtype))
-                    for a, v in zip(args, values)]
+        block, f32_args, lines, emit = self._block(values)
         term = body(f32_args, emit)
         total = emit("arith.addf %%_acc, %%%s : f32" % term)
         self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
@@ -502,8 +497,7 @@ class Function:
                        ", ".join(['"parallel"'] * (rank - 1) + ['"reduction"']),
                        ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
                        init.name, init.type))
-        self.lines.append("  ^bb0(%s, %%_acc: f32):" % ", ".join(
-            "%%%s: %s" % (a, v.dtype) for a, v in zip(args, values)))
+        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
         self.lines.extend(lines)
         self.lines.append("    linalg.yield %%%s : f32" % total)
         self._emit("} -> %s" % out.type)
@@ -541,14 +535,18 @@ class Function:
         ss = self.reshape(self._reduce_last(op, [xg, zg], square), grouped[:-1] + (1,))
 
         def body(a, emit):
-            m = emit("arith.divf %%%s, %%%s : f32" % (a[2], self._const_in_body(emit, gs)))
-            me = emit("arith.addf %%%s, %%%s : f32" % (m, self._const_in_body(emit, eps)))
-            r = emit("math.rsqrt %%%s : f32" % me)
+            r = self._inverse_rms(emit, a[2], gs, eps)
             y = emit("arith.mulf %%%s, %%%s : f32" % (gated(a, emit), r))
             return emit("arith.mulf %%%s, %%%s : f32" % (y, a[3]))
         out = self.elementwise(op, [xg, zg, ss, self.reshape(weight, (C // gs, gs))], body,
                                dtype=x.dtype)
         return self.reshape(out, x.shape)
+
+    def _inverse_rms(self, emit, sum_squares, n, eps):
+        """1 / sqrt(sum_squares / n + eps), in a generic's body."""
+        m = emit("arith.divf %%%s, %%%s : f32" % (sum_squares, self._const_in_body(emit, n)))
+        me = emit("arith.addf %%%s, %%%s : f32" % (m, self._const_in_body(emit, eps)))
+        return emit("math.rsqrt %%%s : f32" % me)
 
     def rms_norm(self, x, gamma, eps=1e-6):
         self._check("rms_norm", "gamma", gamma, shape=(x.shape[-1],))
@@ -556,9 +554,7 @@ class Function:
         ss = self.reshape(self._sum_last("rms_norm", x, square=True), x.shape[:-1] + (1,))
 
         def body(a, emit):
-            m = emit("arith.divf %%%s, %%%s : f32" % (a[1], self._const_in_body(emit, n)))
-            me = emit("arith.addf %%%s, %%%s : f32" % (m, self._const_in_body(emit, eps)))
-            r = emit("math.rsqrt %%%s : f32" % me)
+            r = self._inverse_rms(emit, a[1], n, eps)
             y = emit("arith.mulf %%%s, %%%s : f32" % (a[0], r))
             return emit("arith.mulf %%%s, %%%s : f32" % (y, a[2]))
         return self.elementwise("rms_norm", [x, ss, gamma], body, dtype=x.dtype)
