@@ -1,6 +1,6 @@
 # RUN: %python %s
-# Empty batches and sequences (the op docs' semantics): every op in every
-# form with T = 0 returns an empty output and its initial state as the final
+# Empty batches and sequences (the op docs' semantics): every op (the
+# convolution among them) in every form with T = 0 returns an empty output and its initial state as the final
 # state (zeros, or wkv4's empty state (0, 0, -1e38), without one); with B = 0
 # both are empty. numpy's empty arrays (whose strides address nothing) pass
 # the checked entry points.
@@ -42,6 +42,26 @@ def wkv7(B, T):
             "", (B, T, 2, 8), (B, 2, 8, 8), ["recurrent", "chunked", "auto"])
 
 
+def gated_delta(B, T):
+    return ("linea.gated_delta",
+            [("q", (B, T, 1, 8)), ("k", (B, T, 1, 8)), ("v", (B, T, 2, 4)), ("beta", (B, T, 2))],
+            "", (B, T, 2, 4), (B, 2, 8, 4), ["recurrent", "chunked", "auto"])
+
+
+def ssd(B, T):
+    return ("linea.ssd",
+            [("x", (B, T, 4, 8)), ("dt", (B, T, 4)), ("A", (4,)), ("bm", (B, T, 2, 16)),
+             ("cm", (B, T, 2, 16))],
+            "dt_softplus", (B, T, 4, 8), (B, 4, 16, 8),
+            ["recurrent", "quadratic", "chunked", "auto"])
+
+
+def causal_conv1d(B, T):
+    # No forms: one lowering.
+    return ("linea.causal_conv1d", [("x", (B, T, 24)), ("w", (24, 4))],
+            "", (B, T, 24), (B, 24, 3), [None])
+
+
 def empty_state(op, shape):
     state = np.zeros(shape, np.float32)
     if op == "linea.wkv4":
@@ -49,13 +69,13 @@ def empty_state(op, shape):
     return state
 
 
-for make in (la, ss, wkv4, wkv6, wkv7):
+for make in (la, ss, wkv4, wkv6, wkv7, gated_delta, ssd, causal_conv1d):
     for B, T in ((2, 0), (0, 5), (0, 0)):
         op, operands, attrs, out_shape, state_shape, forms = make(B, T)
         for form in forms:
-            form_attr = "form = #linea.form<%s>" % form
+            form_attr = "form = #linea.form<%s>" % form if form else ""
             full_attrs = ", ".join(a for a in (attrs, form_attr) if a)
-            name = "%s %s B=%d T=%d" % (op.split(".")[1], form, B, T)
+            name = "%s %s B=%d T=%d" % (op.split(".")[1], form or "", B, T)
             ops = [Operand(n, rng.standard_normal(s), "f32") for n, s in operands]
             init = Operand("s0", rng.standard_normal(state_shape), "f32", "initial_state")
             results = [(out_shape, "f32"), (state_shape, "f32")]
