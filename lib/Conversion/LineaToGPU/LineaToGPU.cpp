@@ -48,6 +48,9 @@ public:
     int64_t total = 1;
     for (int64_t ub : ubs)
       total *= ub;
+    // No points (a batch of none): no kernel, rather than one of no threads.
+    if (total == 0)
+      return;
     // Row-major: the last index varies fastest across threads.
     e.launchThreads(total, std::min<int64_t>(total, kThreadsPerBlock),
                     [&](LoopEmitter &k, Value id, Value inRange) {
