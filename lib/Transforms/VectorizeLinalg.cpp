@@ -73,6 +73,11 @@ SmallVector<int64_t> registerBlock(linalg::LinalgOp op, int64_t width,
   for (AffineMap map : op.getIndexingMapsArray())
     if (!map.isProjectedPermutation())
       return {};
+  // A vector<N x i1> in memory is bit-packed, a scalar i1 takes a byte: a
+  // vectorized op and a scalar loop on one i1 buffer would disagree.
+  for (OpOperand &operand : op->getOpOperands())
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+      return {};
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (out.getNumResults() == 0)
     return {};

@@ -10,25 +10,45 @@ import math
 import os
 import sys
 
+import numpy as np
+
+from . import dtypes
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _caller_location():
-    """`loc("file":line:0)` of the innermost frame outside this package."""
+def _user_frame():
+    """(file, line) of the innermost frame outside this package: the user's
+    call that built the op."""
     frame = sys._getframe(1)
     while frame and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE:
         frame = frame.f_back
-    if frame is None:
+    return (frame.f_code.co_filename, frame.f_lineno) if frame else None
+
+
+def _caller_location():
+    """`loc("file":line:0)` of the user's call."""
+    where = _user_frame()
+    if where is None:
         return ""
-    name = frame.f_code.co_filename.replace("\\", "\\\\").replace('"', '\\"')
-    return 'loc("%s":%d:0)' % (name, frame.f_lineno)
+    name = where[0].replace("\\", "\\\\").replace('"', '\\"')
+    return 'loc("%s":%d:0)' % (name, where[1])
 
 
+# Activations and weights; arguments may also be integer tensors (token ids,
+# indices), and comparisons make boolean (i1) tensors for `where`.
 ELEMENT_TYPES = ("f32", "f16", "bf16")
+INTEGER_TYPES = ("i32", "i64")
+ARGUMENT_TYPES = ELEMENT_TYPES + INTEGER_TYPES
 
 
 class ShapeError(ValueError):
-    """A builder call got an argument of the wrong shape or element type."""
+    """A builder call got an argument of the wrong shape or element type.
+    The message names the op and ends with the user's line that called it."""
+
+    def __init__(self, message):
+        where = _user_frame()
+        super().__init__(message + (" (at %s:%d)" % where if where else ""))
 
 
 def _float(x):
@@ -37,7 +57,10 @@ def _float(x):
 
 
 def _f32_literal(x):
-    """_float, or the bit pattern of an infinity (MLIR has no inf literal)."""
+    """_float, or the bit pattern of an infinity or NaN (MLIR has no
+    literal for them)."""
+    if x != x:
+        return "0x7FC00000"
     if x == float("inf"):
         return "0x7F800000"
     if x == float("-inf"):
@@ -50,7 +73,15 @@ def _type(shape, dtype):
 
 
 class Value:
-    """An SSA value of a function being built."""
+    """An SSA value of a function being built. Operators work as on numpy
+    arrays, with Python numbers on either side: `+ - * / ** @`, unary `-`,
+    `< <= > >=` (boolean tensors, for `Function.where`), and `x[...]`
+    (integers, step-1 slices, `None`, `...`). `==` stays identity: use
+    `Function.equal` for the elementwise test."""
+
+    # numpy defers to the reflected operators below (`2.0 * x` with a numpy
+    # scalar) instead of broadcasting the Value as an object array.
+    __array_ufunc__ = None
 
     def __init__(self, fn, name, shape, dtype):
         self.fn, self.name, self.shape, self.dtype = fn, name, tuple(shape), dtype
@@ -59,37 +90,125 @@ class Value:
     def type(self):
         return _type(self.shape, self.dtype)
 
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def T(self):
+        return self.fn.transpose(self, tuple(reversed(range(self.ndim))))
+
     def __repr__(self):
         return "%%%s : %s" % (self.name, self.type)
 
-    # Arithmetic sugar, broadcasting like numpy.
+    __hash__ = object.__hash__
+
     def __add__(self, other):
         return self.fn.add(self, other)
+
+    def __radd__(self, other):
+        return self.fn.add(other, self)
 
     def __sub__(self, other):
         return self.fn.sub(self, other)
 
+    def __rsub__(self, other):
+        return self.fn.sub(other, self)
+
     def __mul__(self, other):
         return self.fn.mul(self, other)
+
+    def __rmul__(self, other):
+        return self.fn.mul(other, self)
 
     def __truediv__(self, other):
         return self.fn.div(self, other)
 
+    def __rtruediv__(self, other):
+        return self.fn.div(other, self)
+
+    def __pow__(self, other):
+        return self.fn.pow(self, other)
+
+    def __rpow__(self, other):
+        return self.fn.pow(other, self)
+
+    def __matmul__(self, other):
+        return self.fn.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return self.fn.matmul(other, self)
+
     def __neg__(self):
         return self.fn.neg(self)
 
+    def __pos__(self):
+        return self
 
-def _broadcast(op, values):
-    rank = max(len(v.shape) for v in values)
+    def __abs__(self):
+        return self.fn.abs(self)
+
+    def __lt__(self, other):
+        return self.fn.less(self, other)
+
+    def __le__(self, other):
+        return self.fn.less_equal(self, other)
+
+    def __gt__(self, other):
+        return self.fn.greater(self, other)
+
+    def __ge__(self, other):
+        return self.fn.greater_equal(self, other)
+
+    def __getitem__(self, key):
+        return self.fn.getitem(self, key)
+
+    def reshape(self, *shape):
+        return self.fn.reshape(self, shape[0] if len(shape) == 1 and
+                               isinstance(shape[0], (tuple, list)) else shape)
+
+    def transpose(self, *perm):
+        perm = perm[0] if len(perm) == 1 and isinstance(perm[0], (tuple, list)) else perm
+        return self.fn.transpose(self, perm or tuple(reversed(range(self.ndim))))
+
+    def astype(self, dtype):
+        return self.fn.astype(self, dtype)
+
+    def sum(self, axis=None, keepdims=False):
+        return self.fn.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return self.fn.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return self.fn.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return self.fn.min(self, axis, keepdims)
+
+    def argmax(self, axis=-1, keepdims=False):
+        return self.fn.argmax(self, axis, keepdims)
+
+
+def _is_number(x):
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+def _broadcast_shapes(op, shapes):
+    """numpy's broadcast of `shapes`, or a ShapeError naming `op`."""
+    rank = max(len(s) for s in shapes)
     out = []
     for i in range(rank):
-        dims = {v.shape[i - rank + len(v.shape)] for v in values
-                if i - rank + len(v.shape) >= 0} - {1}
+        dims = {s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0} - {1}
         if len(dims) > 1:
             raise ShapeError("%s: shapes %s do not broadcast" %
-                             (op, ", ".join(str(v.shape) for v in values)))
+                             (op, ", ".join(str(tuple(s)) for s in shapes)))
         out.append(dims.pop() if dims else 1)
     return tuple(out)
+
+
+def _broadcast(op, values):
+    return _broadcast_shapes(op, [v.shape for v in values])
 
 
 def _map(rank, shape):
@@ -159,23 +278,31 @@ class Function:
         self._emit("%%%s = tensor.empty() : %s" % (name, _type(shape, dtype)))
         return name
 
-    def _zeros(self, shape, dtype="f32"):
+    def _filled(self, shape, dtype, value):
+        """A tensor of `shape` filled with `value` (linalg.fill)."""
         e = self._empty(shape, dtype)
-        z = self._const(0.0)
         out = self._new(shape, dtype, "z")
-        if dtype != "f32":
-            zz = self._fresh("c")
-            self._emit("%%%s = arith.truncf %%%s : f32 to %s" % (zz, z, dtype))
-            z = zz
+        c = self._fresh("c")
+        if dtype in INTEGER_TYPES:
+            self._emit("%%%s = arith.constant %d : %s" % (c, int(value), dtype))
+        else:
+            self._emit("%%%s = arith.constant %s : f32" % (c, _f32_literal(value)))
+            if dtype != "f32":
+                cc = self._fresh("c")
+                self._emit("%%%s = arith.truncf %%%s : f32 to %s" % (cc, c, dtype))
+                c = cc
         self._emit("%%%s = linalg.fill ins(%%%s : %s) outs(%%%s : %s) -> %s" %
-                   (out.name, z, dtype, e, out.type, out.type))
+                   (out.name, c, dtype, e, out.type, out.type))
         return out
+
+    def _zeros(self, shape, dtype="f32"):
+        return self._filled(shape, dtype, 0.0)
 
     # -- arguments and results ----------------------------------------------
     def arg(self, name, shape, dtype="f32"):
-        if dtype not in ELEMENT_TYPES:
+        if dtype not in ARGUMENT_TYPES:
             raise ShapeError("arg: element type of '%s' must be one of %s, got %r" %
-                             (name, ", ".join(ELEMENT_TYPES), dtype))
+                             (name, ", ".join(ARGUMENT_TYPES), dtype))
         if not all(isinstance(d, int) and d > 0 for d in shape):
             raise ShapeError("arg: '%s' needs a static shape of positive sizes, got %s" %
                              (name, shape))
@@ -189,6 +316,9 @@ class Function:
     def ret(self, *values):
         for i, v in enumerate(values):
             self._check("ret", "result %d" % i, v)
+            if v.dtype == "i1":
+                raise ShapeError("ret: result %d is a boolean tensor; return "
+                                 "where(...) or astype(...) of it" % i)
         self.results = list(values)
         return self
 
@@ -203,11 +333,19 @@ class Function:
             self.name, params, rtypes, body, rets, rtypes)
 
     # -- elementwise ----------------------------------------------------------
-    def elementwise(self, op, values, body, dtype=None):
+    def elementwise(self, op, values, body, dtype=None, floats=True):
         """A linalg.generic over the broadcast shape of `values`. `body` gets
-        the f32 block arguments' names and an `emit(expr_line) -> name`
-        helper and returns the name of the f32 result."""
+        the block arguments' names (floats in f32, extended where they are
+        not; integers and booleans as they are) and an `emit(expr_line) ->
+        name` helper and returns the name of the result: f32 for a float
+        `dtype` (rounded once to it), else of `dtype` itself. `floats`: every
+        operand must be a float tensor."""
         values = [self._check(op, "operand %d" % i, v) for i, v in enumerate(values)]
+        if floats:
+            for i, v in enumerate(values):
+                if v.dtype not in ELEMENT_TYPES:
+                    raise ShapeError("%s: operand %d has element type %s; it takes float "
+                                     "tensors (convert with astype)" % (op, i, v.dtype))
         shape = _broadcast(op, values)
         dtype = dtype or values[0].dtype
         rank = len(shape)
@@ -217,7 +355,7 @@ class Function:
         maps = [_map(rank, v.shape) for v in values] + [identity]
         block, f32_args, lines, emit = self._block(values)
         result = body(f32_args, emit)
-        if dtype != "f32":
+        if dtype in ("f16", "bf16"):
             result = emit("arith.truncf %%%s : f32 to %s" % (result, dtype))
         self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
                    "ins(%s : %s) outs(%%%s : %s) {" % (
@@ -232,7 +370,7 @@ class Function:
 
     def _block(self, values):
         """A generic's block over `values`: its arguments' declaration, their
-        names in f32 (extended where they are not), the body's lines, and
+        names (bf16 and f16 extended to f32), the body's lines, and
         `emit(expr_line) -> name`, which appends to them."""
         lines = []
 
@@ -242,22 +380,44 @@ class Function:
             return name
 
         args = [self._fresh("a") for _ in values]
-        f32_args = [a if v.dtype == "f32" else emit("arith.extf %%%s : %s to f32" % (a, v.dtype))
-                    for a, v in zip(args, values)]
+        f32_args = [emit("arith.extf %%%s : %s to f32" % (a, v.dtype))
+                    if v.dtype in ("f16", "bf16") else a for a, v in zip(args, values)]
         block = ", ".join("%%%s: %s" % (a, v.dtype) for a, v in zip(args, values))
         return block, f32_args, lines, emit
 
+    def _operands(self, op, operands, need_tensor=True):
+        """The tensors among `operands` (Values or Python numbers) and a
+        function of the block's names that yields each operand's f32 name,
+        numbers as constants: numpy's scalars on either side."""
+        values = []
+        for i, x in enumerate(operands):
+            if isinstance(x, Value):
+                values.append(x)
+            elif not _is_number(x):
+                raise ShapeError("%s: operand %d must be a value or a number, got %s" %
+                                 (op, i, type(x).__name__))
+        if not values and need_tensor:
+            raise ShapeError("%s: needs at least one tensor operand" % op)
+
+        def names(block_names, emit):
+            it = iter(block_names)
+            return [next(it) if isinstance(x, Value) else self._const_in_body(emit, x)
+                    for x in operands]
+        return values, names
+
+    def _nary(self, op, operands, expr, dtype=None):
+        """`expr(f32 names, emit) -> name` over operands broadcast like numpy;
+        the result has the element type of the first tensor operand."""
+        values, names = self._operands(op, operands)
+        return self.elementwise(op, values, lambda a, emit: expr(names(a, emit), emit), dtype)
+
     def _binary(self, op, arith, a, b):
-        if not isinstance(b, Value):
-            c = b
-            return self.elementwise(op, [a], lambda x, emit: emit(
-                "%s %%%s, %%%s : f32" % (arith, x[0], self._const_in_body(emit, c))))
-        return self.elementwise(op, [a, b], lambda x, emit: emit(
+        return self._nary(op, [a, b], lambda x, emit: emit(
             "%s %%%s, %%%s : f32" % (arith, x[0], x[1])))
 
     @staticmethod
     def _const_in_body(emit, c):
-        return emit("arith.constant %s : f32" % _float(c))
+        return emit("arith.constant %s : f32" % _f32_literal(c))
 
     def add(self, a, b):
         return self._binary("add", "arith.addf", a, b)
@@ -271,17 +431,122 @@ class Function:
     def div(self, a, b):
         return self._binary("div", "arith.divf", a, b)
 
+    def maximum(self, a, b):
+        return self._binary("maximum", "arith.maximumf", a, b)
+
+    def minimum(self, a, b):
+        return self._binary("minimum", "arith.minimumf", a, b)
+
+    def pow(self, a, b):
+        """a ** b. Small integer and half exponents are exact products and
+        square roots; others are powf (a < 0 gives NaN, as numpy)."""
+        if isinstance(a, Value) and _is_number(b):
+            special = {2: lambda x, e: e("arith.mulf %%%s, %%%s : f32" % (x, x)),
+                       1: lambda x, e: x,
+                       0.5: lambda x, e: e("math.sqrt %%%s : f32" % x),
+                       -0.5: lambda x, e: e("math.rsqrt %%%s : f32" % x),
+                       -1: lambda x, e: e("arith.divf %%%s, %%%s : f32" % (
+                           self._const_in_body(e, 1.0), x))}
+            if b in special:
+                return self._unary("pow", special[b], a)
+        return self._binary("pow", "math.powf", a, b)
+
+    def where(self, cond, a, b):
+        """numpy.where: a where `cond` (a boolean tensor) holds, else b; a
+        and b tensors or numbers, all broadcast together."""
+        self._check("where", "cond", cond)
+        if cond.dtype != "i1":
+            raise ShapeError("where: 'cond' must be a boolean tensor (a comparison), got %s" %
+                             cond.dtype)
+        values, names = self._operands("where", [a, b], need_tensor=False)
+        dtype = values[0].dtype if values else "f32"
+        for v in values:
+            if v.dtype not in ELEMENT_TYPES:
+                raise ShapeError("where: operands must be float tensors, got %s" % v.dtype)
+
+        def body(x, emit):
+            ab = names(x[1:], emit)
+            return emit("arith.select %%%s, %%%s, %%%s : f32" % (x[0], ab[0], ab[1]))
+        return self.elementwise("where", [cond] + values, body, dtype, floats=False)
+
+    def _compare(self, op, predicate, a, b):
+        values, names = self._operands(op, [a, b])
+
+        def body(x, emit):
+            n = names(x, emit)
+            return emit("arith.cmpf %s, %%%s, %%%s : f32" % (predicate, n[0], n[1]))
+        return self.elementwise(op, values, body, "i1")
+
+    def less(self, a, b):
+        return self._compare("less", "olt", a, b)
+
+    def less_equal(self, a, b):
+        return self._compare("less_equal", "ole", a, b)
+
+    def greater(self, a, b):
+        return self._compare("greater", "ogt", a, b)
+
+    def greater_equal(self, a, b):
+        return self._compare("greater_equal", "oge", a, b)
+
+    def equal(self, a, b):
+        return self._compare("equal", "oeq", a, b)
+
+    def not_equal(self, a, b):
+        return self._compare("not_equal", "une", a, b)
+
+    def astype(self, x, dtype):
+        """x converted to `dtype` (f32, f16, bf16, i32, i64): floats round to
+        nearest, floats to integers truncate toward zero, booleans are 0/1."""
+        self._check("astype", "x", x)
+        if dtype not in ARGUMENT_TYPES:
+            raise ShapeError("astype: cannot convert to %r (use one of %s)" %
+                             (dtype, ", ".join(ARGUMENT_TYPES)))
+        if dtype == x.dtype:
+            return x
+        src = x.dtype
+
+        def body(a, emit):
+            v = a[0]
+            if src in INTEGER_TYPES + ("i1",):
+                if dtype in INTEGER_TYPES:
+                    wider = int(dtype[1:]) > int(src[1:])
+                    return emit("arith.%s %%%s : %s to %s" % (
+                        ("extui" if src == "i1" else "extsi") if wider else "trunci",
+                        v, src, dtype))
+                return emit("arith.%s %%%s : %s to f32" % (
+                    "uitofp" if src == "i1" else "sitofp", v, src))
+            if dtype in INTEGER_TYPES:
+                return emit("arith.fptosi %%%s : f32 to %s" % (v, dtype))
+            return v
+        return self.elementwise("astype", [x], body, dtype, floats=False)
+
     def _unary(self, op, fn, x):
         return self.elementwise(op, [x], lambda a, emit: fn(a[0], emit))
+
+    def _math(self, op, x):
+        return self._unary(op, lambda a, e: e("math.%s %%%s : f32" % (op, a)), x)
 
     def neg(self, x):
         return self._unary("neg", lambda a, e: e("arith.negf %%%s : f32" % a), x)
 
     def exp(self, x):
-        return self._unary("exp", lambda a, e: e("math.exp %%%s : f32" % a), x)
+        return self._math("exp", x)
+
+    def log(self, x):
+        return self._math("log", x)
+
+    def sqrt(self, x):
+        return self._math("sqrt", x)
+
+    def rsqrt(self, x):
+        return self._math("rsqrt", x)
 
     def tanh(self, x):
-        return self._unary("tanh", lambda a, e: e("math.tanh %%%s : f32" % a), x)
+        return self._math("tanh", x)
+
+    def abs(self, x):
+        return self._unary("abs", lambda a, e: e("math.absf %%%s : f32" % a), x)
 
     def relu(self, x):
         return self._unary("relu", lambda a, e: e("arith.maximumf %%%s, %%%s : f32" % (
@@ -306,6 +571,30 @@ class Function:
             return e("arith.select %%%s, %%%s, %%%s : f32" % (big, a, lp))
         return self._unary("softplus", body, x)
 
+    # -- constants ---------------------------------------------------------------
+    def const(self, array, dtype=None):
+        """A constant tensor from a numpy array (or nested lists, numbers):
+        f32 for float64/float32 data unless `dtype` says otherwise (f16,
+        bf16, i32, i64); integer data keeps its width. Its bytes go into the
+        module as one hex literal."""
+        a = np.asarray(array)
+        if dtype is None:
+            dtype = {np.dtype(np.float16): "f16", np.dtype(np.int32): "i32",
+                     np.dtype(np.int64): "i64"}.get(a.dtype, "f32" if a.dtype.kind == "f"
+                                                     else None)
+        if dtype not in ARGUMENT_TYPES:
+            raise ShapeError("const: cannot make a %s constant from %s data" % (dtype, a.dtype))
+        if a.dtype.kind not in "fiu" or (dtype in INTEGER_TYPES and a.dtype.kind == "f"):
+            raise ShapeError("const: %s data does not convert to %s" % (a.dtype, dtype))
+        if a.size == 0:
+            raise ShapeError("const: an empty array (shape %s)" % (a.shape,))
+        data = np.ascontiguousarray(dtypes.encode(a, dtype)).astype(
+            np.dtype(dtypes.numpy_dtype(dtype)).newbyteorder("<"), copy=False)
+        out = self._new(a.shape, dtype, "k")
+        self._emit('%%%s = arith.constant dense<"0x%s"> : %s' % (
+            out.name, data.tobytes().hex().upper(), out.type))
+        return out
+
     # -- shapes ------------------------------------------------------------------
     def reshape(self, x, shape):
         """Splits or merges adjacent dimensions (tensor.expand_shape /
@@ -318,7 +607,8 @@ class Function:
         if shape == x.shape:
             return x
         small, big = (x.shape, shape) if len(x.shape) < len(shape) else (shape, x.shape)
-        groups, j = [], 0
+        # A scalar and a shape of ones: no groups at all.
+        groups, j = [], (0 if small else len(big))
         for size in small:
             group, prod = [], 1
             while j < len(big) and (not group or prod != size):
@@ -383,9 +673,77 @@ class Function:
 
     # -- contractions ----------------------------------------------------------
     def matmul(self, a, b):
-        """[M, K] x [K, N] -> [M, N] in a's element type, accumulated in f32
-        and rounded once."""
-        return self._rounded(self._matmul_f32("matmul", a, b), a.dtype)
+        """numpy.matmul (`a @ b`) in a's element type, accumulated in f32
+        and rounded once: [M, K] @ [K, N] is one linalg.matmul (a's leading
+        dimensions fold into M where b has none), equal batch dimensions one
+        linalg.batch_matmul, broadcast ones a contraction; 1-d operands gain
+        and lose a unit dimension as in numpy."""
+        op = "matmul"
+        self._float_operand(op, "a", a)
+        self._float_operand(op, "b", b)
+        if not a.shape or not b.shape:
+            raise ShapeError("%s: operands must have rank >= 1, got %s and %s" %
+                             (op, a.shape, b.shape))
+        if a.dtype != b.dtype:
+            raise ShapeError("%s: 'b' must have element type %s, got %s" %
+                             (op, a.dtype, b.dtype))
+        a2 = self.reshape(a, (1,) + a.shape) if len(a.shape) == 1 else a
+        b2 = self.reshape(b, b.shape + (1,)) if len(b.shape) == 1 else b
+        if a2.shape[-1] != b2.shape[-2]:
+            raise ShapeError("%s: 'b' must have %d rows to match 'a' %s, got %s" %
+                             (op, a2.shape[-1], a.shape, b.shape))
+        M, K, N = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+        batch = _broadcast_shapes(op, [a2.shape[:-2], b2.shape[:-2]])
+        if math.prod(b2.shape[:-2]) == 1:
+            flat = self.reshape(a2, (math.prod(a2.shape[:-1]), K))
+            y = self._matmul_f32(op, flat, self.reshape(b2, (K, N)))
+            y = self.reshape(self._rounded(y, a.dtype), batch + (M, N))
+        elif a2.shape[:-2] == b2.shape[:-2]:
+            nb = math.prod(batch)
+            y = self._batch_matmul_f32(self.reshape(a2, (nb, M, K)), self.reshape(b2, (nb, K, N)))
+            y = self.reshape(self._rounded(y, a.dtype), batch + (M, N))
+        else:
+            y = self._rounded(self._contract_f32(a2, b2, batch), a.dtype)
+        shape = batch + ((M,) if len(a.shape) > 1 else ()) + ((N,) if len(b.shape) > 1 else ())
+        return self.reshape(y, shape)
+
+    def _batch_matmul_f32(self, a, b):
+        init = self._zeros((a.shape[0], a.shape[1], b.shape[2]), "f32")
+        out = self._new(init.shape, "f32")
+        self._emit("%%%s = linalg.batch_matmul ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) -> %s" % (
+            out.name, a.name, b.name, a.type, b.type, init.name, init.type, out.type))
+        return out
+
+    def _contract_f32(self, a, b, batch):
+        """a [..., M, K] @ b [..., K, N] with batch dimensions broadcast to
+        `batch`: one linalg.generic over (batch..., M, N, K)."""
+        nb = len(batch)
+        rank = nb + 3
+        dims = ["d%d" % i for i in range(rank)]
+        m, n, k = dims[nb], dims[nb + 1], dims[nb + 2]
+
+        def operand_map(shape, last):
+            lead = shape[:-2]
+            off = nb - len(lead)
+            res = ["0" if size == 1 and batch[off + i] != 1 else dims[off + i]
+                   for i, size in enumerate(lead)]
+            return "affine_map<(%s) -> (%s)>" % (", ".join(dims), ", ".join(res + last))
+        out_map = "affine_map<(%s) -> (%s)>" % (", ".join(dims), ", ".join(dims[:nb] + [m, n]))
+        init = self._zeros(batch + (a.shape[-2], b.shape[-1]), "f32")
+        out = self._new(init.shape, "f32")
+        block, args, lines, emit = self._block([a, b])
+        p = emit("arith.mulf %%%s, %%%s : f32" % (args[0], args[1]))
+        total = emit("arith.addf %%_acc, %%%s : f32" % p)
+        self._emit("%%%s = linalg.generic {indexing_maps = [%s, %s, %s], iterator_types = [%s]} "
+                   "ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) {" % (
+                       out.name, operand_map(a.shape, [m, k]), operand_map(b.shape, [k, n]),
+                       out_map, ", ".join(['"parallel"'] * (nb + 2) + ['"reduction"']),
+                       a.name, b.name, a.type, b.type, init.name, init.type))
+        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %%%s : f32" % total)
+        self._emit("} -> %s" % out.type)
+        return out
 
     def _matmul_f32(self, op, a, b):
         """The f32 product of a and b (bf16 and f16 operands extended as
@@ -469,6 +827,287 @@ class Function:
                            [("bias", bias), ("initial_state", initial_state)], attrs,
                            x.shape, x.dtype, (B, C, W - 1) if return_state else None)
 
+    # -- reductions ----------------------------------------------------------------
+    def _axes(self, op, x, axis):
+        """`axis` (None, an int or a sequence, negative from the end) as
+        sorted non-negative axes of x."""
+        rank = len(x.shape)
+        if axis is None:
+            return tuple(range(rank))
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        out = []
+        for a in axes:
+            if not isinstance(a, (int, np.integer)) or not -rank <= a < rank:
+                raise ShapeError("%s: axis %r is out of range for shape %s" % (op, a, x.shape))
+            out.append(int(a) % rank)
+        if len(set(out)) != len(out):
+            raise ShapeError("%s: repeated axis in %r" % (op, axis))
+        return tuple(sorted(out))
+
+    def _reduce(self, op, values, axes, body, combine="arith.addf", init=0.0):
+        """The f32 reduction with `combine` (from `init`) over `axes` of
+        `body`, an expression of `values` broadcast together (f32 block
+        arguments' names and `emit`, as in elementwise): one linalg.generic,
+        nothing materialized per element. The result drops the axes."""
+        full = _broadcast(op, values)
+        rank = len(full)
+        shape = tuple(d for i, d in enumerate(full) if i not in axes)
+        init_v = self._filled(shape, "f32", init)
+        out = self._new(shape, "f32")
+        dims = ", ".join("d%d" % i for i in range(rank))
+        kept = ", ".join("d%d" % i for i in range(rank) if i not in axes)
+        reduced = "affine_map<(%s) -> (%s)>" % (dims, kept)
+        block, f32_args, lines, emit = self._block(values)
+        term = body(f32_args, emit)
+        total = emit("%s %%_acc, %%%s : f32" % (combine, term))
+        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
+                   "ins(%s : %s) outs(%%%s : %s) {" % (
+                       out.name, ", ".join([_map(rank, v.shape) for v in values] + [reduced]),
+                       ", ".join('"reduction"' if i in axes else '"parallel"'
+                                 for i in range(rank)),
+                       ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
+                       init_v.name, init_v.type))
+        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %%%s : f32" % total)
+        self._emit("} -> %s" % out.type)
+        return out
+
+    def _reduce_last(self, op, values, body):
+        """The f32 sum over the last axis of `body` over same-shaped values."""
+        return self._reduce(op, values, (len(values[0].shape) - 1,), body)
+
+    def _keep(self, y, shape, axes, keepdims):
+        """A reduction's result with the reduced axes of `shape` back as
+        size 1 (keepdims) or as it is."""
+        if not keepdims:
+            return y
+        return self.reshape(y, tuple(1 if i in axes else d for i, d in enumerate(shape)))
+
+    def _reduction(self, op, x, axis, keepdims, combine, init, finish=None):
+        self._check(op, "x", x)
+        if x.dtype not in ELEMENT_TYPES:
+            raise ShapeError("%s: 'x' must be a float tensor, got %s" % (op, x.dtype))
+        axes = self._axes(op, x, axis)
+        y = self._reduce(op, [x], axes, lambda a, emit: a[0], combine, init)
+        n = math.prod(x.shape[i] for i in axes)
+        if finish or x.dtype != "f32":
+            y = self.elementwise(op, [y], lambda a, emit: finish(a[0], n, emit) if finish
+                                 else a[0], dtype=x.dtype)
+        return self._keep(y, x.shape, axes, keepdims)
+
+    def sum(self, x, axis=None, keepdims=False):
+        """numpy.sum, accumulated in f32 and rounded once to x's type."""
+        return self._reduction("sum", x, axis, keepdims, "arith.addf", 0.0)
+
+    def mean(self, x, axis=None, keepdims=False):
+        return self._reduction("mean", x, axis, keepdims, "arith.addf", 0.0,
+                               lambda s, n, emit: emit("arith.divf %%%s, %%%s : f32" % (
+                                   s, self._const_in_body(emit, n))))
+
+    def max(self, x, axis=None, keepdims=False):
+        return self._reduction("max", x, axis, keepdims, "arith.maximumf", float("-inf"))
+
+    def min(self, x, axis=None, keepdims=False):
+        return self._reduction("min", x, axis, keepdims, "arith.minimumf", float("inf"))
+
+    def argmax(self, x, axis=-1, keepdims=False):
+        """numpy.argmax over one axis: i64 indices of the first maximum."""
+        op = "argmax"
+        self._check(op, "x", x)
+        if x.dtype not in ELEMENT_TYPES:
+            raise ShapeError("%s: 'x' must be a float tensor, got %s" % (op, x.dtype))
+        if not isinstance(axis, (int, np.integer)):
+            raise ShapeError("%s: takes one axis, got %r" % (op, axis))
+        (ax,) = self._axes(op, x, axis)
+        rank = len(x.shape)
+        shape = tuple(d for i, d in enumerate(x.shape) if i != ax)
+        best = self._filled(shape, "f32", float("-inf"))
+        index = self._filled(shape, "i64", 0)
+        name = self._fresh("g")
+        out = Value(self, name + "#1", shape, "i64")
+        dims = ", ".join("d%d" % i for i in range(rank))
+        kept = "affine_map<(%s) -> (%s)>" % (dims, ", ".join(
+            "d%d" % i for i in range(rank) if i != ax))
+        block, args, lines, emit = self._block([x])
+        i = emit("linalg.index %d : index" % ax)
+        i64 = emit("arith.index_cast %%%s : index to i64" % i)
+        better = emit("arith.cmpf ogt, %%%s, %%_best : f32" % args[0])
+        v = emit("arith.select %%%s, %%%s, %%_best : f32" % (better, args[0]))
+        j = emit("arith.select %%%s, %%%s, %%_index : i64" % (better, i64))
+        types = "%s, %s" % (best.type, index.type)
+        self._emit("%%%s:2 = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>, %s, %s], "
+                   "iterator_types = [%s]} ins(%%%s : %s) outs(%%%s, %%%s : %s) {" % (
+                       name, dims, dims, kept, kept, ", ".join(
+                           '"reduction"' if d == ax else '"parallel"' for d in range(rank)),
+                       x.name, x.type, best.name, index.name, types))
+        self.lines.append("  ^bb0(%s, %%_best: f32, %%_index: i64):" % block)
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %%%s, %%%s : f32, i64" % (v, j))
+        self._emit("} -> (%s)" % types)
+        return self._keep(out, x.shape, (ax,), keepdims)
+
+    def l2_norm(self, x, axis=-1, eps=1e-6):
+        """x / sqrt(sum(x^2) + eps) over `axis`, as flash-linear-attention's
+        l2norm."""
+        op = "l2_norm"
+        self._check(op, "x", x)
+        axes = self._axes(op, x, axis)
+        ss = self._keep(self._reduce(op, [x], axes, lambda a, emit: emit(
+            "arith.mulf %%%s, %%%s : f32" % (a[0], a[0]))), x.shape, axes, True)
+
+        def body(a, emit):
+            se = emit("arith.addf %%%s, %%%s : f32" % (a[1], self._const_in_body(emit, eps)))
+            r = emit("math.rsqrt %%%s : f32" % se)
+            return emit("arith.mulf %%%s, %%%s : f32" % (a[0], r))
+        return self.elementwise(op, [x, ss], body, dtype=x.dtype)
+
+    def softmax(self, x, axis=-1):
+        """exp(x - max) / sum(exp(x - max)) over `axis`: three passes over
+        x, the exponentials never stored."""
+        op = "softmax"
+        self._check(op, "x", x)
+        axes = self._axes(op, x, axis)
+        m = self._keep(self._reduce(op, [x], axes, lambda a, emit: a[0], "arith.maximumf",
+                                    float("-inf")), x.shape, axes, True)
+
+        def shifted(a, emit):
+            d = emit("arith.subf %%%s, %%%s : f32" % (a[0], a[1]))
+            return emit("math.exp %%%s : f32" % d)
+        s = self._keep(self._reduce(op, [x, m], axes, shifted), x.shape, axes, True)
+        return self.elementwise(op, [x, m, s], lambda a, emit: emit(
+            "arith.divf %%%s, %%%s : f32" % (shifted(a, emit), a[2])), dtype=x.dtype)
+
+    # -- indexing ------------------------------------------------------------------
+    def _gather(self, op, x, indices, axis, shape, index_dims, x_dims):
+        """out[i] = x[j] over the output `shape`, where j's entry on `axis`
+        is indices[i on `index_dims`] and its others are i on `x_dims` (one
+        output dim per other axis of x). An index outside [0, n) gives NaN,
+        never a read out of bounds."""
+        rank = len(shape)
+        n = x.shape[axis]
+        dims = ["d%d" % i for i in range(rank)]
+        imap = "affine_map<(%s) -> (%s)>" % (", ".join(dims), ", ".join(
+            dims[d] for d in index_dims))
+        identity = "affine_map<(%s) -> (%s)>" % ((", ".join(dims),) * 2)
+        e = self._empty(shape, x.dtype)
+        out = self._new(shape, x.dtype)
+        block, args, lines, emit = self._block([indices])
+        it = indices.dtype
+        lo = emit("arith.constant 0 : %s" % it)
+        hi = emit("arith.constant %d : %s" % (n, it))
+        ge = emit("arith.cmpi sge, %%%s, %%%s : %s" % (args[0], lo, it))
+        lt = emit("arith.cmpi slt, %%%s, %%%s : %s" % (args[0], hi, it))
+        inside = emit("arith.andi %%%s, %%%s : i1" % (ge, lt))
+        safe = emit("arith.select %%%s, %%%s, %%%s : %s" % (inside, args[0], lo, it))
+        at = emit("arith.index_cast %%%s : %s to index" % (safe, it))
+        subs = [emit("linalg.index %d : index" % d) for d in x_dims]
+        subs.insert(axis, at)
+        v = emit("tensor.extract %%%s[%s] : %s" % (x.name, ", ".join("%" + s for s in subs),
+                                                   x.type))
+        if x.dtype in ("f16", "bf16"):
+            v = emit("arith.extf %%%s : %s to f32" % (v, x.dtype))
+        r = emit("arith.select %%%s, %%%s, %%%s : f32" % (
+            inside, v, self._const_in_body(emit, float("nan"))))
+        if x.dtype != "f32":
+            r = emit("arith.truncf %%%s : f32 to %s" % (r, x.dtype))
+        self._emit("%%%s = linalg.generic {indexing_maps = [%s, %s], iterator_types = [%s]} "
+                   "ins(%%%s : %s) outs(%%%s : %s) {" % (
+                       out.name, imap, identity, ", ".join(['"parallel"'] * rank),
+                       indices.name, indices.type, e, out.type))
+        self.lines.append("  ^bb0(%s, %%_out: %s):" % (block, x.dtype))
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %%%s : %s" % (r, x.dtype))
+        self._emit("} -> %s" % out.type)
+        return out
+
+    def _indices(self, op, indices):
+        self._check(op, "indices", indices)
+        if indices.dtype not in INTEGER_TYPES:
+            raise ShapeError("%s: 'indices' must be an i32 or i64 tensor, got %s" %
+                             (op, indices.dtype))
+        return indices
+
+    def _float_operand(self, op, name, x):
+        self._check(op, name, x)
+        if x.dtype not in ELEMENT_TYPES:
+            raise ShapeError("%s: '%s' must be a float tensor, got %s" % (op, name, x.dtype))
+        return x
+
+    def take(self, x, indices, axis=0):
+        """numpy.take: x's slices at `indices` (i32/i64) along `axis`; the
+        result's shape is x.shape[:axis] + indices.shape + x.shape[axis+1:].
+        An index outside the axis gives NaN (numpy would raise)."""
+        self._float_operand("take", "x", x)
+        self._indices("take", indices)
+        (axis,) = self._axes("take", x, axis)
+        shape = x.shape[:axis] + indices.shape + x.shape[axis + 1:]
+        k = len(indices.shape)
+        return self._gather("take", x, indices, axis, shape, tuple(range(axis, axis + k)),
+                            [d if d < axis else d - 1 + k for d in range(len(x.shape))
+                             if d != axis])
+
+    def embedding(self, ids, table):
+        """torch.nn.functional.embedding: the rows of table [V, C] at ids."""
+        return self.take(table, ids, 0)
+
+    def gather(self, x, axis, indices):
+        """torch.gather: out[i, j, ...] = x[..., indices[i, j, ...], ...] at
+        `axis`, with indices of x's rank and no larger than x elsewhere."""
+        op = "gather"
+        self._float_operand(op, "x", x)
+        self._indices(op, indices)
+        (axis,) = self._axes(op, x, axis)
+        if len(indices.shape) != len(x.shape) or any(
+                i != axis and s > d for i, (s, d) in enumerate(zip(indices.shape, x.shape))):
+            raise ShapeError("%s: 'indices' %s must have x's rank and fit in x %s off axis %d" %
+                             (op, indices.shape, x.shape, axis))
+        return self._gather(op, x, indices, axis, indices.shape, tuple(range(len(x.shape))),
+                            [d for d in range(len(x.shape)) if d != axis])
+
+    def getitem(self, x, key):
+        """x[key] with integers, step-1 slices, None and one Ellipsis."""
+        op = "getitem"
+        self._check(op, "x", x)
+        key = key if isinstance(key, tuple) else (key,)
+        if sum(k is Ellipsis for k in key) > 1:
+            raise ShapeError("%s: more than one '...' in %r" % (op, key))
+        named = sum(1 for k in key if k is not None and k is not Ellipsis)
+        if named > len(x.shape):
+            raise ShapeError("%s: %d indices for shape %s" % (op, named, x.shape))
+        if Ellipsis not in key:
+            key = key + (Ellipsis,)
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (len(x.shape) - named) + key[at + 1:]
+        offsets, sizes, kept, shape, d = [], [], [], [], 0
+        for k in key:
+            if k is None:
+                shape.append(1)
+                continue
+            n = x.shape[d]
+            if isinstance(k, slice):
+                start, stop, step = k.indices(n)
+                if step != 1 or stop <= start:
+                    raise ShapeError("%s: slice %r of a dimension of %d must be non-empty "
+                                     "with step 1" % (op, k, n))
+                offsets.append(start)
+                sizes.append(stop - start)
+                kept.append(stop - start)
+                shape.append(stop - start)
+            elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+                if not -n <= k < n:
+                    raise ShapeError("%s: index %d is out of bounds for a dimension of %d" %
+                                     (op, k, n))
+                offsets.append(int(k) % n)
+                sizes.append(1)
+            else:
+                raise ShapeError("%s: index %r is not an integer, a slice, None or '...' "
+                                 "(use take or gather for tensor indices)" % (op, k))
+            d += 1
+        y = x if tuple(sizes) == x.shape else self.slice(x, offsets, sizes)
+        return self.reshape(self.reshape(y, tuple(kept)), tuple(shape))
+
+
     # -- norms -------------------------------------------------------------------
     def _sum_last(self, op, x, square=False):
         """sum(x) (or sum(x^2)) over the last axis, in f32."""
@@ -476,32 +1115,6 @@ class Function:
             return self._reduce_last(op, [x], lambda a, emit: emit(
                 "arith.mulf %%%s, %%%s : f32" % (a[0], a[0])))
         return self._reduce_last(op, [x], lambda a, emit: a[0])
-
-    def _reduce_last(self, op, values, body):
-        """The f32 sum over the last axis of `body`, an expression of the
-        same-shaped `values` (f32 block arguments' names and `emit`, as in
-        elementwise): one linalg.generic, nothing materialized per element."""
-        shape = values[0].shape[:-1]
-        init = self._zeros(shape, "f32")
-        out = self._new(shape, "f32")
-        rank = len(values[0].shape)
-        dims = ", ".join("d%d" % i for i in range(rank))
-        full = "affine_map<(%s) -> (%s)>" % (dims, dims)
-        reduced = "affine_map<(%s) -> (%s)>" % (dims, ", ".join("d%d" % i for i in range(rank - 1)))
-        block, f32_args, lines, emit = self._block(values)
-        term = body(f32_args, emit)
-        total = emit("arith.addf %%_acc, %%%s : f32" % term)
-        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
-                   "ins(%s : %s) outs(%%%s : %s) {" % (
-                       out.name, ", ".join([full] * len(values) + [reduced]),
-                       ", ".join(['"parallel"'] * (rank - 1) + ['"reduction"']),
-                       ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
-                       init.name, init.type))
-        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s : f32" % total)
-        self._emit("} -> %s" % out.type)
-        return out
 
     def _silu_in_body(self, emit, x):
         n = emit("arith.negf %%%s : f32" % x)

@@ -104,3 +104,32 @@ func.func @matmul_in_slice(%a: memref<32x64xf32>, %b: memref<64x48xf32>, %c: mem
   }
   return
 }
+
+// Boolean buffers stay scalar loops: LLVM packs a vector<N x i1> in memory
+// into bits, while a scalar i1 load or store (the loops of an op that is not
+// vectorized, such as one with a broadcast map) takes a byte.
+// CHECK-LABEL: func.func @booleans
+// CHECK-NOT:   vector<{{.*}}xi1>
+// CHECK:       linalg.generic
+// CHECK:       arith.cmpf olt
+// CHECK:       linalg.generic
+// CHECK:       arith.uitofp
+func.func @booleans(%a: memref<4x32xf32>, %b: memref<4x32xf32>, %m: memref<4x32xi1>,
+                    %o: memref<4x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>,
+                                   affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : memref<4x32xf32>, memref<4x32xf32>) outs(%m : memref<4x32xi1>) {
+  ^bb0(%x: f32, %y: f32, %out: i1):
+    %lt = arith.cmpf olt, %x, %y : f32
+    linalg.yield %lt : i1
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%m : memref<4x32xi1>) outs(%o : memref<4x32xf32>) {
+  ^bb0(%x: i1, %out: f32):
+    %f = arith.uitofp %x : i1 to f32
+    linalg.yield %f : f32
+  }
+  return
+}

@@ -139,7 +139,7 @@ def bad_builds():
                                       causal=False),
            ShapeError, "linear_attention: 'gate' and 'decay' need causal=True")
     raises("arg: element type", lambda: f.arg("x", (2,), "f64"), ShapeError,
-           "arg: element type of 'x' must be one of f32, f16, bf16, got 'f64'")
+           "arg: element type of 'x' must be one of f32, f16, bf16, i32, i64, got 'f64'")
     raises("reshape: not adjacent", lambda: f.reshape(a, (3, 8)), ShapeError,
            "reshape: (2, 3, 4) and (3, 8) do not split/merge adjacent dims")
     raises("ret: missing", lambda: f.text(), ValueError, "has no results")
