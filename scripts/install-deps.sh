@@ -8,6 +8,10 @@ PKGS=(
   libomp-22-dev libclang-rt-22-dev
   cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-matplotlib
+  # PyTorch (CPU) for the interop tests; nothing needs it at run time.
+  python3-torch
+  # The package install test: pip into a fresh virtual environment, offline.
+  python3-venv python3-pip
   # BLIS (serial: the libraries' own OpenMP threads run its calls) for the
   # large matmuls; OpenBLAS for numpy, which the benchmarks compare against.
   libblis-dev libblis4-serial libopenblas0-pthread

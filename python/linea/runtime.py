@@ -85,9 +85,77 @@ class GPUError(RuntimeError):
     """The GPU runtime failed (no driver or device, a failed launch)."""
 
 
+def _torch_of(obj):
+    """The torch module when `obj` is a torch tensor, else None. torch is
+    imported only here, when a caller already holds one of its tensors:
+    nothing else in Linea needs it."""
+    if type(obj).__module__.split(".")[0] != "torch":
+        return None
+    import torch
+    return torch if isinstance(obj, torch.Tensor) else None
+
+
+_TORCH_DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16", "f64": "float64",
+                 "i32": "int32", "i64": "int64"}
+
+
+def _torch_dtype(torch, element):
+    return getattr(torch, _TORCH_DTYPES[element])
+
+
+def _torch_cpu_view(torch, tensor, expected, where):
+    """A numpy array sharing the memory of a CPU torch tensor (no copy;
+    bf16 as its 16-bit patterns), after the checks that name the argument."""
+    want = _torch_dtype(torch, expected.element)
+    if tensor.dtype != want:
+        raise TypeError("%s has dtype %s, expected %s (%s)" % (where, tensor.dtype, want,
+                                                                expected))
+    if tuple(tensor.shape) != expected.shape:
+        raise ValueError("%s has shape %s, expected %s" % (where, tuple(tensor.shape),
+                                                           expected.shape))
+    if not tensor.is_contiguous():
+        raise ValueError("%s must be contiguous (call .contiguous() on it)" % where)
+    t = tensor.detach()
+    if expected.element == "bf16":
+        return t.view(torch.int16).numpy().view(np.uint16)
+    return t.numpy()
+
+
+def _torch_empty(torch, t, device):
+    return torch.empty(t.shape, dtype=_torch_dtype(torch, t.element), device=device)
+
+
+def _is_cuda(obj):
+    torch = _torch_of(obj)
+    if torch is not None:
+        return obj.is_cuda
+    return hasattr(obj, "__cuda_array_interface__")
+
+
 def _describe_cuda(obj, expected, name, index):
-    """The memref descriptor of a dense GPU array (anything with
-    `__cuda_array_interface__`, such as a CUDA torch tensor)."""
+    """The memref descriptor of a dense GPU array: a CUDA torch tensor (any
+    dtype, bf16 included), or anything with `__cuda_array_interface__`."""
+    torch = _torch_of(obj)
+    if torch is not None:
+        if not obj.is_cuda:
+            raise TypeError("%s: buffer %d must be a CUDA tensor, got one on %s" %
+                            (name, index, obj.device))
+        want = _torch_dtype(torch, expected.element)
+        if obj.dtype != want:
+            raise TypeError("%s: buffer %d has dtype %s, expected %s" %
+                            (name, index, obj.dtype, want))
+        if tuple(obj.shape) != expected.shape:
+            raise ValueError("%s: buffer %d has shape %s, expected %s" %
+                             (name, index, tuple(obj.shape), expected.shape))
+        if not obj.is_contiguous():
+            raise ValueError("%s: buffer %d must be contiguous" % (name, index))
+        desc = descriptor_type(obj.dim())()
+        desc.allocated = desc.aligned = obj.data_ptr()
+        desc.offset = 0
+        if obj.dim():
+            desc.sizes[:] = tuple(obj.shape)
+            desc.strides[:] = tuple(obj.stride())
+        return desc
     iface = getattr(obj, "__cuda_array_interface__", None)
     if iface is None:
         raise TypeError("%s: buffer %d must be a GPU array (with "
@@ -116,7 +184,10 @@ def _describe_cuda(obj, expected, name, index):
 
 
 class Function:
-    """A compiled entry point, called on numpy arrays."""
+    """A compiled entry point, called on numpy arrays or torch tensors: CPU
+    tensors are read and written in place (no copy) and the results come
+    back as torch tensors; CUDA tensors run the GPU library's device entry
+    point (as `on_device`) on results allocated on their device."""
 
     def __init__(self, lib, name, arg_types, result_types, symbol=None):
         self.name = name
@@ -126,16 +197,30 @@ class Function:
         self._lib = lib
         self._fn = getattr(lib, "linea_" + (symbol or name))
         self._fn.restype = ctypes.c_int32
-    def _descriptor(self, index, array):
-        self._check(index, array, self.arg_types[index], "argument")
-        return _describe(array)
+
+    @staticmethod
+    def _where(index, expected, what):
+        # "argument 2 (k)": the position, and the name the library gives it.
+        return "%s %d%s" % (what, index, " (%s)" % expected.name if expected.name else "")
+
+    def _array(self, index, obj, expected, what):
+        """`obj` as the numpy array the kernel reads or writes: itself, or
+        the memory of a CPU torch tensor."""
+        torch = _torch_of(obj)
+        if torch is not None:
+            where = "%s: %s" % (self.name, self._where(index, expected, what))
+            if obj.is_cuda:
+                raise TypeError("%s is a CUDA tensor among CPU buffers" % where)
+            obj = _torch_cpu_view(torch, obj, expected, where)
+        self._check(index, obj, expected, what)
+        return obj
 
     def _check(self, index, array, expected, what):
         dtype = dtypes.numpy_dtype(expected.element)
-        # "argument 2 (k)": the position, and the name the library gives it.
-        where = "%s %d%s" % (what, index, " (%s)" % expected.name if expected.name else "")
+        where = self._where(index, expected, what)
         if not isinstance(array, np.ndarray):
-            raise TypeError("%s: %s must be a numpy array" % (self.name, where))
+            raise TypeError("%s: %s must be a numpy array or a torch tensor, got %s" %
+                            (self.name, where, type(array).__name__))
         if array.dtype != dtype:
             raise TypeError("%s: %s has dtype %s, expected %s (%s)" %
                             (self.name, where, array.dtype, np.dtype(dtype), expected))
@@ -148,25 +233,48 @@ class Function:
             raise ValueError("%s: %s must be writeable" % (self.name, where))
 
     def __call__(self, *arrays, out=None):
-        """Runs the kernel on `arrays`; the results go to new arrays, or to
-        `out` (a sequence of arrays of the result types, reused as is)."""
+        """Runs the kernel on `arrays`; the results go to new arrays (torch
+        tensors when an argument is one), or to `out` (a sequence of arrays
+        or tensors of the result types, written in place)."""
         if len(arrays) != len(self.arg_types):
             raise TypeError("%s takes %d arguments, got %d" %
                             (self.name, len(self.arg_types), len(arrays)))
-        descs = [self._descriptor(i, a) for i, a in enumerate(arrays)]
+        if any(_is_cuda(a) for a in arrays):
+            return self._call_cuda(arrays, out)
+        torch = next((t for t in map(_torch_of, arrays) if t is not None), None)
+        inputs = [self._array(i, a, t, "argument")
+                  for i, (a, t) in enumerate(zip(arrays, self.arg_types))]
         if out is None:
-            outputs = [np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
+            results = [_torch_empty(torch, t, "cpu") if torch else
+                       np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
                        for t in self.result_types]
         else:
-            outputs = list(out)
-            if len(outputs) != len(self.result_types):
+            results = list(out)
+            if len(results) != len(self.result_types):
                 raise TypeError("%s: out must hold %d arrays, got %d" %
-                                (self.name, len(self.result_types), len(outputs)))
-            for i, o in enumerate(outputs):
-                self._check(i, o, self.result_types[i], "output")
-        descs += [_describe(o) for o in outputs]
+                                (self.name, len(self.result_types), len(results)))
+        outputs = [self._array(i, o, t, "output")
+                   for i, (o, t) in enumerate(zip(results, self.result_types))]
+        descs = [_describe(a) for a in inputs + outputs]
         self.call_descriptors(*[ctypes.byref(d) for d in descs])
-        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def _call_cuda(self, arrays, out):
+        """CUDA arguments: the device entry point, on results allocated on
+        the arguments' device (CUDA torch tensors) or given in `out`."""
+        where = [i for i, a in enumerate(arrays) if not _is_cuda(a)]
+        if where:
+            raise TypeError("%s: argument %d is not on the GPU, and the others are" %
+                            (self.name, where[0]))
+        if out is None:
+            torch = _torch_of(arrays[0])
+            if torch is None:
+                raise TypeError("%s: CUDA arguments other than torch tensors need out=" %
+                                self.name)
+            out = [_torch_empty(torch, t, arrays[0].device) for t in self.result_types]
+        out = list(out)
+        self.on_device(*arrays, *out)
+        return out[0] if len(out) == 1 else tuple(out)
 
     def call_descriptors(self, *args):
         """Calls the checked entry point on raw ctypes arguments (inputs,
