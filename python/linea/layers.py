@@ -47,7 +47,7 @@ class Layer:
             state = {n: fn.arg(n, shape) for n, shape in self.state_shapes(B).items()}
             outputs = self.build(fn, x, params, state)
             fn.ret(*outputs)
-            self._compiled[key] = _compile(fn)
+            self._compiled[key] = _compile(fn, params=self.weights)
         return self._compiled[key]
 
     def init_state(self, B):
@@ -61,9 +61,8 @@ class Layer:
         B, T = x.shape[:2]
         state = self.init_state(B) if state is None else state
         names = list(self.state_shapes(B))
-        outs = self._function(B, T)(x, *[self.weights[n] for n in self.WEIGHTS],
-                                    *[np.ascontiguousarray(state[n], dtype=np.float32)
-                                      for n in names])
+        outs = self._function(B, T)(x, *[np.ascontiguousarray(state[n], dtype=np.float32)
+                                         for n in names])
         return outs[0], dict(zip(names, outs[1:]))
 
 

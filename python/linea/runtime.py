@@ -306,6 +306,85 @@ class Function:
         return self._device_fn
 
 
+def _host_array(obj, expected, where):
+    """`obj` (a numpy array, a torch tensor, nested lists) as a C-contiguous
+    numpy array of `expected`'s element type, converted (one copy) where it
+    is not one already: bound parameters are converted once, at binding."""
+    torch = _torch_of(obj)
+    if torch is not None:
+        t = obj.detach().cpu().to(_torch_dtype(torch, expected.element)).contiguous()
+        obj = t.view(torch.int16).numpy().view(np.uint16) if expected.element == "bf16" \
+            else t.numpy()
+    else:
+        a = np.asarray(obj)
+        want = np.dtype(dtypes.numpy_dtype(expected.element))
+        # bf16 given as floats is rounded; as uint16 it is bit patterns already.
+        obj = a if a.dtype == want else dtypes.encode(a, expected.element)
+    if tuple(obj.shape) != expected.shape:
+        raise ValueError("%s has shape %s, expected %s" % (where, tuple(obj.shape),
+                                                           expected.shape))
+    return np.ascontiguousarray(obj)
+
+
+class BoundFunction:
+    """A compiled function with some arguments bound once, by name (the
+    weights): a call passes the others, in their order or by name, and the
+    bound ones go to the kernel as they are held, without a copy. On CUDA
+    arguments the bound ones are copied to the device once and kept there."""
+
+    def __init__(self, fn, params):
+        names = [t.name for t in fn.arg_types]
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise KeyError("%s: no argument named %s (its arguments: %s)" %
+                           (fn.name, ", ".join(map(repr, unknown)), ", ".join(names)))
+        self.function = fn
+        self.name = fn.name
+        self._bound = {i: _host_array(params[t.name], t, "%s: parameter %r" % (fn.name, t.name))
+                       for i, t in enumerate(fn.arg_types) if t.name in params}
+        self._free = [i for i in range(len(fn.arg_types)) if i not in self._bound]
+        self.arg_types = [fn.arg_types[i] for i in self._free]
+        self.result_types = fn.result_types
+        self._on_device = {}
+
+    def _bound_on(self, obj):
+        """The bound arrays where `obj` lives: the host, or its CUDA device."""
+        if not _is_cuda(obj):
+            return self._bound
+        torch = _torch_of(obj)
+        if torch is None:
+            raise TypeError("%s: bound parameters go to the GPU with CUDA torch tensors only" %
+                            self.name)
+        key = str(obj.device)
+        if key not in self._on_device:
+            self._on_device[key] = {
+                i: (torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
+                    if self.function.arg_types[i].element == "bf16" else torch.from_numpy(a)
+                    ).to(obj.device) for i, a in self._bound.items()}
+        return self._on_device[key]
+
+    def __call__(self, *args, out=None, **kwargs):
+        free = [self.function.arg_types[i].name for i in self._free]
+        if len(args) > len(free):
+            raise TypeError("%s takes %d arguments (%s), got %d" %
+                            (self.name, len(free), ", ".join(free), len(args)))
+        given = dict(zip(free, args))
+        for k, v in kwargs.items():
+            if k not in free or k in given:
+                raise TypeError("%s: %s argument %r" % (
+                    self.name, "repeated" if k in given else "unexpected, or bound,", k))
+            given[k] = v
+        missing = [n for n in free if n not in given]
+        if missing:
+            raise TypeError("%s: missing argument %s" % (self.name, ", ".join(missing)))
+        first = given[free[0]] if free else None
+        bound = self._bound_on(first) if free else self._bound
+        full, it = [], iter(free)
+        for i in range(len(self.function.arg_types)):
+            full.append(bound[i] if i in bound else given[next(it)])
+        return self.function(*full, out=out)
+
+
 class Library:
     """A loaded shared library with the signatures of its manifest (the
     `.json` beside it)."""
