@@ -315,6 +315,19 @@ bool usesBlis(const llvm::Module &module) {
   return callsLibrary(module, {"bli_"});
 }
 
+/// The CUDA runtime archive GPU libraries link: ../lib beside the running
+/// executable (a build tree's bin/, or an installed prefix's), else the
+/// build tree's path the driver was compiled with.
+std::string cudaRuntimeArchive() {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  SmallString<256> beside(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(beside, "..", "lib", "libLineaCudaRuntime.a");
+  if (!exe.empty() && llvm::sys::fs::exists(beside))
+    return std::string(beside);
+  return LINEA_CUDA_RUNTIME;
+}
+
 /// Links `objectPath` and the checked entry points (C source in
 /// `wrappersPath`) into `outputPath`: a shared library or a relocatable
 /// object. A shared library records only what it uses (libc, libm, the
@@ -333,6 +346,7 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
              << "cannot find the linker driver (" << clang << " or clang-22)";
     clang = *found;
   }
+  std::string runtime;
   SmallVector<StringRef> args{clang, "-fuse-ld=lld", "-O2",      "-fPIC",
                               "-o",  outputPath,     objectPath, "-x",
                               "c",   wrappersPath};
@@ -343,8 +357,13 @@ LogicalResult link(StringRef objectPath, StringRef wrappersPath,
         {"-x", "none", "-shared", "-Wl,-Bsymbolic", "-Wl,--as-needed"});
     if (StringRef(LINEA_BUILTINS).size())
       args.push_back(LINEA_BUILTINS);
-    if (gpu)
-      args.push_back(LINEA_CUDA_RUNTIME);
+    if (gpu) {
+      runtime = cudaRuntimeArchive();
+      if (!llvm::sys::fs::exists(runtime))
+        return emitError(UnknownLoc::get(&context))
+               << "cannot find the CUDA runtime archive (" << runtime << ")";
+      args.push_back(runtime);
+    }
     if (openmp)
       args.push_back("-lomp");
     // BLIS by its soname, which the system's library path resolves.

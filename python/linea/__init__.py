@@ -1,6 +1,9 @@
-"""Linea's Python frontend: build, compile and run models on numpy arrays."""
+"""Linea's Python frontend: build, compile and run models on numpy arrays
+and torch tensors."""
 
-from . import dtypes, reference
+__version__ = "0.1.0"
+
+from . import dtypes, ops, reference
 from .builder import Function, Module, ShapeError
 from .compiler import CompileError, compile, compile_text
 from .layers import (GatedDeltaNet, KimiDeltaAttention, LinearAttentionLayer, Mamba2Block,
@@ -10,4 +13,4 @@ from .runtime import GPUError, Library
 __all__ = ["CompileError", "Function", "GPUError", "GatedDeltaNet", "KimiDeltaAttention", "Library",
            "LinearAttentionLayer", "Mamba2Block", "MambaBlock",
            "Module", "RWKV6TimeMix", "ShapeError", "compile", "compile_text", "dtypes",
-           "reference"]
+           "ops", "reference"]

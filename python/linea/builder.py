@@ -572,6 +572,14 @@ class Function:
         return self._unary("softplus", body, x)
 
     # -- constants ---------------------------------------------------------------
+    def full(self, shape, value, dtype="f32"):
+        """numpy.full: a tensor of `shape` holding `value` (no data in the
+        module: one fill)."""
+        if dtype not in ARGUMENT_TYPES or not _is_number(value):
+            raise ShapeError("full: needs a number and one of %s, got %r and %r" %
+                             (", ".join(ARGUMENT_TYPES), value, dtype))
+        return self._filled(tuple(shape), dtype, value)
+
     def const(self, array, dtype=None):
         """A constant tensor from a numpy array (or nested lists, numbers):
         f32 for float64/float32 data unless `dtype` says otherwise (f16,

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from .runtime import BoundFunction, Library, manifest_path
 
@@ -15,27 +16,85 @@ class CompileError(RuntimeError):
     """linea-compile rejected the module; the message holds its diagnostics."""
 
 
-def _find_tool(name):
-    build = os.environ.get("LINEA_BUILD_DIR")
-    candidates = []
-    if build:
-        candidates.append(os.path.join(build, "bin", name))
+def compiler_dirs():
+    """Where linea-compile is looked for, in order: $LINEA_BUILD_DIR/bin (an
+    override); the prefix this package is installed in (`cmake --install`
+    puts it in <prefix>/lib/pythonX.Y/site-packages, the tools in
+    <prefix>/bin); the build tree beside this source tree; the build tree
+    recorded when the package was pip-installed; then $PATH."""
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates.append(os.path.join(here, "..", "..", "build", "bin", name))
-    for c in candidates:
+    dirs = []
+    build = os.environ.get("LINEA_BUILD_DIR")
+    if build:
+        dirs.append(os.path.join(build, "bin"))
+    dirs.append(os.path.join(here, "..", "..", "..", "..", "bin"))
+    dirs.append(os.path.join(here, "..", "..", "build", "bin"))
+    try:
+        from ._install import COMPILER_DIRS
+        dirs += COMPILER_DIRS
+    except ImportError:
+        pass
+    return [os.path.abspath(d) for d in dirs]
+
+
+def _find_tool(name):
+    for d in compiler_dirs():
+        c = os.path.join(d, name)
         if os.access(c, os.X_OK):
-            return os.path.abspath(c)
+            return c
     found = shutil.which(name)
     if found:
         return found
-    raise FileNotFoundError("cannot find %s (set LINEA_BUILD_DIR)" % name)
+    raise FileNotFoundError("cannot find %s in %s or on PATH (set LINEA_BUILD_DIR to a build "
+                            "tree)" % (name, ", ".join(compiler_dirs())))
 
 
-def cache_dir():
+def cache_dir(create=True):
+    """Where compiled libraries are kept: $LINEA_CACHE_DIR, else
+    ~/.cache/linea."""
     d = os.environ.get("LINEA_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "linea")
-    os.makedirs(d, exist_ok=True)
+    if create:
+        os.makedirs(d, exist_ok=True)
     return d
+
+
+# What the cache holds: per library <key>.so, its manifest <key>.json and its
+# stamp <key>.sha256; failed/<key>.mlir for modules that did not compile.
+_CACHE_FILE = re.compile(r"^[0-9a-f]{24}\.(so|json|sha256)$")
+_FAILED_FILE = re.compile(r"^[0-9a-f]{24}\.mlir$")
+
+
+def _cache_files(d):
+    """(path, size) of every file the cache made under `d`, nothing else."""
+    out = []
+    for folder, pattern in ((d, _CACHE_FILE), (os.path.join(d, "failed"), _FAILED_FILE)):
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                path = os.path.join(folder, name)
+                if pattern.match(name) and os.path.isfile(path):
+                    out.append((path, os.path.getsize(path)))
+    return out
+
+
+def cache_info():
+    """{"dir", "libraries", "failed", "bytes"} of the cache."""
+    d = cache_dir(create=False)
+    files = _cache_files(d)
+    return {"dir": d, "libraries": sum(p.endswith(".so") for p, _ in files),
+            "failed": sum(p.endswith(".mlir") for p, _ in files),
+            "bytes": sum(size for _, size in files)}
+
+
+def clear_cache():
+    """Removes the cache's libraries and failed modules (only files it made:
+    a cache directory shared with anything else keeps the rest); returns
+    the number of bytes freed."""
+    freed = 0
+    for path, size in _cache_files(cache_dir(create=False)):
+        os.remove(path)
+        freed += size
+    return freed
 
 
 def target_args(target, chip="sm_90"):
@@ -106,7 +165,45 @@ def _cached(lib):
         return None, str(e)
 
 
-def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=None):
+class _Progress:
+    """One line on stderr for a compile that takes longer than
+    $LINEA_PROGRESS_AFTER seconds (1 by default): the stage when the line
+    starts, then the elapsed time when it ends."""
+
+    def __init__(self, what, quiet):
+        self.what, self.start, self.shown = what, time.monotonic(), False
+        self.quiet = quiet if quiet is not None else bool(os.environ.get("LINEA_QUIET"))
+        self.after = float(os.environ.get("LINEA_PROGRESS_AFTER", "1"))
+
+    def tick(self):
+        if not self.quiet and not self.shown and time.monotonic() - self.start >= self.after:
+            sys.stderr.write("linea: compiling %s: linea-compile (lowering, code generation, "
+                             "linking)..." % self.what)
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self, ok):
+        if self.shown:
+            sys.stderr.write(" %s in %.1f s\n" % ("done" if ok else "failed",
+                                                 time.monotonic() - self.start))
+
+
+def _run_compiler(cmd, key, quiet):
+    """Runs linea-compile, with the progress line where it takes a while."""
+    progress = _Progress("%s [%s]" % (key, " ".join(cmd[4:])), quiet)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        while True:
+            try:
+                stdout, stderr = p.communicate(timeout=max(0.05, progress.after -
+                                                            (time.monotonic() - progress.start)))
+                break
+            except subprocess.TimeoutExpired:
+                progress.tick()
+    progress.done(p.returncode == 0)
+    return subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
+
+
+def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=None, quiet=None):
     """Compiles `module_text` to a shared library and loads it.
 
     The library is cached under `cache_dir()` by a hash of the text, the
@@ -114,6 +211,8 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
     free; a cached library that is not the file written (truncated, corrupt)
     is recompiled, with a line on stderr that says so. A module that fails
     to compile is kept in `cache_dir()/failed/`, and the message says where.
+    A compile that takes over a second prints one progress line on stderr
+    unless `quiet` (or $LINEA_QUIET) says not to.
     """
     tool = _find_tool("linea-compile")
     args = (["-O%d" % opt_level] + ([] if openmp else ["--no-openmp"]) + target_args(target)
@@ -136,7 +235,7 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
         with open(src, "w") as f:
             f.write(module_text)
         out = os.path.join(tmp, "model.so")
-        proc = subprocess.run([tool, src, "-o", out] + args, capture_output=True, text=True)
+        proc = _run_compiler([tool, src, "-o", out] + args, key, quiet)
         if proc.returncode != 0:
             failed_dir = os.path.join(cache_dir(), "failed")
             os.makedirs(failed_dir, exist_ok=True)
@@ -155,7 +254,8 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
     return Library(lib)
 
 
-def compile(fn_or_module, target=None, opt_level=2, openmp=True, chip="sm_90", params=None):
+def compile(fn_or_module, target=None, opt_level=2, openmp=True, chip="sm_90", params=None,
+            quiet=None):
     """Compiles a builder Function (returns its callable), a builder Module
     or MLIR text (returns the Library). `target`: "cpu" (default, or
     $LINEA_TARGET), "nvptx" (GPU kernels for `chip`; the callables copy numpy
@@ -177,11 +277,12 @@ def compile(fn_or_module, target=None, opt_level=2, openmp=True, chip="sm_90", p
         raise TypeError("compile: params binds arguments of a builder Function, not of a %s" %
                         type(fn_or_module).__name__)
     if isinstance(fn_or_module, Function):
-        run = compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu")[fn_or_module.name]
+        run = compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu",
+                           quiet)[fn_or_module.name]
         return run if params is None else BoundFunction(run, params)
     if isinstance(fn_or_module, Module):
-        return compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu")
+        return compile_text(fn_or_module.text(), opt_level, openmp, extra, "cpu", quiet)
     if isinstance(fn_or_module, str):
-        return compile_text(fn_or_module, opt_level, openmp, extra, "cpu")
+        return compile_text(fn_or_module, opt_level, openmp, extra, "cpu", quiet)
     raise TypeError("compile: expected a Function, a Module or MLIR text, got %s" %
                     type(fn_or_module).__name__)
