@@ -17,6 +17,7 @@ config.test_exec_root = os.path.join(config.linea_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%linea_src", config.linea_src_root))
+config.substitutions.append(("%linea_obj_root", config.linea_obj_root))
 config.environment["PYTHONPATH"] = os.path.join(config.linea_src_root, "python")
 config.environment["LINEA_BUILD_DIR"] = config.linea_obj_root
 

@@ -188,9 +188,12 @@ class _Progress:
                                                  time.monotonic() - self.start))
 
 
-def _run_compiler(cmd, key, quiet):
+def _run_compiler(cmd, module_text, quiet):
     """Runs linea-compile, with the progress line where it takes a while."""
-    progress = _Progress("%s [%s]" % (key, " ".join(cmd[4:])), quiet)
+    names = re.findall(r"func\.func @([\w$.]+)", module_text)
+    what = ", ".join("@" + n for n in names[:3]) + (" and %d more" % (len(names) - 3)
+                                                     if len(names) > 3 else "")
+    progress = _Progress("%s [%s]" % (what or "a module", " ".join(cmd[4:])), quiet)
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         while True:
             try:
@@ -235,7 +238,7 @@ def compile_text(module_text, opt_level=2, openmp=True, extra_args=(), target=No
         with open(src, "w") as f:
             f.write(module_text)
         out = os.path.join(tmp, "model.so")
-        proc = _run_compiler([tool, src, "-o", out] + args, key, quiet)
+        proc = _run_compiler([tool, src, "-o", out] + args, module_text, quiet)
         if proc.returncode != 0:
             failed_dir = os.path.join(cache_dir(), "failed")
             os.makedirs(failed_dir, exist_ok=True)
