@@ -78,6 +78,17 @@ class Checker:
         self.failures += not ok
         print("%s %-60s %s" % ("PASS" if ok else "FAIL", name, detail))
 
+    def raises(self, name, fn, exc, text):
+        """Passes when fn() raises `exc` with `text` in its message; returns
+        the message (None when nothing was raised)."""
+        try:
+            fn()
+        except exc as e:
+            self.check_true(name, text in str(e), repr(str(e)))
+            return str(e)
+        self.check_true(name, False, "no %s raised" % exc.__name__)
+        return None
+
     def finish(self):
         print("%d passed, %d failed" % (self.count - self.failures, self.failures))
         sys.exit(1 if self.failures else 0)

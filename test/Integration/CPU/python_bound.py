@@ -44,15 +44,7 @@ wr = linea.dtypes.from_bf16(linea.dtypes.to_bf16(Wb)).astype(np.float64)
 checker.check("bf16 bound", linea.dtypes.from_bf16(runb(Xb)),
               linea.dtypes.from_bf16(Xb).astype(np.float64) @ wr, 1e-2)
 
-
-def raises(name, fn, exc, text):
-    try:
-        fn()
-    except exc as e:
-        checker.check_true(name, text in str(e), repr(str(e)))
-        return
-    checker.check_true(name, False, "no exception")
-
+raises = checker.raises
 
 raises("unknown name", lambda: linea.compile(f, params={"w3": W1}), KeyError,
        "mlp: no argument named 'w3' (its arguments: x, w1, b, w2, s)")

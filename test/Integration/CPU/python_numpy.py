@@ -138,15 +138,9 @@ for dt in ("bf16", "f16"):
 
 # Shape errors name the op and end with the user's line.
 def raises(name, fn, text):
-    try:
-        fn()
-    except ShapeError as e:
-        here = "(at %s:" % os.path.abspath(__file__)
-        msg = str(e)
-        checker.check_true(name, text in msg and here in msg.replace(__file__, os.path.abspath(
-            __file__)), repr(msg))
-        return
-    checker.check_true(name, False, "no ShapeError")
+    msg = checker.raises(name, fn, ShapeError, text)
+    checker.check_true(name + ": at the line that called it",
+                       msg is not None and "(at %s:" % os.path.abspath(__file__) in msg, repr(msg))
 
 
 f = Function("bad")

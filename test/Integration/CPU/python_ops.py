@@ -264,15 +264,7 @@ if torch is not None:
                          torch.from_numpy(g), output_final_state=True)
     checker.check("torch chunk_gla", o.numpy(), naive_gla(q, k, v, g, K ** -0.5, None)[0], 1e-5)
 
-
-def raises(name, fn, exc, text):
-    try:
-        fn()
-    except exc as e:
-        checker.check_true(name, text in str(e), repr(str(e)))
-        return
-    checker.check_true(name, False, "no exception")
-
+raises = checker.raises
 
 raises("gv", lambda: ops.fused_recurrent_gla(q, k, v, gk=g, gv=g), NotImplementedError,
        "fused_recurrent_gla: gv is not supported")

@@ -65,15 +65,7 @@ checker.check_true("bf16 out", yb.dtype == torch.bfloat16, str(yb.dtype))
 checker.check("bf16 values", yb.float().numpy(),
               (torch.softmax(ab.double(), -1) * 2).numpy(), 1e-2)
 
-
-def raises(name, fn_, exc, text):
-    try:
-        fn_()
-    except exc as e:
-        checker.check_true(name, text in str(e), repr(str(e)))
-        return
-    checker.check_true(name, False, "no exception")
-
+raises = checker.raises
 
 raises("dtype", lambda: fn(xt.double(), wt, it), TypeError,
        "mix: argument 0 (x) has dtype torch.float64, expected torch.float32")

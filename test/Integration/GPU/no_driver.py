@@ -20,15 +20,7 @@ lib = linea.compile(text, target="nvptx")
 w = np.zeros(16, np.float32)
 k = np.zeros((2, 8, 16), np.float32)
 
-
-def raises(name, fn, error, fragment):
-    try:
-        fn()
-    except error as e:
-        checker.check_true(name, fragment in str(e), str(e))
-        return
-    checker.check_true(name, False, "no %s raised" % error.__name__)
-
+raises = checker.raises
 
 raises("host arrays: GPUError names the driver", lambda: lib.wkv4(w, w, k, k),
        linea.GPUError, "wkv4: cannot load the CUDA driver")
