@@ -133,3 +133,17 @@ func.func @booleans(%a: memref<4x32xf32>, %b: memref<4x32xf32>, %m: memref<4x32x
   }
   return
 }
+
+// A matrix-vector product (one row, a decode step): a block of eight vectors
+// along the row, eight FMA chains across the reduction instead of one. bf16
+// weights are extended as they are read.
+// CHECK-LABEL: func.func @vector_matrix
+// CHECK:       scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c128)
+// CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (vector<128xf32>)
+// CHECK:           vector.load {{.*}} vector<128xbf16>
+// CHECK:           arith.extf {{.*}} : vector<128xbf16> to vector<128xf32>
+// CHECK:           vector.fma {{.*}} : vector<128xf32>
+func.func @vector_matrix(%a: memref<1x256xbf16>, %b: memref<256x512xbf16>, %c: memref<1x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<1x256xbf16>, memref<256x512xbf16>) outs(%c : memref<1x512xf32>)
+  return
+}

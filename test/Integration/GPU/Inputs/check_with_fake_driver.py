@@ -1,6 +1,7 @@
 """Runs compiled NVPTX libraries under the fake CUDA driver and checks what
 they ask of it: every GPU module loads exactly once, when the library
-loads; every function, on host arrays and on device arrays, looks up
+loads; every function, on host arrays and on device arrays (through
+on_device and through a plain call, which sends them there), looks up
 kernels that its modules hold and launches them with the parameters,
 block sizes and shared memory their PTX or cubin declares; every copy
 stays inside its allocation; nothing leaks. The kernels themselves do not
@@ -76,16 +77,19 @@ def main():
         checker.check_true("%s: its %d GPU modules load once, with the library" % (name, want),
                            want > 0 and loaded == want, "%d loads" % loaded)
         for fn_name, fn in sorted(lib.functions.items()):
-            for variant in ("host", "device"):
+            for variant in ("host", "device", "call on device arrays"):
                 launches = fake["fakeLaunches"]
                 violations = fake["fakeViolationCount"]
                 inputs = [zeros(t) for t in fn.arg_types]
                 try:
+                    outs = [zeros(t) for t in fn.result_types]
                     if variant == "host":
                         fn(*inputs)
-                    else:
-                        outs = [zeros(t) for t in fn.result_types]
+                    elif variant == "device":
                         fn.on_device(*[HostDeviceArray(a) for a in inputs + outs])
+                    else:  # a plain call on GPU arrays goes to the device entry point
+                        fn(*[HostDeviceArray(a) for a in inputs],
+                           out=[HostDeviceArray(o) for o in outs])
                     error = ""
                 except Exception as e:
                     error = "%s: %s" % (type(e).__name__, e)
