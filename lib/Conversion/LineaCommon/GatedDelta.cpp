@@ -5,7 +5,8 @@
 // a_t = D_t k_t, b_t = -beta_t k_t and k'_t = beta_t k_t; o_t = scale q_t S_t.
 // Every form and target comes from the core; this file holds the op's
 // maths: the L2 norms of q and k, the gate prologue, the terms above,
-// computed per token before the recurrence.
+// computed per token before the recurrence. The slice also names k^ and
+// beta: the CPU's chunks solve the delta rule by the WY representation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +53,8 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
     //   k' = beta k^, a = D k^, b = -beta k^   [B, T, HV, K]
     //   the log-decay through the gate prologue  [B, T, HV(, K)]
     Value qHat = e.alloc({B, T, H, K}, f32);
+    // k^ = k / |k| (k without the norm) [B, T, H, K]: the WY chunks' keys.
+    Value kHat = e.alloc({B, T, H, K}, f32);
     Value keyRows = e.alloc({B, T, HV, K}, f32);
     Value aRows = e.alloc({B, T, HV, K}, f32);
     Value bRows = e.alloc({B, T, HV, K}, f32);
@@ -77,8 +80,12 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
       Value b = ivs[0], t = ivs[1], h = ivs[2];
       Value norm = inverseNorm(pe, q, b, t, h);
       Value factor = norm ? pe.mul(pe.f32(scale), norm) : pe.f32(scale);
+      Value keyNorm = inverseNorm(pe, k, b, t, h);
       pe.loop(K, [&](LoopEmitter &ei, Value i) {
-        ei.store(ei.mul(factor, ei.load(q, {b, t, h, i})), qHat, {b, t, h, i});
+        SmallVector<Value> at{b, t, h, i};
+        ei.store(ei.mul(factor, ei.load(q, at)), qHat, at);
+        Value ki = ei.load(k, at);
+        ei.store(keyNorm ? ei.mul(ki, keyNorm) : ki, kHat, at);
       });
     });
     // -exp(A_log) softplus(g + dt_bias).
@@ -90,7 +97,6 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
     e.parallel({B, T, HV}, [&](LoopEmitter &pe, ValueRange ivs) {
       Value b = ivs[0], t = ivs[1], hv = ivs[2];
       Value h = pe.indexDiv(hv, HV / H);
-      Value norm = inverseNorm(pe, k, b, t, h);
       Value bt = pe.load(beta, {b, t, hv});
       Value tokenDecay;
       if (gate && !perKeyGate) {
@@ -103,9 +109,7 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
       }
       pe.loop(K, [&](LoopEmitter &ei, Value i) {
         SmallVector<Value> at{b, t, hv, i};
-        Value ki = ei.load(k, {b, t, h, i});
-        if (norm)
-          ki = ei.mul(ki, norm);
+        Value ki = ei.load(kHat, {b, t, h, i});
         Value key = ei.mul(bt, ki);
         ei.store(key, keyRows, at);
         ei.store(ei.neg(key), bRows, at);
@@ -134,6 +138,8 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
                          : TokenOperand::perToken(logDecay, {b}, {hv});
       s.rankOneA = TokenOperand::entries(aRows, {b}, {hv});
       s.rankOneB = TokenOperand::entries(bRows, {b}, {hv});
+      s.deltaKey = TokenOperand::entries(kHat, {b}, {h});
+      s.deltaBeta = TokenOperand::perToken(beta, {b}, {hv});
       s.storeOutput = TokenResult::entries(output, {b}, {hv});
       s.state = state;
       s.initialState = init;

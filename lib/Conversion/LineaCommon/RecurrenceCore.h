@@ -136,6 +136,13 @@ struct RecurrenceSlice {
   TokenOperand logDecay;
   /// Rank-one transition term b_t (a_t^T S_{t-1}) (RWKV-7). Null: none.
   TokenOperand rankOneA, rankOneB;
+  /// A delta rule's own terms, beside the rank-one term they make (a_t =
+  /// D_t k^_t, b_t = -beta_t k^_t, k_t = beta_t k^_t): the unit key k^_t
+  /// and beta_t (one per token). Forms that know the delta rule solve it
+  /// with one intra-chunk matrix (the WY representation) where the general
+  /// rank-one term needs four; the others read the rank-one term. Null:
+  /// not a delta rule.
+  TokenOperand deltaKey, deltaBeta;
   /// Bonus u (RWKV-6): o_t = q_t (S_{t-1} + diag(u) k_t v_t^T). Null: o_t
   /// reads S_t as usual.
   SliceVector bonus;

@@ -20,6 +20,15 @@
 //   SA = (A .* P_pre) S + A_ak V + L SA     (L: A_ab, strictly lower)
 //   O  = (Q .* P) S + A_qb SA + A_qk V
 //   S <- diag(P_n) S + (B^T .* R) SA + (K^T .* R) V.
+// A delta rule with one decay per token (Gated DeltaNet, DeltaNet) is the
+// WY representation instead: with unit keys k^ (rows K^) and the pseudo-
+// values u_t = beta_t (v_t - k^_t^T D_t S_{t-1}),
+//   U  = diag(beta) V - (B .* P) S + L U   (B rows -beta k^, L = (B K^^T) .* E
+//                                           strictly lower)
+//   O  = (Q .* P) S + ((Q K^^T) .* E) U
+//   S <- diag(P_n) S + (K^^T .* R) U:
+// two score matrices and three state products where the general transform
+// takes four and four.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,6 +69,8 @@ public:
 
 private:
   bool rankOne() const { return static_cast<bool>(s.rankOneA); }
+  /// The delta rule by the WY representation (one decay per token).
+  bool wy() const { return rankOne() && s.deltaKey && W == 1; }
   /// Queries read the state before their own token (RWKV-6's bonus form).
   bool pre() const { return static_cast<bool>(s.bonus); }
   Value decayIndex(LoopEmitter &e, Value i) const {
@@ -84,10 +95,15 @@ private:
     if (rankOne()) {
       a = matrix(e, C, K);
       ap = matrix(e, C, K);
-      bt = matrix(e, K, C);
       sa = matrix(e, C, V);
-      for (Value *m : {&abScores, &akScores, &qbScores})
-        *m = matrix(e, C, C);
+      abScores = matrix(e, C, C);
+    }
+    if (wy()) {
+      betas = e.alloca({C});
+    } else if (rankOne()) {
+      bt = matrix(e, K, C);
+      akScores = matrix(e, C, C);
+      qbScores = matrix(e, C, C);
     }
     if (s.logDecay) {
       decay = matrix(e, C, W);
@@ -134,13 +150,19 @@ private:
       SmallVector<Value> dot = er.loop(
           K, {er.f32(0.0)},
           [&](LoopEmitter &ei, Value i, ValueRange d) -> SmallVector<Value> {
-            Value qi = s.query(ei, t, i), ki = s.key(ei, t, i);
+            Value qi = s.query(ei, t, i);
+            Value ki = wy() ? s.deltaKey(ei, t, i) : s.key(ei, t, i);
             ei.store(qi, q, {r, i});
             ei.store(ki, kt, {i, r});
             Value w = decayIndex(ei, i);
             ei.store(ei.mul(qi, ei.load(prefix, {pre() ? r : next, w})), qp,
                      {r, i});
-            if (rankOne()) {
+            if (wy()) {
+              // a holds b_t = -beta_t k^_t; ap the same through D(c0-1, t).
+              Value bi = s.rankOneB(ei, t, i);
+              ei.store(bi, a, {r, i});
+              ei.store(ei.mul(bi, ei.load(prefix, {next, w})), ap, {r, i});
+            } else if (rankOne()) {
               Value ai = s.rankOneA(ei, t, i);
               ei.store(ai, a, {r, i});
               ei.store(ei.mul(ai, ei.load(prefix, {r, w})), ap, {r, i});
@@ -152,6 +174,8 @@ private:
           });
       if (s.bonus)
         er.store(dot[0], bonusDots, {r});
+      if (wy())
+        er.store(s.deltaBeta(er, t, er.index(0)), betas, {r});
       er.loop(V, [&](LoopEmitter &ej, Value j) {
         ej.store(s.value(ej, t, j), v, {r, j});
       });
@@ -251,7 +275,7 @@ private:
       er.loop(K, [&](LoopEmitter &ei, Value i) {
         Value d = ei.load(suffix, {decayIndex(ei, i)});
         ei.store(ei.mul(d, ei.load(kt, {i, src})), kt, {i, src});
-        if (rankOne())
+        if (bt)
           ei.store(ei.mul(d, ei.load(bt, {i, src})), bt, {i, src});
       });
       er.loop(W, [&](LoopEmitter &ew, Value w) {
@@ -261,11 +285,12 @@ private:
     });
   }
 
-  /// S += K^T V (and B^T SA), z += the key columns' sums.
+  /// S += K^T V (and B^T SA; the WY form: K^^T U), z += the key columns'
+  /// sums.
   void updateState(LoopEmitter &e, int64_t n) {
     decayState(e, n);
-    product(e, kt, v, state, s.keyDim, n);
-    if (rankOne())
+    product(e, kt, wy() ? sa : v, state, s.keyDim, n);
+    if (bt)
       product(e, bt, sa, state, s.keyDim, n);
     if (!z)
       return;
@@ -317,6 +342,8 @@ private:
       storeOutputs(e, c0, n, q, /*withScores=*/false);
       return;
     }
+    if (wy())
+      return emitDeltaChunk(e, c0, n);
     if (rankOne())
       return emitRankOneChunk(e, c0, n);
     emitScores(e, n, {{q, kt, scores, /*post=*/!pre()}});
@@ -333,6 +360,52 @@ private:
     updateState(e, n);
   }
 
+  /// sa[t] += sum_{r < t} abScores[t, r] sa[r], row after row: forward
+  /// substitution through the strictly lower part of abScores.
+  void substitute(LoopEmitter &e, int64_t n) {
+    // Row t is one vector carried in registers across the earlier rows and
+    // stored once. Not as in-place updates sa[t] += L[t][r] sa[r]: LLVM 22
+    // (-O2, and -O1 through opt) vectorizes such a row loop behind a
+    // runtime alias check whose scoped-noalias metadata then lets LICM
+    // hoist the loads of rows r out of the t loop, before the iterations
+    // that write them (found by opt-bisect; wrong results for heads of 32
+    // and 48 with chunks of 8, 9 or 12). Nor entry by entry, a scalar sum
+    // per (t, j): measured at 40% of a WY chunk's time.
+    int64_t V = s.valueDim;
+    e.loop(n, [&](LoopEmitter &et, Value t) {
+      Value zero = et.index(0);
+      Value row = et.loop(zero, t, {et.loadRow(sa, {t, zero}, V)},
+                          [&](LoopEmitter &er, Value r,
+                              ValueRange acc) -> SmallVector<Value> {
+                            Value l = er.splat(er.load(abScores, {t, r}), V);
+                            return {er.fma(l, er.loadRow(sa, {r, zero}, V),
+                                           acc[0])};
+                          })[0];
+      et.storeRow(row, sa, {t, zero});
+    });
+  }
+
+  /// The delta rule's chunk by the WY representation (see the top).
+  void emitDeltaChunk(LoopEmitter &e, Value c0, int64_t n) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    emitScores(e, n,
+               {{a, kt, abScores, /*post=*/true}, {q, kt, scores, /*post=*/true}});
+    // U = diag(beta) V - (B .* P) S, then through L.
+    e.loop(n, [&](LoopEmitter &er, Value r) {
+      Value beta = er.load(betas, {r});
+      er.loop(V, [&](LoopEmitter &ej, Value j) {
+        ej.store(ej.mul(beta, ej.load(v, {r, j})), sa, {r, j});
+      });
+    });
+    product(e, ap, state, sa, n, K);
+    substitute(e, n);
+    e.fill(out, {n, V}, e.f32(0.0));
+    product(e, qp, state, out, n, K);
+    product(e, scores, sa, out, n, n);
+    storeOutputs(e, c0, n, qp, /*withScores=*/false);
+    updateState(e, n);
+  }
+
   void emitRankOneChunk(LoopEmitter &e, Value c0, int64_t n) {
     int64_t K = s.keyDim, V = s.valueDim;
     emitScores(e, n,
@@ -340,28 +413,11 @@ private:
                 {a, kt, akScores, /*post=*/false},
                 {q, bt, qbScores, /*post=*/true},
                 {q, kt, scores, /*post=*/true}});
-    // SA = A_p S + A_ak V, then forward substitution through L = A_ab,
-    // each entry a sum over the earlier rows carried in a register. Not as
-    // in-place row updates sa[t] += L[t][r] sa[r]: LLVM 22 (-O2, and -O1
-    // through opt) vectorizes the row loop behind a runtime alias check
-    // whose scoped-noalias metadata then lets LICM hoist the loads of rows
-    // r out of the t loop, before the iterations that write them (found by
-    // opt-bisect; wrong results for heads of 32 and 48 with chunks of 8, 9
-    // or 12).
+    // SA = A_p S + A_ak V, then forward substitution through L = A_ab.
     e.fill(sa, {n, V}, e.f32(0.0));
     product(e, ap, state, sa, n, K);
     product(e, akScores, v, sa, n, n);
-    e.loop(n, [&](LoopEmitter &et, Value t) {
-      et.loop(V, [&](LoopEmitter &ej, Value j) {
-        Value row = ej.loop(ej.index(0), t, {ej.load(sa, {t, j})},
-                            [&](LoopEmitter &er, Value r,
-                                ValueRange acc) -> SmallVector<Value> {
-                              return {er.fma(er.load(abScores, {t, r}),
-                                             er.load(sa, {r, j}), acc[0])};
-                            })[0];
-        ej.store(row, sa, {t, j});
-      });
-    });
+    substitute(e, n);
     e.fill(out, {n, V}, e.f32(0.0));
     product(e, qp, state, out, n, K);
     product(e, qbScores, sa, out, n, n);
@@ -373,7 +429,7 @@ private:
   const RecurrenceSlice &s;
   int64_t C, W;
   Value state, q, qp, kt, v, out, scores;
-  Value a, ap, bt, sa, abScores, akScores, qbScores;
+  Value a, ap, bt, sa, abScores, akScores, qbScores, betas;
   Value decay, prefix, suffix, windows, window, bonusDots, z;
 };
 

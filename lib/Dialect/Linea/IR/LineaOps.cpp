@@ -599,6 +599,7 @@ RecurrenceSignature GatedDeltaOp::getRecurrenceSignature() {
   if (Value gate = getGate())
     sig.decay = dims(gate).size() == 4 ? DecayKind::perKey : DecayKind::perToken;
   sig.rankOne = true;
+  sig.deltaRule = true;
   return sig;
 }
 

@@ -37,6 +37,18 @@ constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
 /// the tokens, each with an exp (selective scan: measured 1.3x - 1.7x; the
 /// same structure for wkv4).
 constexpr double kScanOverRecurrent = 1.6;
+/// A rank-one term (RWKV-7, the delta rules) against the calibration's
+/// plain update: its token reads the state twice (a^T S, then the update
+/// and q^T S). Measured with benchmarks/gated_delta.py and benchmarks/run.py
+/// (one thread, T = 512 and 2048): 1.5x with a state in L1 (wkv7 at K = V =
+/// 64), 3.3x with one that is not (K = V = 128, 64 KiB: every pass streams
+/// it from L2).
+constexpr double kRankOneRecurrent = 1.5, kRankOneRecurrentOutOfL1 = 3.3;
+constexpr double kL1StateFloats = 8192;
+/// The matrix forms of a rank-one term against their MAC counts at the
+/// calibration's constants (the same measurements): the general transform
+/// (four score walks, the solve) and the delta rule's WY chunks.
+constexpr double kRankOneMatrix = 2.5, kDeltaRuleMatrix = 1.2;
 
 /// The static sizes every estimate needs.
 struct Shape {
@@ -71,18 +83,32 @@ void estimateCpu(Form form, const RecurrenceSignature &sig,
       1.0, std::min(static_cast<double>(t.cores), s.slices));
   double perSlice = s.slices / parallel;
   double state = s.keyDim * s.valueDim;
-  double updates = perSlice * s.tokens * state * c.recurrentPerUpdate;
+  double rankOneStep = state > kL1StateFloats ? kRankOneRecurrentOutOfL1
+                                              : kRankOneRecurrent;
+  double updates = perSlice * s.tokens * state * c.recurrentPerUpdate *
+                   (sig.rankOne ? rankOneStep : 1.0);
   // Chunks of up to kMaxMatrixChunk tokens are matrices: C^2 (K + V) score
   // multiply-adds and 2 C K V for the state per chunk (a rank-one term:
   // four score matrices and two state products). Longer quadratic windows
   // are walked token by token.
   double macs = s.keyDim + s.valueDim;
+  bool wy = sig.deltaRule && sig.decay != DecayKind::perKey;
   auto matrices = [&](double chunk) {
     double chunks = std::ceil(s.tokens / chunk), terms = sig.rankOne ? 2 : 1;
+    double scoreMacs = terms * chunk * chunk * macs,
+           stateMacs = terms * 2 * chunk * state, factor = 1;
+    if (wy) {
+      // Two score matrices, the forward substitution, three state products.
+      scoreMacs = chunk * chunk * (2 * s.keyDim + 1.5 * s.valueDim);
+      stateMacs = 3 * chunk * state;
+      factor = kDeltaRuleMatrix;
+    } else if (sig.rankOne) {
+      factor = kRankOneMatrix;
+    }
     return kQuadraticOverhead +
-           perSlice * chunks * terms *
-               (chunk * chunk * macs * c.matrixPerScoreMac +
-                2 * chunk * state * c.matrixPerStateMac);
+           perSlice * chunks * factor *
+               (scoreMacs * c.matrixPerScoreMac +
+                stateMacs * c.matrixPerStateMac);
   };
   switch (form) {
   case Form::recurrent:

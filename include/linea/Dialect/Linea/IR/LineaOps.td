@@ -459,6 +459,12 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
     Results: `output : [B, T, HV, V]` with the element type of `v`; with
     `with_final_state`, `final_state : [B, HV, K, V]` in f32.
 
+    The chunked form on the CPU solves each chunk of a per-head gate (or no
+    gate) by the WY representation: the pseudo-values `u_t = beta_t (v_t -
+    k_t^T D_t S_{t-1})` of the chunk from one triangular solve, two
+    intra-chunk score matrices and three state products. A per-key gate, and
+    the GPU's tensor-core chunks, take the general rank-one transform.
+
     Example (Qwen3-Next's shape: 16 query/key heads, 32 value heads):
 
     ```mlir

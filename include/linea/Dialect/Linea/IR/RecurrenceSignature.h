@@ -64,6 +64,10 @@ struct RecurrenceSignature {
   Readout readout = Readout::afterUpdate;
   /// The rank-one transition term b_t a_t^T (RWKV-7).
   bool rankOne = false;
+  /// The rank-one term is a delta rule's, (I - beta_t k_t k_t^T) D_t: with
+  /// one decay per token (or none) its chunks are solved by the WY
+  /// representation, one intra-chunk matrix instead of four.
+  bool deltaRule = false;
   /// o_t is divided by q_t . z_t, z_t the decayed sum of the keys (a
   /// normalized linear attention; RWKV-4's ratio).
   bool normalized = false;
