@@ -60,8 +60,8 @@ int64_t laneCount(int64_t range, int64_t width) {
 /// The register block of `op`: up to `width` lanes along the loop of the
 /// output's innermost dimension, up to `rows` along the one before it when
 /// there is a reduction to keep the block in registers across (with fewer
-/// rows, more lanes), reductions one step at a time, every other loop one. Empty when the op is not worth
-/// it or not for the vectorizer.
+/// rows, more lanes), reductions one step at a time, every other loop one.
+/// Empty when the op is not worth it or not for the vectorizer.
 SmallVector<int64_t> registerBlock(linalg::LinalgOp op, int64_t width,
                                    int64_t rows) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
@@ -99,11 +99,12 @@ SmallVector<int64_t> registerBlock(linalg::LinalgOp op, int64_t width,
     // Fewer rows than `rows` (a decode step's matrix-vector product): more
     // lanes per row, so that the block still holds about `rows` vectors,
     // each its own chain of FMAs; one vector would wait on the FMA latency
-    // at every step of the reduction.
-    // A power-of-two number of whole vectors (40 lanes of an LM head's
-    // 50280 columns were measured 1.8x slower than 8).
+    // at every step of the reduction. A power-of-two number of whole
+    // vectors: 40 lanes of an LM head's 50280 columns were measured 1.8x
+    // slower than 8.
     int64_t spare = rows / block[row], times = 1;
-    while (2 * times <= spare && (ranges[lanes] / block[lanes]) % (2 * times) == 0)
+    while (2 * times <= spare &&
+           (ranges[lanes] / block[lanes]) % (2 * times) == 0)
       times *= 2;
     block[lanes] *= times;
   }

@@ -374,13 +374,12 @@ private:
     int64_t V = s.valueDim;
     e.loop(n, [&](LoopEmitter &et, Value t) {
       Value zero = et.index(0);
-      Value row = et.loop(zero, t, {et.loadRow(sa, {t, zero}, V)},
-                          [&](LoopEmitter &er, Value r,
-                              ValueRange acc) -> SmallVector<Value> {
-                            Value l = er.splat(er.load(abScores, {t, r}), V);
-                            return {er.fma(l, er.loadRow(sa, {r, zero}, V),
-                                           acc[0])};
-                          })[0];
+      Value row = et.loop(
+          zero, t, {et.loadRow(sa, {t, zero}, V)},
+          [&](LoopEmitter &er, Value r, ValueRange acc) -> SmallVector<Value> {
+            Value l = er.splat(er.load(abScores, {t, r}), V);
+            return {er.fma(l, er.loadRow(sa, {r, zero}, V), acc[0])};
+          })[0];
       et.storeRow(row, sa, {t, zero});
     });
   }
@@ -388,8 +387,9 @@ private:
   /// The delta rule's chunk by the WY representation (see the top).
   void emitDeltaChunk(LoopEmitter &e, Value c0, int64_t n) {
     int64_t K = s.keyDim, V = s.valueDim;
-    emitScores(e, n,
-               {{a, kt, abScores, /*post=*/true}, {q, kt, scores, /*post=*/true}});
+    emitScores(
+        e, n,
+        {{a, kt, abScores, /*post=*/true}, {q, kt, scores, /*post=*/true}});
     // U = diag(beta) V - (B .* P) S, then through L.
     e.loop(n, [&](LoopEmitter &er, Value r) {
       Value beta = er.load(betas, {r});

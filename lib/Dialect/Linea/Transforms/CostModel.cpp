@@ -83,8 +83,8 @@ void estimateCpu(Form form, const RecurrenceSignature &sig,
       1.0, std::min(static_cast<double>(t.cores), s.slices));
   double perSlice = s.slices / parallel;
   double state = s.keyDim * s.valueDim;
-  double rankOneStep = state > kL1StateFloats ? kRankOneRecurrentOutOfL1
-                                              : kRankOneRecurrent;
+  double rankOneStep =
+      state > kL1StateFloats ? kRankOneRecurrentOutOfL1 : kRankOneRecurrent;
   double updates = perSlice * s.tokens * state * c.recurrentPerUpdate *
                    (sig.rankOne ? rankOneStep : 1.0);
   // Chunks of up to kMaxMatrixChunk tokens are matrices: C^2 (K + V) score
@@ -105,10 +105,9 @@ void estimateCpu(Form form, const RecurrenceSignature &sig,
     } else if (sig.rankOne) {
       factor = kRankOneMatrix;
     }
-    return kQuadraticOverhead +
-           perSlice * chunks * factor *
-               (scoreMacs * c.matrixPerScoreMac +
-                stateMacs * c.matrixPerStateMac);
+    return kQuadraticOverhead + perSlice * chunks * factor *
+                                    (scoreMacs * c.matrixPerScoreMac +
+                                     stateMacs * c.matrixPerStateMac);
   };
   switch (form) {
   case Form::recurrent:
