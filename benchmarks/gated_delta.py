@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """linea.gated_delta at Qwen3-Next's shape (B = 1, H = 16, HV = 32,
-K = V = 128, one gate per head, in-kernel L2 norm), each form against
-linea.wkv7 computing the same recurrence (r = scale q^, w = g, k = beta k^,
+K = V = 128, one gate per head, in-kernel L2 norm), each form (and auto's
+pick) against linea.wkv7 computing the same recurrence (r = scale q^, w = g, k = beta k^,
 a = exp(g) k^, b = -beta k^, heads repeated to HV) and against the plain C++
 loop of baseline.cpp (clang++ -O3 -march=native, OpenMP over the same
 slices), measured in the same run.
@@ -37,16 +37,21 @@ def t(*shape):
 
 
 def form_attr(form):
-    return "form = #linea.form<%s>%s" % (form, ", chunk_size = 64 : i64" if form == "chunked"
+    """The form's attributes: chunks of 16 (what auto picks for the delta
+    rule's WY chunks), or none at all for auto."""
+    if form == "auto":
+        return ""
+    return "form = #linea.form<%s>%s" % (form, ", chunk_size = 16 : i64" if form == "chunked"
                                         else "")
 
 
 def gated_delta_module(T, form):
     q, v, b = t(B, T, H, K), t(B, T, HV, V), t(B, T, HV)
     return ("func.func @gd(%%q: %s, %%k: %s, %%v: %s, %%beta: %s, %%g: %s) -> %s {\n"
-            "  %%o = linea.gated_delta %%q, %%k, %%v, %%beta gate(%%g : %s) {use_qk_l2norm, %s}"
+            "  %%o = linea.gated_delta %%q, %%k, %%v, %%beta gate(%%g : %s) {use_qk_l2norm%s}"
             " : %s, %s, %s, %s\n  return %%o : %s\n}\n") % (
-        q, q, v, b, b, v, b, form_attr(form), q, q, v, b, v)
+        q, q, v, b, b, v, b, (", " + form_attr(form)) if form != "auto" else "", q, q, v, b,
+        v)
 
 
 def wkv7_module(T, form):
@@ -86,7 +91,7 @@ def main():
         w7_in = [f32(K ** -0.5 * qh), f32(gk), f32(bk * kh), v, f32(np.exp(gk) * kh),
                  f32(-bk * kh)]
         flops = 7.0 * HV * K * V * T
-        for form in ("recurrent", "chunked"):
+        for form in ("recurrent", "chunked", "auto"):
             gd = linea.compile_text(gated_delta_module(T, form), opt_level=3)["gd"]
             w7 = linea.compile_text(wkv7_module(T, form), opt_level=3)["w7"]
             for threads in map(int, args.threads.split(",")):

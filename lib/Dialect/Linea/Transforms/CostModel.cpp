@@ -39,16 +39,21 @@ constexpr double kRecurrentOverhead = 1.6e-5, kQuadraticOverhead = 1.2e-5;
 constexpr double kScanOverRecurrent = 1.6;
 /// A rank-one term (RWKV-7, the delta rules) against the calibration's
 /// plain update: its token reads the state twice (a^T S, then the update
-/// and q^T S). Measured with benchmarks/gated_delta.py and benchmarks/run.py
-/// (one thread, T = 512 and 2048): 1.5x with a state in L1 (wkv7 at K = V =
-/// 64), 3.3x with one that is not (K = V = 128, 64 KiB: every pass streams
-/// it from L2).
-constexpr double kRankOneRecurrent = 1.5, kRankOneRecurrentOutOfL1 = 3.3;
+/// and q^T S): 1.5x with a state in L1 (wkv7 at K = V = 64), 3.8x with one
+/// that is not (K = V = 128, 64 KiB: every pass streams it from L2). The
+/// matrix forms against their MAC counts at the calibration's constants:
+/// the general transform (four score walks) 2.5x, the delta rule's WY
+/// chunks 1.2x. A rank-one slice also pays per state entry, whatever its
+/// length, for staging and writing back its state: 2.6e-10 s recurrent,
+/// 4.5e-10 s in matrices (what T = 1 costs beyond one token). Measured on
+/// the build machine, one thread: gated_delta at Qwen3-Next's shape (HV =
+/// 32, K = V = 128), T = 1 ... 2048, recurrent and in chunks of 16 and 64
+/// (docs/Performance.md), and wkv7 at H = 32, K = V = 64.
+constexpr double kRankOneRecurrent = 1.5, kRankOneRecurrentOutOfL1 = 3.8;
 constexpr double kL1StateFloats = 8192;
-/// The matrix forms of a rank-one term against their MAC counts at the
-/// calibration's constants (the same measurements): the general transform
-/// (four score walks, the solve) and the delta rule's WY chunks.
 constexpr double kRankOneMatrix = 2.5, kDeltaRuleMatrix = 1.2;
+constexpr double kRankOneRecurrentPerEntry = 2.6e-10,
+                 kRankOneMatrixPerEntry = 4.5e-10;
 
 /// The static sizes every estimate needs.
 struct Shape {
@@ -87,6 +92,8 @@ void estimateCpu(Form form, const RecurrenceSignature &sig,
       state > kL1StateFloats ? kRankOneRecurrentOutOfL1 : kRankOneRecurrent;
   double updates = perSlice * s.tokens * state * c.recurrentPerUpdate *
                    (sig.rankOne ? rankOneStep : 1.0);
+  if (sig.rankOne)
+    updates += perSlice * state * kRankOneRecurrentPerEntry;
   // Chunks of up to kMaxMatrixChunk tokens are matrices: C^2 (K + V) score
   // multiply-adds and 2 C K V for the state per chunk (a rank-one term:
   // four score matrices and two state products). Longer quadratic windows
@@ -105,9 +112,11 @@ void estimateCpu(Form form, const RecurrenceSignature &sig,
     } else if (sig.rankOne) {
       factor = kRankOneMatrix;
     }
-    return kQuadraticOverhead + perSlice * chunks * factor *
-                                    (scoreMacs * c.matrixPerScoreMac +
-                                     stateMacs * c.matrixPerStateMac);
+    double staging = sig.rankOne ? state * kRankOneMatrixPerEntry : 0.0;
+    return kQuadraticOverhead +
+           perSlice * (staging + chunks * factor *
+                                     (scoreMacs * c.matrixPerScoreMac +
+                                      stateMacs * c.matrixPerStateMac));
   };
   switch (form) {
   case Form::recurrent:
