@@ -147,3 +147,17 @@ func.func @vector_matrix(%a: memref<1x256xbf16>, %b: memref<256x512xbf16>, %c: m
   linalg.matmul ins(%a, %b : memref<1x256xbf16>, memref<256x512xbf16>) outs(%c : memref<1x512xf32>)
   return
 }
+
+// Weight rows a page or more apart (8192 bf16 columns: 16 KiB): panels of
+// 16 reduction steps by 2048 columns first (the panels' column loop on the
+// threads), so that the register blocks of a panel read the same 16 pages.
+// CHECK-LABEL: func.func @vector_matrix_panels
+// CHECK:       scf.parallel ({{.*}}) = ({{.*}}) to (%c8192) step (%c2048)
+// CHECK:         scf.for {{.*}} = %c0 to %c256 step %c16
+// CHECK:           scf.for {{.*}} = %c0 to %c2048 step %c128
+// CHECK:             scf.for {{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<128xf32>)
+// CHECK:               vector.fma {{.*}} : vector<128xf32>
+func.func @vector_matrix_panels(%a: memref<1x256xbf16>, %b: memref<256x8192xbf16>, %c: memref<1x8192xf32>) {
+  linalg.matmul ins(%a, %b : memref<1x256xbf16>, memref<256x8192xbf16>) outs(%c : memref<1x8192xf32>)
+  return
+}

@@ -46,6 +46,13 @@ func.func @batched(%a: {ba}, %b: {bb}) -> {bc} {{
   %r = linalg.batch_matmul ins(%a, %b : {ba}, {bb}) outs(%f : {bc}) -> {bc}
   return %r : {bc}
 }}
+func.func @panels(%x: {px}, %w: {pw}) -> {py} {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {py}
+  %f = linalg.fill ins(%z : f32) outs(%e : {py}) -> {py}
+  %r = linalg.matmul ins(%x, %w : {px}, {pw}) outs(%f : {py}) -> {py}
+  return %r : {py}
+}}
 func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
   %x = tensor.extract_slice %fused[0, 64] [256, 512] [1, 1] : {fu} to {vx}
   %r = linalg.matmul ins(%x, %w : {vx}, {vw}) outs(%acc : {vy}) -> {vy}
@@ -54,7 +61,8 @@ func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
 """.format(x=t(520, 256), w=t(256, 272), y=t(520, 272),
            dx=t(1, 512), dw=t(2304, 512), dy=t(1, 2304),
            ba=t(4, 128, 256), bb=t(4, 256, 272), bc=t(4, 128, 272),
-           fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256))
+           fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256),
+           px=t(3, 96), pw=t(96, 2048), py=t(3, 2048))
 
 f32 = lambda a: np.ascontiguousarray(a, np.float32)  # noqa: E731
 x, w = f32(rng.standard_normal((520, 256))), f32(rng.standard_normal((256, 272)))
@@ -62,11 +70,14 @@ dx, dw = f32(rng.standard_normal((1, 512))), f32(rng.standard_normal((2304, 512)
 ba, bb = f32(rng.standard_normal((4, 128, 256))), f32(rng.standard_normal((4, 256, 272)))
 fu, vw = f32(rng.standard_normal((256, 640))), f32(rng.standard_normal((512, 256)))
 acc = f32(rng.standard_normal((256, 256)))
+# Rows of 2048 f32 (8 KiB) apart: the generated code walks them in panels.
+px, pw = f32(rng.standard_normal((3, 96))), f32(rng.standard_normal((96, 2048)))
 d = lambda a: a.astype(np.float64)  # noqa: E731
 cases = [("rows", (x, w), d(x) @ d(w)),
          ("decode_transposed", (dx, dw), d(dx) @ d(dw).T),
          ("batched", (ba, bb), d(ba) @ d(bb)),
-         ("view_accumulate", (fu, vw, acc), d(acc) + d(fu)[:, 64:576] @ d(vw))]
+         ("view_accumulate", (fu, vw, acc), d(acc) + d(fu)[:, 64:576] @ d(vw)),
+         ("panels", (px, pw), d(px) @ d(pw))]
 for label, extra in (("blis", []), ("generated", ["--no-blas"])):
     lib = linea.compile_text(MODULE, extra_args=extra)
     for name, args, want in cases:
@@ -88,16 +99,17 @@ checker.check("Mamba2Block with its projections", y, layer.reference(xs)[0], TOL
 from linea import dtypes  # noqa: E402
 from linea.testing import rel_rms  # noqa: E402
 for dtype in ("bf16", "f16"):
-    for K in (64, 1024):
-        f = linea.Function("linear_%s_%d" % (dtype, K))
-        f.ret(f.linear(f.arg("x", (48, K), dtype), f.arg("w", (K, 40), dtype),
-                       f.arg("b", (40,), dtype)))
+    # The last: a decode row against rows of 4096 columns (8 KiB), in panels.
+    for M, K, N in ((48, 64, 40), (48, 1024, 40), (1, 256, 4096)):
+        f = linea.Function("linear_%s_%d_%d" % (dtype, K, N))
+        f.ret(f.linear(f.arg("x", (M, K), dtype), f.arg("w", (K, N), dtype),
+                       f.arg("b", (N,), dtype)))
         xq, wq, bq = (dtypes.encode(rng.standard_normal(s), dtype)
-                      for s in ((48, K), (K, 40), (40,)))
+                      for s in ((M, K), (K, N), (N,)))
         got = dtypes.decode(linea.compile(f)(xq, wq, bq), dtype)
         exact = dtypes.decode(xq, dtype) @ dtypes.decode(wq, dtype) + dtypes.decode(bq, dtype)
         floor = rel_rms(dtypes.decode(dtypes.encode(exact, dtype), dtype), exact)
         err = rel_rms(got, exact)
-        checker.check_true("%s linear, K = %d, within 2x of one rounding (%.2e vs %.2e)"
-                           % (dtype, K, err, floor), err <= 2 * floor)
+        checker.check_true("%s linear, %d x %d x %d, within 2x of one rounding (%.2e vs %.2e)"
+                           % (dtype, M, K, N, err, floor), err <= 2 * floor)
 checker.finish()
