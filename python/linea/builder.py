@@ -333,20 +333,21 @@ class Function:
             self.name, params, rtypes, body, rets, rtypes)
 
     # -- elementwise ----------------------------------------------------------
-    def elementwise(self, op, values, body, dtype=None, floats=True):
+    def elementwise(self, op, values, body, dtype=None, floats=True, shape=None):
         """A linalg.generic over the broadcast shape of `values`. `body` gets
         the block arguments' names (floats in f32, extended where they are
         not; integers and booleans as they are) and an `emit(expr_line) ->
         name` helper and returns the name of the result: f32 for a float
         `dtype` (rounded once to it), else of `dtype` itself. `floats`: every
-        operand must be a float tensor."""
+        operand must be a float tensor. `shape`: broadcast the result to it
+        as well."""
         values = [self._check(op, "operand %d" % i, v) for i, v in enumerate(values)]
         if floats:
             for i, v in enumerate(values):
                 if v.dtype not in ELEMENT_TYPES:
                     raise ShapeError("%s: operand %d has element type %s; it takes float "
                                      "tensors (convert with astype)" % (op, i, v.dtype))
-        shape = _broadcast(op, values)
+        shape = _broadcast_shapes(op, [v.shape for v in values] + ([shape] if shape else []))
         dtype = dtype or values[0].dtype
         rank = len(shape)
         e = self._empty(shape, dtype)
@@ -753,16 +754,18 @@ class Function:
         self._emit("} -> %s" % out.type)
         return out
 
-    def _matmul_f32(self, op, a, b):
+    def _matmul_f32(self, op, a, b, init=None):
         """The f32 product of a and b (bf16 and f16 operands extended as
-        they are read): a sum of K terms kept in bf16 would lose about
-        sqrt(K) roundings (7% rel. RMS at K = 4096)."""
+        they are read) added to `init` (zeros by default): a sum of K terms
+        kept in bf16 would lose about sqrt(K) roundings (7% rel. RMS at K =
+        4096)."""
         self._check(op, "a", a, rank=2)
         self._check(op, "b", b, rank=2, dtype=a.dtype)
         if a.shape[1] != b.shape[0]:
             raise ShapeError("%s: 'b' must have %d rows to match 'a' %s, got %s" %
                              (op, a.shape[1], a.shape, b.shape))
-        init = self._zeros((a.shape[0], b.shape[1]), "f32")
+        if init is None:
+            init = self._zeros((a.shape[0], b.shape[1]), "f32")
         out = self._new(init.shape, "f32")
         self._emit("%%%s = linalg.matmul ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) -> %s" % (
             out.name, a.name, b.name, a.type, b.type, init.name, init.type, out.type))
@@ -775,8 +778,8 @@ class Function:
         return self.elementwise("round", [x], lambda a, emit: a[0], dtype=dtype)
 
     def linear(self, x, w, b=None):
-        """x [..., Cin] W [Cin, Cout] (+ b [Cout]), accumulated in f32 with
-        the bias added before the one rounding to x's element type."""
+        """x [..., Cin] W [Cin, Cout] (+ b [Cout]), accumulated in f32 onto
+        the bias, then rounded once to x's element type."""
         self._check("linear", "x", x)
         self._check("linear", "w", w, rank=2, dtype=x.dtype)
         if w.shape[0] != x.shape[-1]:
@@ -784,13 +787,15 @@ class Function:
                              (x.shape[-1], x.shape, w.shape))
         lead = x.shape[:-1]
         flat = self.reshape(x, (math.prod(lead), x.shape[-1])) if len(x.shape) != 2 else x
-        y = self._matmul_f32("linear", flat, w)
+        init = None
         if b is not None:
+            # The product accumulates onto the bias: its rows are the
+            # initial value, written where zeros would be (no pass over the
+            # output after the product; BLIS takes it as beta = 1).
             self._check("linear", "b", b, shape=(w.shape[1],))
-            y = self.elementwise("linear", [y, b], lambda a, emit: emit(
-                "arith.addf %%%s, %%%s : f32" % (a[0], a[1])), dtype=x.dtype)
-        else:
-            y = self._rounded(y, x.dtype)
+            init = self.elementwise("linear", [b], lambda a, emit: a[0], dtype="f32",
+                                    shape=(flat.shape[0], w.shape[1]))
+        y = self._rounded(self._matmul_f32("linear", flat, w, init), x.dtype)
         return self.reshape(y, lead + (w.shape[1],)) if len(x.shape) != 2 else y
 
     # -- sequence ops ----------------------------------------------------------
