@@ -366,6 +366,36 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   return success();
 }
 
+/// The lanes loop of a product with one reduction and weights (the input
+/// indexed by the reduction and, innermost, the lanes), or -1.
+int64_t productLanes(linalg::LinalgOp op, Value *weightsOut = nullptr) {
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() != 2 ||
+      llvm::count(kinds, utils::IteratorType::reduction) != 1)
+    return -1;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() < 2 || !out.isProjectedPermutation())
+    return -1;
+  unsigned lanes =
+      cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1)).getPosition();
+  unsigned depth =
+      llvm::find(kinds, utils::IteratorType::reduction) - kinds.begin();
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (map.getNumResults() >= 2 &&
+        map.getResult(map.getNumResults() - 1) ==
+            getAffineDimExpr(lanes, op.getContext()) &&
+        map.getResult(map.getNumResults() - 2) ==
+            getAffineDimExpr(depth, op.getContext())) {
+      if (weightsOut)
+        *weightsOut = in->get();
+      return lanes;
+    }
+  }
+  return -1;
+}
+
 /// A register block walks the reduction one step at a time; where the
 /// steps read weight rows a page or more apart (N columns of bf16 16 KiB
 /// apart at N = 8192), every step takes a new page, and a product with few
@@ -380,30 +410,14 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
 constexpr int64_t kPanelRows = 16, kPanelColumns = 2048, kPageBytes = 4096;
 linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
                                 ArrayRef<int64_t> block) {
+  Value weights;
+  int64_t lanes = productLanes(op, &weights);
+  if (lanes < 0)
+    return nullptr;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (out.getNumResults() < 2 || op.getNumDpsInputs() != 2 ||
-      llvm::count(kinds, utils::IteratorType::reduction) != 1)
-    return nullptr;
-  unsigned lanes =
-      cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1)).getPosition();
-  unsigned depth = llvm::find(kinds, utils::IteratorType::reduction) -
-                   kinds.begin();
-  // The weights: the input indexed by the reduction and the lanes, the
-  // lanes innermost (their rows are the reduction's steps).
-  Value weights;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(in);
-    if (map.getNumResults() >= 2 &&
-        map.getResult(map.getNumResults() - 1) ==
-            getAffineDimExpr(lanes, op.getContext()) &&
-        map.getResult(map.getNumResults() - 2) ==
-            getAffineDimExpr(depth, op.getContext()))
-      weights = in->get();
-  }
-  if (!weights)
-    return nullptr;
+  unsigned depth =
+      llvm::find(kinds, utils::IteratorType::reduction) - kinds.begin();
   int64_t elementBytes =
       getElementTypeOrSelf(weights.getType()).getIntOrFloatBitWidth() / 8;
   if (ranges[lanes] * elementBytes < kPageBytes ||
@@ -441,6 +455,37 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(tiled->tiledOps.front());
 }
 
+/// A product over many columns that no power of two divides well (an LM
+/// head's 50280 = 8 x 6285) would run 8-lane blocks and no panels: it is
+/// split into the columns up to the last whole panel, blocked as usual, and
+/// the few left over.
+void splitRaggedColumns(RewriterBase &rewriter, linalg::LinalgOp op) {
+  int64_t lanes = productLanes(op);
+  if (lanes < 0)
+    return;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return;
+  int64_t columns = ranges[lanes], main = columns - columns % kPanelColumns;
+  if (columns % kPanelColumns == 0 || main < 2 * kPanelColumns ||
+      columns % 128 == 0)
+    return;
+  auto tiling = cast<TilingInterface>(op.getOperation());
+  rewriter.setInsertionPoint(op);
+  SmallVector<OpFoldResult> offsets(ranges.size(), rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t r : ranges)
+    sizes.push_back(rewriter.getIndexAttr(r));
+  sizes[lanes] = rewriter.getIndexAttr(main);
+  if (failed(tiling.getTiledImplementation(rewriter, offsets, sizes)))
+    return;
+  offsets[lanes] = rewriter.getIndexAttr(main);
+  sizes[lanes] = rewriter.getIndexAttr(columns - main);
+  if (failed(tiling.getTiledImplementation(rewriter, offsets, sizes)))
+    return;
+  rewriter.eraseOp(op);
+}
+
 struct VectorizeLinalgPass
     : public linea::impl::VectorizeLinalgPassBase<VectorizeLinalgPass> {
   using Base::Base;
@@ -452,6 +497,11 @@ struct VectorizeLinalgPass
         failed(linea::checkOptionRange(func, getArgument(), "rows", rows, 1,
                                        64)))
       return signalPassFailure();
+    IRRewriter splitter(&getContext());
+    SmallVector<linalg::LinalgOp> products;
+    func.walk([&](linalg::LinalgOp op) { products.push_back(op); });
+    for (linalg::LinalgOp op : products)
+      splitRaggedColumns(splitter, op);
     SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
     func.walk([&](linalg::LinalgOp op) {
       SmallVector<int64_t> block = registerBlock(op, vectorWidth, rows);

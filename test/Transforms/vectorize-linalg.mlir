@@ -161,3 +161,17 @@ func.func @vector_matrix_panels(%a: memref<1x256xbf16>, %b: memref<256x8192xbf16
   linalg.matmul ins(%a, %b : memref<1x256xbf16>, memref<256x8192xbf16>) outs(%c : memref<1x8192xf32>)
   return
 }
+
+// Columns that no power of two divides well (5000 = 8 x 625): the whole
+// panels first (4096 columns, blocked and in panels as above), then the 904
+// left over in blocks of their own.
+// CHECK-LABEL: func.func @ragged_columns
+// CHECK:       memref.subview %{{.*}}[0, 0] [64, 4096] [1, 1]
+// CHECK:       scf.parallel ({{.*}}) = ({{.*}}) to (%c4096) step (%c2048)
+// CHECK:         vector.fma {{.*}} : vector<128xf32>
+// CHECK:       memref.subview %{{.*}}[0, 4096] [64, 904] [1, 1]
+// CHECK:       vector.fma {{.*}} : vector<8xf32>
+func.func @ragged_columns(%a: memref<1x64xbf16>, %b: memref<64x5000xbf16>, %c: memref<1x5000xf32>) {
+  linalg.matmul ins(%a, %b : memref<1x64xbf16>, memref<64x5000xbf16>) outs(%c : memref<1x5000xf32>)
+  return
+}

@@ -53,6 +53,13 @@ func.func @panels(%x: {px}, %w: {pw}) -> {py} {{
   %r = linalg.matmul ins(%x, %w : {px}, {pw}) outs(%f : {py}) -> {py}
   return %r : {py}
 }}
+func.func @ragged(%x: {rx}, %w: {rw}) -> {ry} {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {ry}
+  %f = linalg.fill ins(%z : f32) outs(%e : {ry}) -> {ry}
+  %r = linalg.matmul ins(%x, %w : {rx}, {rw}) outs(%f : {ry}) -> {ry}
+  return %r : {ry}
+}}
 func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
   %x = tensor.extract_slice %fused[0, 64] [256, 512] [1, 1] : {fu} to {vx}
   %r = linalg.matmul ins(%x, %w : {vx}, {vw}) outs(%acc : {vy}) -> {vy}
@@ -62,7 +69,8 @@ func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
            dx=t(1, 512), dw=t(2304, 512), dy=t(1, 2304),
            ba=t(4, 128, 256), bb=t(4, 256, 272), bc=t(4, 128, 272),
            fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256),
-           px=t(3, 96), pw=t(96, 2048), py=t(3, 2048))
+           px=t(3, 96), pw=t(96, 2048), py=t(3, 2048),
+           rx=t(2, 64), rw=t(64, 4200), ry=t(2, 4200))
 
 f32 = lambda a: np.ascontiguousarray(a, np.float32)  # noqa: E731
 x, w = f32(rng.standard_normal((520, 256))), f32(rng.standard_normal((256, 272)))
@@ -72,12 +80,15 @@ fu, vw = f32(rng.standard_normal((256, 640))), f32(rng.standard_normal((512, 256
 acc = f32(rng.standard_normal((256, 256)))
 # Rows of 2048 f32 (8 KiB) apart: the generated code walks them in panels.
 px, pw = f32(rng.standard_normal((3, 96))), f32(rng.standard_normal((96, 2048)))
+# 4200 columns: two whole panels, then 104 columns of their own.
+rx, rw = f32(rng.standard_normal((2, 64))), f32(rng.standard_normal((64, 4200)))
 d = lambda a: a.astype(np.float64)  # noqa: E731
 cases = [("rows", (x, w), d(x) @ d(w)),
          ("decode_transposed", (dx, dw), d(dx) @ d(dw).T),
          ("batched", (ba, bb), d(ba) @ d(bb)),
          ("view_accumulate", (fu, vw, acc), d(acc) + d(fu)[:, 64:576] @ d(vw)),
-         ("panels", (px, pw), d(px) @ d(pw))]
+         ("panels", (px, pw), d(px) @ d(pw)),
+         ("ragged", (rx, rw), d(rx) @ d(rw))]
 for label, extra in (("blis", []), ("generated", ["--no-blas"])):
     lib = linea.compile_text(MODULE, extra_args=extra)
     for name, args, want in cases:
@@ -100,7 +111,7 @@ from linea import dtypes  # noqa: E402
 from linea.testing import rel_rms  # noqa: E402
 for dtype in ("bf16", "f16"):
     # The last: a decode row against rows of 4096 columns (8 KiB), in panels.
-    for M, K, N in ((48, 64, 40), (48, 1024, 40), (1, 256, 4096)):
+    for M, K, N in ((48, 64, 40), (48, 1024, 40), (1, 256, 4096), (1, 64, 4200)):
         f = linea.Function("linear_%s_%d_%d" % (dtype, K, N))
         f.ret(f.linear(f.arg("x", (M, K), dtype), f.arg("w", (K, N), dtype),
                        f.arg("b", (N,), dtype)))
