@@ -7,21 +7,38 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
+
+// A slice's state from `s0` at `offset` (zeros without one), and written
+// back to `sT` (where there is one): the baselines read a state in and write
+// the final state out, as a layer in a model calls them.
+static std::vector<float> initialState(const float *s0, int64_t offset,
+                                       int64_t n) {
+  return s0 ? std::vector<float>(s0 + offset, s0 + offset + n)
+            : std::vector<float>(n, 0.0f);
+}
+
+static void finalState(const std::vector<float> &s, float *sT,
+                       int64_t offset) {
+  if (sT)
+    std::copy(s.begin(), s.end(), sT + offset);
+}
 
 extern "C" {
 
 // Gated linear attention: per-key log-gate g [B,T,H,K], q,k [B,T,H,K],
 // v [B,T,H,V]; o_t = scale * q_t S_t, S_t = diag(exp g_t) S_{t-1} + k_t v_t^T.
 void gla_baseline(const float *q, const float *k, const float *v,
-                  const float *g, float *o, int64_t B, int64_t T, int64_t H,
-                  int64_t K, int64_t V, float scale) {
+                  const float *g, const float *s0, float *o, float *sT,
+                  int64_t B, int64_t T, int64_t H, int64_t K, int64_t V,
+                  float scale) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h) {
-      std::vector<float> S(K * V, 0.0f);
+      std::vector<float> S = initialState(s0, (b * H + h) * K * V, K * V);
       for (int64_t t = 0; t < T; ++t) {
         const float *qt = q + ((b * T + t) * H + h) * K;
         const float *kt = k + ((b * T + t) * H + h) * K;
@@ -39,17 +56,18 @@ void gla_baseline(const float *q, const float *k, const float *v,
           }
         }
       }
+      finalState(S, sT, (b * H + h) * K * V);
     }
 }
 
 // RWKV-6: o_t = sum_i r_i (S_{t-1} + u k v^T)[i, :], S_t = exp(w) S + k v^T.
 void wkv6_baseline(const float *r, const float *k, const float *v,
-                   const float *w, const float *u, float *o, int64_t B,
-                   int64_t T, int64_t H, int64_t S) {
+                   const float *w, const float *u, const float *s0, float *o,
+                   float *sT, int64_t B, int64_t T, int64_t H, int64_t S) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h) {
-      std::vector<float> St(S * S, 0.0f);
+      std::vector<float> St = initialState(s0, (b * H + h) * S * S, S * S);
       for (int64_t t = 0; t < T; ++t) {
         int64_t base = ((b * T + t) * H + h) * S;
         float *ot = o + base;
@@ -66,17 +84,20 @@ void wkv6_baseline(const float *r, const float *k, const float *v,
           }
         }
       }
+      finalState(St, sT, (b * H + h) * S * S);
     }
 }
 
 // RWKV-7 (key-major): S_t = (diag(exp w) + b a^T) S + k v^T, o_t = r^T S_t.
 void wkv7_baseline(const float *r, const float *w, const float *k,
-                   const float *v, const float *a, const float *bb, float *o,
-                   int64_t B, int64_t T, int64_t H, int64_t S) {
+                   const float *v, const float *a, const float *bb,
+                   const float *s0, float *o, float *sT, int64_t B, int64_t T,
+                   int64_t H, int64_t S) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h) {
-      std::vector<float> St(S * S, 0.0f), sa(S);
+      std::vector<float> St = initialState(s0, (b * H + h) * S * S, S * S);
+      std::vector<float> sa(S);
       for (int64_t t = 0; t < T; ++t) {
         int64_t base = ((b * T + t) * H + h) * S;
         float *ot = o + base;
@@ -97,6 +118,7 @@ void wkv7_baseline(const float *r, const float *w, const float *k,
           }
         }
       }
+      finalState(St, sT, (b * H + h) * S * S);
     }
 }
 
@@ -200,13 +222,14 @@ void copy_floats(const float *from, float *to, int64_t n) {
 void selective_scan_baseline(const float *u, const float *delta, const float *A,
                              const float *Bm, const float *Cm,
                              const float *Dskip, const float *z,
-                             const float *bias, float *y, int64_t B, int64_t D,
-                             int64_t L, int64_t G, int64_t N) {
+                             const float *bias, const float *s0, float *y,
+                             float *sT, int64_t B, int64_t D, int64_t L,
+                             int64_t G, int64_t N) {
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t d = 0; d < D; ++d) {
       int64_t g = d / (D / G);
-      std::vector<float> x(N, 0.0f);
+      std::vector<float> x = initialState(s0, (b * D + d) * N, N);
       for (int64_t t = 0; t < L; ++t) {
         float dt = delta[(b * D + d) * L + t] + bias[d];
         dt = dt > 20.0f ? dt : std::log1p(std::exp(dt));
@@ -220,6 +243,7 @@ void selective_scan_baseline(const float *u, const float *delta, const float *A,
         y[(b * D + d) * L + t] =
             (acc + Dskip[d] * ut) * (zt / (1.0f + std::exp(-zt)));
       }
+      finalState(x, sT, (b * D + d) * N);
     }
 }
 }
