@@ -163,4 +163,30 @@ raises("call: out shape", lambda: fn(good, out=[np.zeros((4, 4), np.float32)]), 
 raises("call: out count", lambda: fn(good, out=[]), TypeError, "out must hold 1 arrays, got 0")
 raises("compile: invalid IR", lambda: linea.compile("func.func @f("), linea.CompileError, "error")
 raises("compile: target", lambda: linea.compile(f, target="tpu"), ValueError, "not supported")
+# Calls from several threads at once (the call releases the GIL), each with
+# its own arguments: every result is its own.
+import threading  # noqa: E402
+f = Function("threads")
+a = f.arg("a", (128, 256))
+f.ret(f.tanh(a @ f.arg("b", (256, 128))))
+fn = linea.compile(f)
+pairs = [(f32(rng.standard_normal((128, 256))), f32(rng.standard_normal((256, 128))) / 16)
+         for _ in range(4)]
+results = [None] * len(pairs)
+
+
+def work(i):
+    for _ in range(20):
+        results[i] = fn(*pairs[i])
+
+
+threads = [threading.Thread(target=work, args=(i,)) for i in range(len(pairs))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+checker.check_true("calls from four threads at once", all(
+    np.allclose(r, np.tanh(p[0].astype(np.float64) @ p[1]), rtol=1e-5, atol=1e-6)
+    for r, p in zip(results, pairs)), "")
+
 checker.finish()
