@@ -418,8 +418,10 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   unsigned depth =
       llvm::find(kinds, utils::IteratorType::reduction) - kinds.begin();
-  int64_t elementBytes =
-      getElementTypeOrSelf(weights.getType()).getIntOrFloatBitWidth() / 8;
+  Type element = getElementTypeOrSelf(weights.getType());
+  if (!element.isIntOrFloat())
+    return nullptr;
+  int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
   if (ranges[lanes] * elementBytes < kPageBytes ||
       ranges[depth] < 2 * kPanelRows)
     return nullptr;
