@@ -21,8 +21,7 @@ static std::vector<float> initialState(const float *s0, int64_t offset,
             : std::vector<float>(n, 0.0f);
 }
 
-static void finalState(const std::vector<float> &s, float *sT,
-                       int64_t offset) {
+static void finalState(const std::vector<float> &s, float *sT, int64_t offset) {
   if (sT)
     std::copy(s.begin(), s.end(), sT + offset);
 }

@@ -313,6 +313,26 @@ struct ContractToFMAs : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// The product of an op's loop ranges: its work.
+int64_t loopWork(ArrayRef<int64_t> ranges) {
+  int64_t work = 1;
+  for (int64_t range : ranges)
+    work *= range;
+  return work;
+}
+
+/// `op` tiled by `tiles` (0: untiled) into scf.for loops.
+FailureOr<scf::SCFTilingResult>
+tileIntoLoops(RewriterBase &rewriter, linalg::LinalgOp op,
+              ArrayRef<OpFoldResult> tiles) {
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tiles);
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  return scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
+                           options);
+}
+
 /// Tiles `op` into `block`s and vectorizes the
 /// tile.
 LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -321,20 +341,13 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<OpFoldResult> tiles;
   for (auto [size, range] : llvm::zip(block, ranges))
     tiles.push_back(rewriter.getIndexAttr(size == range ? 0 : size));
-  rewriter.setInsertionPoint(op);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(tiles);
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<scf::SCFTilingResult> tiled = tileIntoLoops(rewriter, op, tiles);
   if (failed(tiled))
     return failure();
   // The outermost loop runs on the threads where the op is at the
   // function's top level (not inside a slice's parallel loop), walks a
   // parallel dimension, has two blocks or more and enough work.
-  int64_t work = 1;
-  for (int64_t range : ranges)
-    work *= range;
+  int64_t work = loopWork(ranges);
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   for (auto [i, size] : llvm::enumerate(block)) {
     if (size == ranges[i])
@@ -437,20 +450,13 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
   tiles[depth] = rewriter.getIndexAttr(panelRows);
   if (panelColumns < ranges[lanes])
     tiles[lanes] = rewriter.getIndexAttr(panelColumns);
-  rewriter.setInsertionPoint(op);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(tiles);
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<scf::SCFTilingResult> tiled = tileIntoLoops(rewriter, op, tiles);
   if (failed(tiled) || tiled->tiledOps.size() != 1)
     return nullptr;
   // The panels' column loop (outermost, over a parallel dimension) runs on
   // the threads where the op is at the function's top level.
-  int64_t work = 1;
-  for (int64_t range : ranges)
-    work *= range;
-  if (isa<func::FuncOp>(op->getParentOp()) && work >= kMinParallelWork &&
+  if (isa<func::FuncOp>(op->getParentOp()) &&
+      loopWork(ranges) >= kMinParallelWork &&
       panelColumns < ranges[lanes] && ranges[lanes] / panelColumns >= 2)
     tiled->loops.front()->setAttr(kParallelBlocksAttr, rewriter.getUnitAttr());
   rewriter.eraseOp(op);
