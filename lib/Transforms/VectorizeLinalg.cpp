@@ -322,9 +322,9 @@ int64_t loopWork(ArrayRef<int64_t> ranges) {
 }
 
 /// `op` tiled by `tiles` (0: untiled) into scf.for loops.
-FailureOr<scf::SCFTilingResult>
-tileIntoLoops(RewriterBase &rewriter, linalg::LinalgOp op,
-              ArrayRef<OpFoldResult> tiles) {
+FailureOr<scf::SCFTilingResult> tileIntoLoops(RewriterBase &rewriter,
+                                              linalg::LinalgOp op,
+                                              ArrayRef<OpFoldResult> tiles) {
   rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;
   options.setTileSizes(tiles);
@@ -456,8 +456,8 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
   // The panels' column loop (outermost, over a parallel dimension) runs on
   // the threads where the op is at the function's top level.
   if (isa<func::FuncOp>(op->getParentOp()) &&
-      loopWork(ranges) >= kMinParallelWork &&
-      panelColumns < ranges[lanes] && ranges[lanes] / panelColumns >= 2)
+      loopWork(ranges) >= kMinParallelWork && panelColumns < ranges[lanes] &&
+      ranges[lanes] / panelColumns >= 2)
     tiled->loops.front()->setAttr(kParallelBlocksAttr, rewriter.getUnitAttr());
   rewriter.eraseOp(op);
   return cast<linalg::LinalgOp>(tiled->tiledOps.front());
