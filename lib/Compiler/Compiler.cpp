@@ -513,6 +513,14 @@ LogicalResult mlir::linea::buildPipeline(OpPassManager &pm,
     CPUPipelineOptions pipeline;
     pipeline.openmp = options.openmp;
     pipeline.blas = options.blas && !blisLibrary().empty();
+    // Register blocks as wide as the target's registers: a block of 16
+    // lanes on AVX2 is two ymm per row, eight rows sixteen accumulators,
+    // every register, and the loads spill.
+    FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
+        createTargetMachine(options, context);
+    if (failed(machine))
+      return failure();
+    pipeline.vectorWidth = hasAvx512(**machine) ? 16 : 8;
     buildCPUPipeline(pm, pipeline);
   }
   return success();
@@ -588,6 +596,12 @@ mlir::linea::createTargetMachine(const CompileOptions &options,
   return machine;
 }
 
+bool mlir::linea::hasAvx512(const llvm::TargetMachine &machine) {
+  // The subtarget's resolved features: --mcpu's defaults, then --mattr.
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  return subtarget && subtarget->checkFeatures("+avx512f");
+}
+
 std::unique_ptr<llvm::Module> mlir::linea::translateAndOptimize(
     ModuleOp module, llvm::LLVMContext &llvmContext,
     llvm::TargetMachine &machine, const CompileOptions &options) {
@@ -599,8 +613,7 @@ std::unique_ptr<llvm::Module> mlir::linea::translateAndOptimize(
   llvmModule->setDataLayout(machine.createDataLayout());
   // The kernels' vectors are as wide as a state row; where the CPU has
   // AVX-512, let them use all of it (LLVM prefers 256 bits by default).
-  if (llvm::is_contained(llvm::split(machine.getTargetFeatureString(), ','),
-                         "+avx512f"))
+  if (hasAvx512(machine))
     for (llvm::Function &fn : *llvmModule)
       if (!fn.isDeclaration()) {
         fn.addFnAttr("prefer-vector-width", "512");

@@ -64,7 +64,9 @@ void mlir::linea::buildCPUPipeline(OpPassManager &pm,
   // ops as register-blocked vector code.
   if (options.blas)
     pm.addPass(linea::createLinalgToBlasPass());
-  pm.addNestedPass<func::FuncOp>(linea::createVectorizeLinalgPass());
+  linea::VectorizeLinalgPassOptions blocks;
+  blocks.vectorWidth = options.vectorWidth;
+  pm.addNestedPass<func::FuncOp>(linea::createVectorizeLinalgPass(blocks));
   addHostLowering(pm, options.openmp);
 }
 

@@ -136,6 +136,9 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
 FailureOr<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CompileOptions &options, MLIRContext &context);
 
+/// Whether `machine` has AVX-512 (512-bit vector registers).
+bool hasAvx512(const llvm::TargetMachine &machine);
+
 /// Translates an LLVM-dialect module and optimizes it at `options.optLevel`.
 std::unique_ptr<llvm::Module>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,

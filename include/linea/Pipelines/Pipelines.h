@@ -27,6 +27,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(linea-linalg-to-blas); the library must then link "
                      "BLIS, as linea-compile does"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of the linalg ops' register blocks: 16 for "
+                     "AVX-512's 512-bit registers, 8 for AVX2's 256"),
+      llvm::cl::init(16)};
 };
 
 /// The BLIS library linea-compile links where a library calls it (the
