@@ -358,16 +358,29 @@ class Function:
         result = body(f32_args, emit)
         if dtype in ("f16", "bf16"):
             result = emit("arith.truncf %%%s : f32 to %s" % (result, dtype))
-        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
-                   "ins(%s : %s) outs(%%%s : %s) {" % (
-                       out.name, ", ".join(maps), ", ".join(['"parallel"'] * rank),
-                       ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
-                       e, out.type))
-        self.lines.append("  ^bb0(%s, %%_out: %s):" % (block, dtype))
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s : %s" % (result, dtype))
-        self._emit("} -> %s" % out.type)
+        self._generic(out.name, maps, ["parallel"] * rank, values, [(e, out.type, "_out", dtype)],
+                      block, lines, [result])
         return out
+
+    def _generic(self, result, maps, iterators, ins, outs, block, lines, yields):
+        """Emits `%result = linalg.generic` and its region: `maps` (the
+        inputs', then the outputs'), `iterators` ("parallel" or "reduction"
+        per loop), the input Values `ins`, the outputs `outs` ((init name,
+        tensor type, block argument, element type) each), the inputs' block
+        arguments `block` and the body's `lines` (from _block), and the
+        names the body yields, one per output."""
+        types = [t for _, t, _, _ in outs]
+        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
+                   "ins(%s : %s) outs(%s : %s) {" % (
+                       result, ", ".join(maps), ", ".join('"%s"' % i for i in iterators),
+                       ", ".join("%" + v.name for v in ins), ", ".join(v.type for v in ins),
+                       ", ".join("%" + init for init, _, _, _ in outs), ", ".join(types)))
+        self.lines.append("  ^bb0(%s):" % ", ".join(
+            [block] + ["%%%s: %s" % (arg, element) for _, _, arg, element in outs]))
+        self.lines.extend(lines)
+        self.lines.append("    linalg.yield %s : %s" % (
+            ", ".join("%" + y for y in yields), ", ".join(element for _, _, _, element in outs)))
+        self._emit("} -> %s" % (types[0] if len(types) == 1 else "(%s)" % ", ".join(types)))
 
     def _block(self, values):
         """A generic's block over `values`: its arguments' declaration, their
@@ -471,12 +484,8 @@ class Function:
         return self.elementwise("where", [cond] + values, body, dtype, floats=False)
 
     def _compare(self, op, predicate, a, b):
-        values, names = self._operands(op, [a, b])
-
-        def body(x, emit):
-            n = names(x, emit)
-            return emit("arith.cmpf %s, %%%s, %%%s : f32" % (predicate, n[0], n[1]))
-        return self.elementwise(op, values, body, "i1")
+        return self._nary(op, [a, b], lambda n, emit: emit(
+            "arith.cmpf %s, %%%s, %%%s : f32" % (predicate, n[0], n[1])), "i1")
 
     def less(self, a, b):
         return self._compare("less", "olt", a, b)
@@ -743,15 +752,9 @@ class Function:
         block, args, lines, emit = self._block([a, b])
         p = emit("arith.mulf %%%s, %%%s : f32" % (args[0], args[1]))
         total = emit("arith.addf %%_acc, %%%s : f32" % p)
-        self._emit("%%%s = linalg.generic {indexing_maps = [%s, %s, %s], iterator_types = [%s]} "
-                   "ins(%%%s, %%%s : %s, %s) outs(%%%s : %s) {" % (
-                       out.name, operand_map(a.shape, [m, k]), operand_map(b.shape, [k, n]),
-                       out_map, ", ".join(['"parallel"'] * (nb + 2) + ['"reduction"']),
-                       a.name, b.name, a.type, b.type, init.name, init.type))
-        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s : f32" % total)
-        self._emit("} -> %s" % out.type)
+        self._generic(out.name, [operand_map(a.shape, [m, k]), operand_map(b.shape, [k, n]),
+                                 out_map], ["parallel"] * (nb + 2) + ["reduction"], [a, b],
+                      [(init.name, init.type, "_acc", "f32")], block, lines, [total])
         return out
 
     def _matmul_f32(self, op, a, b, init=None):
@@ -873,17 +876,9 @@ class Function:
         block, f32_args, lines, emit = self._block(values)
         term = body(f32_args, emit)
         total = emit("%s %%_acc, %%%s : f32" % (combine, term))
-        self._emit("%%%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]} "
-                   "ins(%s : %s) outs(%%%s : %s) {" % (
-                       out.name, ", ".join([_map(rank, v.shape) for v in values] + [reduced]),
-                       ", ".join('"reduction"' if i in axes else '"parallel"'
-                                 for i in range(rank)),
-                       ", ".join("%" + v.name for v in values), ", ".join(v.type for v in values),
-                       init_v.name, init_v.type))
-        self.lines.append("  ^bb0(%s, %%_acc: f32):" % block)
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s : f32" % total)
-        self._emit("} -> %s" % out.type)
+        self._generic(out.name, [_map(rank, v.shape) for v in values] + [reduced],
+                      ["reduction" if i in axes else "parallel" for i in range(rank)], values,
+                      [(init_v.name, init_v.type, "_acc", "f32")], block, lines, [total])
         return out
 
     def _reduce_last(self, op, values, body):
@@ -948,16 +943,10 @@ class Function:
         better = emit("arith.cmpf ogt, %%%s, %%_best : f32" % args[0])
         v = emit("arith.select %%%s, %%%s, %%_best : f32" % (better, args[0]))
         j = emit("arith.select %%%s, %%%s, %%_index : i64" % (better, i64))
-        types = "%s, %s" % (best.type, index.type)
-        self._emit("%%%s:2 = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>, %s, %s], "
-                   "iterator_types = [%s]} ins(%%%s : %s) outs(%%%s, %%%s : %s) {" % (
-                       name, dims, dims, kept, kept, ", ".join(
-                           '"reduction"' if d == ax else '"parallel"' for d in range(rank)),
-                       x.name, x.type, best.name, index.name, types))
-        self.lines.append("  ^bb0(%s, %%_best: f32, %%_index: i64):" % block)
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s, %%%s : f32, i64" % (v, j))
-        self._emit("} -> (%s)" % types)
+        self._generic(name + ":2", ["affine_map<(%s) -> (%s)>" % (dims, dims), kept, kept],
+                      ["reduction" if d == ax else "parallel" for d in range(rank)], [x],
+                      [(best.name, best.type, "_best", "f32"),
+                       (index.name, index.type, "_index", "i64")], block, lines, [v, j])
         return self._keep(out, x.shape, (ax,), keepdims)
 
     def l2_norm(self, x, axis=-1, eps=1e-6):
@@ -1024,14 +1013,8 @@ class Function:
             inside, v, self._const_in_body(emit, float("nan"))))
         if x.dtype != "f32":
             r = emit("arith.truncf %%%s : f32 to %s" % (r, x.dtype))
-        self._emit("%%%s = linalg.generic {indexing_maps = [%s, %s], iterator_types = [%s]} "
-                   "ins(%%%s : %s) outs(%%%s : %s) {" % (
-                       out.name, imap, identity, ", ".join(['"parallel"'] * rank),
-                       indices.name, indices.type, e, out.type))
-        self.lines.append("  ^bb0(%s, %%_out: %s):" % (block, x.dtype))
-        self.lines.extend(lines)
-        self.lines.append("    linalg.yield %%%s : %s" % (r, x.dtype))
-        self._emit("} -> %s" % out.type)
+        self._generic(out.name, [imap, identity], ["parallel"] * rank, [indices],
+                      [(e, out.type, "_out", x.dtype)], block, lines, [r])
         return out
 
     def _indices(self, op, indices):
