@@ -31,6 +31,12 @@ def descriptor_type(rank):
     return _descriptor_cache[rank]
 
 
+def dense_strides(shape):
+    """The element strides of a dense row-major array of `shape` (one
+    entry, 1, for a scalar's shape ())."""
+    return [int(x) for x in np.cumprod((1,) + tuple(shape)[:0:-1])[::-1]]
+
+
 def _describe(array):
     """The memref descriptor of a C-contiguous numpy array."""
     desc = descriptor_type(array.ndim)()
@@ -172,15 +178,14 @@ def _describe_cuda(obj, expected, name, index):
         raise ValueError("%s: buffer %d has shape %s, expected %s" %
                          (name, index, shape, expected.shape))
     if iface.get("strides") is not None:
-        dense = dtype.itemsize * np.cumprod((1,) + shape[:0:-1])[::-1]
-        if tuple(iface["strides"]) != tuple(int(x) for x in dense):
+        if tuple(iface["strides"]) != tuple(dtype.itemsize * x for x in dense_strides(shape)):
             raise ValueError("%s: buffer %d must be dense row-major" % (name, index))
     desc = descriptor_type(len(shape))()
     desc.allocated = desc.aligned = iface["data"][0]
     desc.offset = 0
     if shape:
         desc.sizes[:] = shape
-        desc.strides[:] = [int(x) for x in np.cumprod((1,) + shape[:0:-1])[::-1]]
+        desc.strides[:] = dense_strides(shape)
     return desc
 
 
@@ -246,7 +251,7 @@ class Function:
                 d.offset = 0
                 if t.shape:
                     d.sizes[:] = t.shape
-                    d.strides[:] = [int(x) for x in np.cumprod((1,) + t.shape[:0:-1])[::-1]]
+                    d.strides[:] = dense_strides(t.shape)
                 local.descs.append(d)
             local.refs = [ctypes.byref(d) for d in local.descs]
         return local.descs, local.refs
@@ -258,16 +263,18 @@ class Function:
         if not hasattr(self, "_expected"):
             self._expected = [(np.dtype(dtypes.numpy_dtype(t.element)), t.shape)
                               for t in self.arg_types + self.result_types]
-        if out is None:
-            out = [np.empty(shape, dtype) for dtype, shape in
-                   self._expected[len(self.arg_types):]]
-        elif len(out) != len(self.result_types):
+        n = len(arrays)
+        if out is not None and len(out) != len(self.result_types):
             return None
-        buffers = list(arrays) + list(out)
-        for i, (a, (dtype, shape)) in enumerate(zip(buffers, self._expected)):
+        # The outputs are allocated only once the arguments (and out) pass.
+        given = list(arrays) + (list(out) if out is not None else [])
+        for i, (a, (dtype, shape)) in enumerate(zip(given, self._expected)):
             if type(a) is not np.ndarray or a.dtype != dtype or a.shape != shape or \
-                    not a.flags.c_contiguous or (i >= len(arrays) and not a.flags.writeable):
+                    not a.flags.c_contiguous or (i >= n and not a.flags.writeable):
                 return None
+        if out is None:
+            out = [np.empty(shape, dtype) for dtype, shape in self._expected[n:]]
+        buffers = list(arrays) + list(out)
         descs, refs = self._descriptors()
         for d, a in zip(descs, buffers):
             d.allocated = d.aligned = a.ctypes.data
