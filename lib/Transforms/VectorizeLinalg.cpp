@@ -379,20 +379,25 @@ LogicalResult tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   return success();
 }
 
-/// The lanes loop of a product with one reduction and weights (the input
-/// indexed by the reduction and, innermost, the lanes), or -1.
-int64_t productLanes(linalg::LinalgOp op, Value *weightsOut = nullptr) {
+/// A product with one reduction and weights: the lanes loop (the output's
+/// innermost), the reduction loop, and the input they index with the lanes
+/// innermost (its rows are the reduction's steps).
+struct Product {
+  int64_t lanes, depth;
+  Value weights;
+};
+std::optional<Product> productOf(linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumDpsInputs() != 2 ||
       llvm::count(kinds, utils::IteratorType::reduction) != 1)
-    return -1;
+    return std::nullopt;
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (out.getNumResults() < 2 || !out.isProjectedPermutation())
-    return -1;
-  unsigned lanes =
+    return std::nullopt;
+  int64_t lanes =
       cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1)).getPosition();
-  unsigned depth =
+  int64_t depth =
       llvm::find(kinds, utils::IteratorType::reduction) - kinds.begin();
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(in);
@@ -400,13 +405,10 @@ int64_t productLanes(linalg::LinalgOp op, Value *weightsOut = nullptr) {
         map.getResult(map.getNumResults() - 1) ==
             getAffineDimExpr(lanes, op.getContext()) &&
         map.getResult(map.getNumResults() - 2) ==
-            getAffineDimExpr(depth, op.getContext())) {
-      if (weightsOut)
-        *weightsOut = in->get();
-      return lanes;
-    }
+            getAffineDimExpr(depth, op.getContext()))
+      return Product{lanes, depth, in->get()};
   }
-  return -1;
+  return std::nullopt;
 }
 
 /// A register block walks the reduction one step at a time; where the
@@ -423,15 +425,12 @@ int64_t productLanes(linalg::LinalgOp op, Value *weightsOut = nullptr) {
 constexpr int64_t kPanelRows = 16, kPanelColumns = 2048, kPageBytes = 4096;
 linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
                                 ArrayRef<int64_t> block) {
-  Value weights;
-  int64_t lanes = productLanes(op, &weights);
-  if (lanes < 0)
+  std::optional<Product> product = productOf(op);
+  if (!product)
     return nullptr;
+  int64_t lanes = product->lanes, depth = product->depth;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-  unsigned depth =
-      llvm::find(kinds, utils::IteratorType::reduction) - kinds.begin();
-  Type element = getElementTypeOrSelf(weights.getType());
+  Type element = getElementTypeOrSelf(product->weights.getType());
   if (!element.isIntOrFloat())
     return nullptr;
   int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
@@ -451,13 +450,12 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
   if (panelColumns < ranges[lanes])
     tiles[lanes] = rewriter.getIndexAttr(panelColumns);
   FailureOr<scf::SCFTilingResult> tiled = tileIntoLoops(rewriter, op, tiles);
-  if (failed(tiled) || tiled->tiledOps.size() != 1)
+  if (failed(tiled))
     return nullptr;
   // The panels' column loop (outermost, over a parallel dimension) runs on
   // the threads where the op is at the function's top level.
   if (isa<func::FuncOp>(op->getParentOp()) &&
-      loopWork(ranges) >= kMinParallelWork && panelColumns < ranges[lanes] &&
-      ranges[lanes] / panelColumns >= 2)
+      loopWork(ranges) >= kMinParallelWork && ranges[lanes] / panelColumns >= 2)
     tiled->loops.front()->setAttr(kParallelBlocksAttr, rewriter.getUnitAttr());
   rewriter.eraseOp(op);
   return cast<linalg::LinalgOp>(tiled->tiledOps.front());
@@ -468,12 +466,15 @@ linalg::LinalgOp tileIntoPanels(RewriterBase &rewriter, linalg::LinalgOp op,
 /// split into the columns up to the last whole panel, blocked as usual, and
 /// the few left over.
 void splitRaggedColumns(RewriterBase &rewriter, linalg::LinalgOp op) {
-  int64_t lanes = productLanes(op);
-  if (lanes < 0)
+  std::optional<Product> product = productOf(op);
+  if (!product)
     return;
+  int64_t lanes = product->lanes;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return;
+  // Not where the columns fill the widest blocks (eight 16-lane vectors)
+  // already, nor where there are fewer than two whole panels.
   int64_t columns = ranges[lanes], main = columns - columns % kPanelColumns;
   if (columns % kPanelColumns == 0 || main < 2 * kPanelColumns ||
       columns % 128 == 0)
@@ -485,12 +486,18 @@ void splitRaggedColumns(RewriterBase &rewriter, linalg::LinalgOp op) {
   for (int64_t r : ranges)
     sizes.push_back(rewriter.getIndexAttr(r));
   sizes[lanes] = rewriter.getIndexAttr(main);
-  if (failed(tiling.getTiledImplementation(rewriter, offsets, sizes)))
+  FailureOr<TilingResult> first =
+      tiling.getTiledImplementation(rewriter, offsets, sizes);
+  if (failed(first))
     return;
   offsets[lanes] = rewriter.getIndexAttr(main);
   sizes[lanes] = rewriter.getIndexAttr(columns - main);
-  if (failed(tiling.getTiledImplementation(rewriter, offsets, sizes)))
+  if (failed(tiling.getTiledImplementation(rewriter, offsets, sizes))) {
+    // The op stays whole: the first part must not run beside it.
+    for (Operation *part : first->tiledOps)
+      rewriter.eraseOp(part);
     return;
+  }
   rewriter.eraseOp(op);
 }
 
@@ -505,11 +512,11 @@ struct VectorizeLinalgPass
         failed(linea::checkOptionRange(func, getArgument(), "rows", rows, 1,
                                        64)))
       return signalPassFailure();
-    IRRewriter splitter(&getContext());
+    IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> products;
     func.walk([&](linalg::LinalgOp op) { products.push_back(op); });
     for (linalg::LinalgOp op : products)
-      splitRaggedColumns(splitter, op);
+      splitRaggedColumns(rewriter, op);
     SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
     func.walk([&](linalg::LinalgOp op) {
       SmallVector<int64_t> block = registerBlock(op, vectorWidth, rows);
@@ -521,7 +528,6 @@ struct VectorizeLinalgPass
     });
     if (work.empty())
       return;
-    IRRewriter rewriter(&getContext());
     for (auto &[op, block] : work) {
       linalg::LinalgOp target = op;
       if (linalg::LinalgOp panel = tileIntoPanels(rewriter, op, block))
