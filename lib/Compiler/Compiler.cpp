@@ -484,7 +484,8 @@ OwningOpRef<ModuleOp> mlir::linea::parseInput(StringRef path,
 
 LogicalResult mlir::linea::buildPipeline(OpPassManager &pm,
                                          const CompileOptions &options,
-                                         MLIRContext &context) {
+                                         MLIRContext &context,
+                                         const llvm::TargetMachine *machine) {
   if (!options.passPipeline.empty()) {
     std::string message;
     llvm::raw_string_ostream os(message);
@@ -516,21 +517,27 @@ LogicalResult mlir::linea::buildPipeline(OpPassManager &pm,
     // Register blocks as wide as the target's registers: a block of 16
     // lanes on AVX2 is two ymm per row, eight rows sixteen accumulators,
     // every register, and the loads spill.
-    FailureOr<std::unique_ptr<llvm::TargetMachine>> machine =
-        createTargetMachine(options, context);
-    if (failed(machine))
-      return failure();
-    pipeline.vectorWidth = hasAvx512(**machine) ? 16 : 8;
+    std::unique_ptr<llvm::TargetMachine> created;
+    if (!machine) {
+      FailureOr<std::unique_ptr<llvm::TargetMachine>> made =
+          createTargetMachine(options, context);
+      if (failed(made))
+        return failure();
+      created = std::move(*made);
+      machine = created.get();
+    }
+    pipeline.vectorWidth = hasAvx512(*machine) ? 16 : 8;
     buildCPUPipeline(pm, pipeline);
   }
   return success();
 }
 
-LogicalResult mlir::linea::lowerToLLVMDialect(ModuleOp module,
-                                              const CompileOptions &options) {
+LogicalResult
+mlir::linea::lowerToLLVMDialect(ModuleOp module, const CompileOptions &options,
+                                const llvm::TargetMachine *machine) {
   MLIRContext &context = *module.getContext();
   PassManager pm(&context, ModuleOp::getOperationName());
-  if (failed(buildPipeline(pm, options, context)) ||
+  if (failed(buildPipeline(pm, options, context, machine)) ||
       (options.instrument && failed(options.instrument(pm))))
     return failure();
   return pm.run(module);
@@ -666,7 +673,7 @@ LogicalResult mlir::linea::compile(const CompileOptions &options,
       createTargetMachine(options, context);
   if (failed(machine))
     return failure();
-  if (failed(lowerToLLVMDialect(*module, options)))
+  if (failed(lowerToLLVMDialect(*module, options, machine->get())))
     return failure();
 
   // Every output is opened before the work, so that one that cannot be

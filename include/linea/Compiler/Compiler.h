@@ -123,14 +123,16 @@ FailureOr<CInterface> generateCInterface(ModuleOp module, StringRef guardName,
 /// Adds to `pm` the passes that take a module to the LLVM dialect: the
 /// pipeline of `options.target` (for NVPTX, with the kernels embedded), or
 /// `options.passPipeline`. Errors (a pipeline that does not parse) go to
-/// the context.
+/// the context. The CPU pipeline sizes its register blocks for `machine`
+/// (created from `options` when null).
 LogicalResult buildPipeline(OpPassManager &pm, const CompileOptions &options,
-                            MLIRContext &context);
+                            MLIRContext &context,
+                            const llvm::TargetMachine *machine = nullptr);
 
 /// Runs buildPipeline's passes on `module`, instrumented as
 /// `options.instrument` says.
-LogicalResult lowerToLLVMDialect(ModuleOp module,
-                                 const CompileOptions &options);
+LogicalResult lowerToLLVMDialect(ModuleOp module, const CompileOptions &options,
+                                 const llvm::TargetMachine *machine = nullptr);
 
 /// The target machine for `options` (host CPU unless set).
 FailureOr<std::unique_ptr<llvm::TargetMachine>>
