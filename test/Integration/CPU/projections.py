@@ -21,14 +21,19 @@ def t(*shape):
     return T % "x".join(map(str, shape))
 
 
-MODULE = """
-func.func @rows(%x: {x}, %w: {w}) -> {y} {{
+def matmul_function(name, x, w, y):
+    """A plain linalg.matmul of x and w into zeros, as func.func @name."""
+    return """func.func @{n}(%x: {x}, %w: {w}) -> {y} {{
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : {y}
   %f = linalg.fill ins(%z : f32) outs(%e : {y}) -> {y}
   %r = linalg.matmul ins(%x, %w : {x}, {w}) outs(%f : {y}) -> {y}
   return %r : {y}
 }}
+""".format(n=name, x=x, w=w, y=y)
+
+
+MODULE = """
 func.func @decode_transposed(%x: {dx}, %w: {dw}) -> {dy} {{
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : {dy}
@@ -46,31 +51,19 @@ func.func @batched(%a: {ba}, %b: {bb}) -> {bc} {{
   %r = linalg.batch_matmul ins(%a, %b : {ba}, {bb}) outs(%f : {bc}) -> {bc}
   return %r : {bc}
 }}
-func.func @panels(%x: {px}, %w: {pw}) -> {py} {{
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {py}
-  %f = linalg.fill ins(%z : f32) outs(%e : {py}) -> {py}
-  %r = linalg.matmul ins(%x, %w : {px}, {pw}) outs(%f : {py}) -> {py}
-  return %r : {py}
-}}
-func.func @ragged(%x: {rx}, %w: {rw}) -> {ry} {{
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {ry}
-  %f = linalg.fill ins(%z : f32) outs(%e : {ry}) -> {ry}
-  %r = linalg.matmul ins(%x, %w : {rx}, {rw}) outs(%f : {ry}) -> {ry}
-  return %r : {ry}
-}}
 func.func @view_accumulate(%fused: {fu}, %w: {vw}, %acc: {vy}) -> {vy} {{
   %x = tensor.extract_slice %fused[0, 64] [256, 512] [1, 1] : {fu} to {vx}
   %r = linalg.matmul ins(%x, %w : {vx}, {vw}) outs(%acc : {vy}) -> {vy}
   return %r : {vy}
 }}
-""".format(x=t(520, 256), w=t(256, 272), y=t(520, 272),
-           dx=t(1, 512), dw=t(2304, 512), dy=t(1, 2304),
+""".format(dx=t(1, 512), dw=t(2304, 512), dy=t(1, 2304),
            ba=t(4, 128, 256), bb=t(4, 256, 272), bc=t(4, 128, 272),
-           fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256),
-           px=t(3, 96), pw=t(96, 2048), py=t(3, 2048),
-           rx=t(2, 64), rw=t(64, 4200), ry=t(2, 4200))
+           fu=t(256, 640), vx=t(256, 512), vw=t(512, 256), vy=t(256, 256)) + "".join(
+    # Rows of 2048 f32 (8 KiB) apart, walked in panels; 4200 columns: two
+    # whole panels, then 104 columns of their own.
+    matmul_function(name, t(m, k), t(k, n), t(m, n))
+    for name, m, k, n in (("rows", 520, 256, 272), ("panels", 3, 96, 2048),
+                          ("ragged", 2, 64, 4200)))
 
 f32 = lambda a: np.ascontiguousarray(a, np.float32)  # noqa: E731
 x, w = f32(rng.standard_normal((520, 256))), f32(rng.standard_normal((256, 272)))

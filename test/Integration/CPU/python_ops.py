@@ -26,11 +26,16 @@ def softplus(x):
     return np.log1p(np.exp(x))
 
 
+def start(h0, shape):
+    """The state a naive recurrence starts from: h0 in float64, or zeros."""
+    return np.zeros(shape) if h0 is None else np.array(h0, np.float64)
+
+
 def naive_gla(q, k, v, g, scale, h0):
     """fla's naive recurrent GLA: S = exp(g) S + k v^T, o = scale q^T S."""
     q, k, v, g = (np.asarray(a, np.float64) for a in (q, k, v, g))
     B, T, H, K = q.shape
-    S = np.zeros((B, H, K, v.shape[-1])) if h0 is None else np.array(h0, np.float64)
+    S = start(h0, (B, H, K, v.shape[-1]))
     o = np.zeros(v.shape)
     for t in range(T):
         gt = g[:, t] if g.ndim == 4 else g[:, t, :, None]
@@ -42,7 +47,7 @@ def naive_gla(q, k, v, g, scale, h0):
 def naive_rwkv6(r, k, v, w, u, scale, h0):
     r, k, v, w = (np.asarray(a, np.float64) for a in (r, k, v, w))
     B, T, H, K = r.shape
-    S = np.zeros((B, H, K, v.shape[-1])) if h0 is None else np.array(h0, np.float64)
+    S = start(h0, (B, H, K, v.shape[-1]))
     o = np.zeros(v.shape)
     for t in range(T):
         kv = k[:, t, :, :, None] * v[:, t, :, None, :]
@@ -56,7 +61,7 @@ def naive_dplr(q, w, k, v, a, b, scale, h0):
     + k v^T with a^T S of the state before the step."""
     q, w, k, v, a, b = (np.asarray(x, np.float64) for x in (q, w, k, v, a, b))
     B, T, H, K = q.shape
-    S = np.zeros((B, H, K, v.shape[-1])) if h0 is None else np.array(h0, np.float64)
+    S = start(h0, (B, H, K, v.shape[-1]))
     o = np.zeros(v.shape)
     for t in range(T):
         aS = np.einsum("bhk,bhkv->bhv", a[:, t], S)
@@ -75,7 +80,7 @@ def naive_delta(q, k, v, g, beta, scale, h0, l2=False):
     B, T, H, K = q.shape
     HV = v.shape[2]
     q, k = np.repeat(q, HV // H, 2), np.repeat(k, HV // H, 2)
-    S = np.zeros((B, HV, K, v.shape[-1])) if h0 is None else np.array(h0, np.float64)
+    S = start(h0, (B, HV, K, v.shape[-1]))
     o = np.zeros(v.shape)
     for t in range(T):
         if g is not None:
@@ -124,7 +129,7 @@ def ssd_ref(x, dt, A, B, C, D, z, dt_bias, softplus_, limit, h0):
     Bt, T, H, P = x.shape
     G = B.shape[2]
     B, C = np.repeat(B, H // G, 2), np.repeat(C, H // G, 2)
-    h = np.zeros((Bt, H, P, B.shape[-1])) if h0 is None else np.array(h0, np.float64)
+    h = start(h0, (Bt, H, P, B.shape[-1]))
     y = np.zeros(x.shape)
     for t in range(T):
         h = np.exp(dt[:, t] * A)[..., None, None] * h + \
