@@ -22,32 +22,23 @@ NotImplementedError naming them.
 
 import numpy as np
 
-from .builder import Function
+from . import dtypes
+from .builder import ELEMENT_TYPES, Function
 from .compiler import compile as _compile
+from .runtime import _torch_dtype, _torch_of
 
 _compiled = {}
 
 
-def _torch_of(x):
-    if type(x).__module__.split(".")[0] == "torch":
-        import torch
-        if isinstance(x, torch.Tensor):
-            return torch
-    return None
-
-
 def _element(x, what):
-    """The Linea element type of a tensor or array."""
+    """The Linea element type of a tensor or array (bf16 numpy arrays are
+    uint16 bit patterns, as everywhere in Linea)."""
     torch = _torch_of(x)
-    if torch is not None:
-        dt = {torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}.get(x.dtype)
-    else:
-        # bf16 numpy arrays are uint16 bit patterns, as everywhere in Linea.
-        dt = {np.dtype(np.float32): "f32", np.dtype(np.float16): "f16",
-              np.dtype(np.uint16): "bf16"}.get(np.asarray(x).dtype)
-    if dt is None:
-        raise TypeError("%s: dtype %s is not a float type Linea takes" % (what, x.dtype))
-    return dt
+    for element in ELEMENT_TYPES:
+        if (x.dtype == _torch_dtype(torch, element) if torch is not None else
+                np.asarray(x).dtype == np.dtype(dtypes.numpy_dtype(element))):
+            return element
+    raise TypeError("%s: dtype %s is not a float type Linea takes" % (what, x.dtype))
 
 
 def _as_f32_array(x):
@@ -61,14 +52,13 @@ def _as_f32_array(x):
 
 class _Call:
     """One call: its tensors (name -> array or tensor, None when absent),
-    the element type the op computes in, and the signature that keys the
-    compiled function."""
+    their element types, and the signature that keys the compiled
+    function."""
 
-    def __init__(self, name, tensors, compute=None):
+    def __init__(self, name, tensors):
         self.name = name
         self.tensors = {k: _as_f32_array(v) for k, v in tensors.items() if v is not None}
         self.types = {k: _element(v, "%s: '%s'" % (name, k)) for k, v in self.tensors.items()}
-        self.compute = compute or "f32"
 
     def shape(self, k):
         return tuple(self.tensors[k].shape)
