@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DynamicSizes.h"
 #include "linea/Compiler/Compiler.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/MapVector.h"
@@ -82,7 +83,12 @@ std::string shapeComment(Type type) {
   llvm::raw_string_ostream os(s);
   if (auto shaped = dyn_cast<ShapedType>(type)) {
     os << "[";
-    llvm::interleaveComma(shaped.getShape(), os);
+    llvm::interleaveComma(shaped.getShape(), os, [&](int64_t d) {
+      if (ShapedType::isDynamic(d))
+        os << "?";
+      else
+        os << d;
+    });
     os << "] ";
     type = shaped.getElementType();
   }
@@ -117,14 +123,29 @@ static void linea_report(char *error, int64_t size, const char *format, ...) {
   va_end(args);
 }
 
-/* 0 if the descriptor describes a dense row-major buffer of `shape`. */
+/* 0 if the descriptor describes a dense row-major buffer of `shape` (-1:
+   any size in that dimension) of elements of `bytes` bytes. */
 static int linea_check_descriptor(char *error, int64_t size, const char *fn,
                                   const char *name, const void *data,
                                   int64_t offset,
                                   const int64_t *sizes, const int64_t *strides,
                                   const int64_t *shape, int rank,
-                                  int64_t elements) {
-  int64_t stride = 1;
+                                  int64_t bytes) {
+  int64_t stride = 1, elements = 1, total = bytes;
+  int overflow = 0;
+  for (int d = 0; d < rank; ++d) {
+    if (sizes[d] <= 0) {
+      elements = 0;
+      break;
+    }
+    elements = sizes[d];
+  }
+  if (elements > 0) {
+    elements = 1;
+    for (int d = 0; d < rank; ++d)
+      overflow |= __builtin_mul_overflow(elements, sizes[d], &elements);
+    overflow |= __builtin_mul_overflow(total, elements, &total);
+  }
   if (!data && elements > 0) {
     linea_report(error, size, "%s: %s has no data", fn, name);
     return 1;
@@ -135,24 +156,54 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
     return 1;
   }
   for (int d = rank - 1; d >= 0; --d) {
-    if (sizes[d] != shape[d]) {
+    if (shape[d] >= 0 && sizes[d] != shape[d]) {
       linea_report(error, size,
                    "%s: %s has size %lld in dimension %d, expected %lld", fn,
                    name, (long long)sizes[d], d, (long long)shape[d]);
       return 1;
     }
+    if (sizes[d] < 0) {
+      linea_report(error, size, "%s: %s has size %lld in dimension %d", fn,
+                   name, (long long)sizes[d], d);
+      return 1;
+    }
     /* The strides of an empty buffer, and of dimensions of size 1, address
        nothing: numpy gives them any value. */
-    if (shape[d] > 1 && elements > 0 && strides[d] != stride) {
+    if (sizes[d] > 1 && elements > 0 && strides[d] != stride) {
       linea_report(error, size,
                    "%s: %s has stride %lld in dimension %d, expected %lld "
                    "(dense row-major)",
                    fn, name, (long long)strides[d], d, (long long)stride);
       return 1;
     }
-    stride *= shape[d];
+    stride *= sizes[d];
+  }
+  if (overflow) {
+    linea_report(error, size, "%s: %s has more bytes than an int64_t counts",
+                 fn, name);
+    return 1;
   }
   return 0;
+}
+
+/* 0 if dimension `d` of descriptor `name` has the size `expected`, which
+   dimension `ed` of `other` has (`other` null: a size the function fixes). */
+static int linea_check_size(char *error, int64_t size, const char *fn,
+                            const char *name, const int64_t *sizes, int d,
+                            int64_t expected, const char *other, int ed) {
+  if (sizes[d] == expected)
+    return 0;
+  if (other)
+    linea_report(error, size,
+                 "%s: %s has size %lld in dimension %d, but %s has size %lld "
+                 "in dimension %d; the function needs them equal",
+                 fn, name, (long long)sizes[d], d, other, (long long)expected,
+                 ed);
+  else
+    linea_report(error, size,
+                 "%s: %s has size %lld in dimension %d, expected %lld", fn,
+                 name, (long long)sizes[d], d, (long long)expected);
+  return 1;
 }
 
 )c";
@@ -276,6 +327,10 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
     if (!func.isPublic() || func.isExternal())
       continue;
     FunctionType type = func.getFunctionType();
+    FailureOr<std::map<std::pair<unsigned, unsigned>, DynamicSize>>
+        dynamicSizes = relateDynamicSizes(func);
+    if (failed(dynamicSizes))
+      return failure();
     auto describe = [&](Type t) -> std::string {
       if (auto shaped = dyn_cast<ShapedType>(t)) {
         if (!isa<RankedTensorType, MemRefType>(t) ||
@@ -313,6 +368,15 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
                failure();
       all.push_back({t, "out" + std::to_string(i)});
     }
+    // The size of dimension d of parameter p where the entry point knows
+    // it, else -1.
+    auto fixedSize = [&](unsigned p, unsigned d) -> int64_t {
+      auto shaped = cast<ShapedType>(all[p].first);
+      if (!shaped.isDynamicDim(d))
+        return shaped.getDimSize(d);
+      std::optional<int64_t> known = dynamicSizes->at({p, d}).known;
+      return known ? *known : -1;
+    };
     for (auto [index, entry] : llvm::enumerate(all)) {
       auto [t, name] = entry;
       std::string c = describe(t);
@@ -331,14 +395,13 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
                          std::to_string(index < type.getNumInputs()
                                             ? index
                                             : index - type.getNumInputs());
-      if (!shaped.hasStaticShape())
-        return func.emitError(what) << " has a dynamic shape (" << t
-                                    << "): compiled entry points take static "
-                                       "shapes only",
-               failure();
-      // The checked entry point counts elements and bytes in int64_t.
-      int64_t bytes = (shaped.getElementTypeBitWidth() + 7) / 8;
+      // The checked entry point counts elements and bytes in int64_t (the
+      // dynamic sizes it checks at run time).
+      int64_t elementBytes = (shaped.getElementTypeBitWidth() + 7) / 8;
+      int64_t bytes = elementBytes;
       for (int64_t dim : shaped.getShape()) {
+        if (ShapedType::isDynamic(dim))
+          continue;
         std::optional<int64_t> next = llvm::checkedMul(bytes, dim);
         if (!next)
           return func.emitError(what) << " (" << t
@@ -353,7 +416,9 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
       cs2 << "  {\n    static const int64_t shape[] = {";
       if (shaped.getRank() == 0)
         cs2 << "0";
-      llvm::interleaveComma(shaped.getShape(), cs2);
+      unsigned param = index;
+      llvm::interleaveComma(llvm::seq<unsigned>(0, shaped.getRank()), cs2,
+                            [&](unsigned d) { cs2 << fixedSize(param, d); });
       cs2 << "};\n    if (!" << name
           << ") {\n      linea_report(error, error_size, \"" << fn << ": "
           << name << " is null\");\n      return " << index + 1
@@ -364,24 +429,49 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
         cs2 << name << "->sizes, " << name << "->strides";
       else
         cs2 << "0, 0";
-      cs2 << ", shape, " << shaped.getRank() << ", " << shaped.getNumElements()
+      cs2 << ", shape, " << shaped.getRank() << ", " << elementBytes
           << "))\n      return " << index + 1 << ";\n  }\n";
+      checks.push_back(check);
+    }
+    // Then the dynamic sizes against the argument sizes they must equal.
+    for (auto &[at, size] : *dynamicSizes) {
+      auto [p, d] = at;
+      if (!size.source || (size.source->param == p && size.source->dim == d))
+        continue;
+      const std::string &name = all[p].second;
+      const std::string &other = all[size.source->param].second;
+      std::string check;
+      llvm::raw_string_ostream cs2(check);
+      cs2 << "  if (linea_check_size(error, error_size, \"" << func.getName()
+          << "\", \"" << name << "\", " << name << "->sizes, " << d << ", "
+          << other << "->sizes[" << size.source->dim << "], \"" << other
+          << "\", " << size.source->dim << "))\n    return " << p + 1
+          << ";\n";
       checks.push_back(check);
     }
     auto buffers = [&](size_t from, size_t to) {
       llvm::json::Array list;
       for (size_t i = from; i < to; ++i) {
         Type t = all[i].first;
-        llvm::json::Array shape;
+        llvm::json::Array shape, sizesFrom;
         auto shaped = dyn_cast<ShapedType>(t);
         if (shaped)
-          for (int64_t d : shaped.getShape())
-            shape.push_back(d);
-        list.push_back(llvm::json::Object{
+          for (unsigned d = 0; d < shaped.getRank(); ++d) {
+            shape.push_back(fixedSize(i, d));
+            // A dynamic size: the argument dimension it equals.
+            if (shaped.isDynamicDim(d))
+              if (std::optional<ParamDim> from =
+                      dynamicSizes->at({unsigned(i), d}).source)
+                sizesFrom.push_back(llvm::json::Array{d, from->param, from->dim});
+          }
+        llvm::json::Object entry{
             {"name", all[i].second},
             {"shape", std::move(shape)},
             {"dtype", typeSuffix(shaped ? shaped.getElementType() : t)},
-            {"scalar", !shaped}});
+            {"scalar", !shaped}};
+        if (!sizesFrom.empty())
+          entry["sizes_from"] = std::move(sizesFrom);
+        list.push_back(std::move(entry));
       }
       return list;
     };

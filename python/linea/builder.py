@@ -69,7 +69,7 @@ def _f32_literal(x):
 
 
 def _type(shape, dtype):
-    return "tensor<%s>" % "x".join([str(d) for d in shape] + [dtype])
+    return "tensor<%s>" % "x".join(["?" if d is None else str(d) for d in shape] + [dtype])
 
 
 class Value:
@@ -274,6 +274,10 @@ class Function:
         return name
 
     def _empty(self, shape, dtype):
+        if None in shape:
+            raise ShapeError("a tensor of dynamic shape %s: dynamic sizes pass through "
+                             "the linea ops only so far, not through the elementwise, "
+                             "reduction and matmul builders" % (_type(shape, dtype),))
         name = self._fresh("e")
         self._emit("%%%s = tensor.empty() : %s" % (name, _type(shape, dtype)))
         return name
@@ -303,9 +307,9 @@ class Function:
         if dtype not in ARGUMENT_TYPES:
             raise ShapeError("arg: element type of '%s' must be one of %s, got %r" %
                              (name, ", ".join(ARGUMENT_TYPES), dtype))
-        if not all(isinstance(d, int) and d > 0 for d in shape):
-            raise ShapeError("arg: '%s' needs a static shape of positive sizes, got %s" %
-                             (name, shape))
+        if not all(d is None or (isinstance(d, int) and d > 0) for d in shape):
+            raise ShapeError("arg: '%s' needs a shape of positive sizes or None (a size "
+                             "given at each call), got %s" % (name, shape))
         if any(a.name == name for a in self.args) or not name.isidentifier() or \
                 name.startswith("_"):
             raise ValueError("arg: bad or repeated argument name %r" % name)

@@ -49,16 +49,32 @@ def _describe(array):
 
 
 class TensorType:
-    """A static tensor type: shape, element type name (f32, f16, bf16...) and
-    the buffer's name in the library's manifest."""
+    """A tensor type: shape (None for a dynamic size), element type name
+    (f32, f16, bf16...), the buffer's name in the library's manifest and, for
+    a result, where its dynamic sizes come from: (dim, argument, its dim)."""
 
-    def __init__(self, shape, element, name=None):
-        self.shape = tuple(shape)
+    def __init__(self, shape, element, name=None, sizes_from=()):
+        self.shape = tuple(None if d is None or d < 0 else d for d in shape)
         self.element = element
         self.name = name
+        self.sizes_from = tuple(tuple(x) for x in sizes_from)
+        self.dynamic = None in self.shape
+
+    def matches(self, shape):
+        """Whether an array of `shape` fits: every static size equal."""
+        return len(shape) == len(self.shape) and all(
+            want is None or want == got for want, got in zip(self.shape, shape))
+
+    def resolve(self, arg_shapes):
+        """The shape of this result for arguments of `arg_shapes`."""
+        shape = list(self.shape)
+        for dim, arg, arg_dim in self.sizes_from:
+            shape[dim] = arg_shapes[arg][arg_dim]
+        return tuple(shape)
 
     def __repr__(self):
-        return "tensor<%s>" % "x".join([str(d) for d in self.shape] + [self.element])
+        return "tensor<%s>" % "x".join(["?" if d is None else str(d) for d in self.shape] +
+                                       [self.element])
 
 
 def manifest_path(library_path):
@@ -80,7 +96,7 @@ def read_manifest(path):
             if b.get("scalar"):
                 raise ValueError("%s: %s %s of %s is a scalar; the Python runtime passes "
                                  "tensors only" % (path, what, b["name"], fn))
-            out.append(TensorType(b["shape"], b["dtype"], b["name"]))
+            out.append(TensorType(b["shape"], b["dtype"], b["name"], b.get("sizes_from", ())))
         return out
 
     return {f["name"]: (types(f["arguments"], "argument", f["name"]),
@@ -117,9 +133,9 @@ def _torch_cpu_view(torch, tensor, expected, where):
     if tensor.dtype != want:
         raise TypeError("%s has dtype %s, expected %s (%s)" % (where, tensor.dtype, want,
                                                                 expected))
-    if tuple(tensor.shape) != expected.shape:
+    if not expected.matches(tuple(tensor.shape)):
         raise ValueError("%s has shape %s, expected %s" % (where, tuple(tensor.shape),
-                                                           expected.shape))
+                                                           _shape_text(expected)))
     if not tensor.is_contiguous():
         raise ValueError("%s must be contiguous (call .contiguous() on it)" % where)
     t = tensor.detach()
@@ -128,8 +144,14 @@ def _torch_cpu_view(torch, tensor, expected, where):
     return t.numpy()
 
 
-def _torch_empty(torch, t, device):
-    return torch.empty(t.shape, dtype=_torch_dtype(torch, t.element), device=device)
+def _shape_text(t):
+    if not t.dynamic:
+        return str(t.shape)
+    return "(%s)" % ", ".join("?" if d is None else str(d) for d in t.shape)
+
+
+def _torch_empty(torch, t, shape, device):
+    return torch.empty(shape, dtype=_torch_dtype(torch, t.element), device=device)
 
 
 def _is_cuda(obj):
@@ -151,9 +173,9 @@ def _describe_cuda(obj, expected, name, index):
         if obj.dtype != want:
             raise TypeError("%s: buffer %d has dtype %s, expected %s" %
                             (name, index, obj.dtype, want))
-        if tuple(obj.shape) != expected.shape:
+        if not expected.matches(tuple(obj.shape)):
             raise ValueError("%s: buffer %d has shape %s, expected %s" %
-                             (name, index, tuple(obj.shape), expected.shape))
+                             (name, index, tuple(obj.shape), _shape_text(expected)))
         if not obj.is_contiguous():
             raise ValueError("%s: buffer %d must be contiguous" % (name, index))
         desc = descriptor_type(obj.dim())()
@@ -174,9 +196,9 @@ def _describe_cuda(obj, expected, name, index):
     if dtype.itemsize != want.itemsize:
         raise TypeError("%s: buffer %d has dtype %s, expected %s" %
                         (name, index, dtype, expected))
-    if shape != expected.shape:
+    if not expected.matches(shape):
         raise ValueError("%s: buffer %d has shape %s, expected %s" %
-                         (name, index, shape, expected.shape))
+                         (name, index, shape, _shape_text(expected)))
     if iface.get("strides") is not None:
         if tuple(iface["strides"]) != tuple(dtype.itemsize * x for x in dense_strides(shape)):
             raise ValueError("%s: buffer %d must be dense row-major" % (name, index))
@@ -203,6 +225,14 @@ class Function:
         self._lib = lib
         self._fn = getattr(lib, "linea_" + (symbol or name))
         self._fn.restype = ctypes.c_int32
+        # Some size is known only at the call: the general path, which
+        # sizes the results from the arguments.
+        self.dynamic = any(t.dynamic for t in arg_types + result_types)
+
+    def result_shapes(self, arrays):
+        """The results' shapes for arguments `arrays`."""
+        shapes = [tuple(a.shape) for a in arrays]
+        return [t.resolve(shapes) for t in self.result_types]
 
     @staticmethod
     def _where(index, expected, what):
@@ -230,9 +260,9 @@ class Function:
         if array.dtype != dtype:
             raise TypeError("%s: %s has dtype %s, expected %s (%s)" %
                             (self.name, where, array.dtype, np.dtype(dtype), expected))
-        if array.shape != expected.shape:
+        if not expected.matches(array.shape):
             raise ValueError("%s: %s has shape %s, expected %s" %
-                             (self.name, where, array.shape, expected.shape))
+                             (self.name, where, array.shape, _shape_text(expected)))
         if not array.flags["C_CONTIGUOUS"]:
             raise ValueError("%s: %s must be C-contiguous" % (self.name, where))
         if what == "output" and not array.flags["WRITEABLE"]:
@@ -260,6 +290,8 @@ class Function:
         """The call on numpy arrays that already are what the signature says:
         a check per array and nothing else (the decode step's path); None
         where one is not, for the general path to say why."""
+        if self.dynamic:
+            return None
         if not hasattr(self, "_expected"):
             self._expected = [(np.dtype(dtypes.numpy_dtype(t.element)), t.shape)
                               for t in self.arg_types + self.result_types]
@@ -297,9 +329,9 @@ class Function:
         inputs = [self._array(i, a, t, "argument")
                   for i, (a, t) in enumerate(zip(arrays, self.arg_types))]
         if out is None:
-            results = [_torch_empty(torch, t, "cpu") if torch else
-                       np.empty(t.shape, dtype=dtypes.numpy_dtype(t.element))
-                       for t in self.result_types]
+            results = [_torch_empty(torch, t, shape, "cpu") if torch else
+                       np.empty(shape, dtype=dtypes.numpy_dtype(t.element))
+                       for t, shape in zip(self.result_types, self.result_shapes(inputs))]
         else:
             results = list(out)
             if len(results) != len(self.result_types):
@@ -323,7 +355,8 @@ class Function:
             if torch is None:
                 raise TypeError("%s: CUDA arguments other than torch tensors need out=" %
                                 self.name)
-            out = [_torch_empty(torch, t, arrays[0].device) for t in self.result_types]
+            out = [_torch_empty(torch, t, shape, arrays[0].device)
+                   for t, shape in zip(self.result_types, self.result_shapes(arrays))]
         out = list(out)
         self.on_device(*arrays, *out)
         return out[0] if len(out) == 1 else tuple(out)
@@ -372,9 +405,9 @@ def _host_array(obj, expected, where):
         want = np.dtype(dtypes.numpy_dtype(expected.element))
         # bf16 given as floats is rounded; as uint16 it is bit patterns already.
         obj = a if a.dtype == want else dtypes.encode(a, expected.element)
-    if tuple(obj.shape) != expected.shape:
+    if not expected.matches(tuple(obj.shape)):
         raise ValueError("%s has shape %s, expected %s" % (where, tuple(obj.shape),
-                                                           expected.shape))
+                                                           _shape_text(expected)))
     return np.ascontiguousarray(obj)
 
 

@@ -23,17 +23,15 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
 
   LogicalResult matchAndRewrite(CausalConv1dOp op,
                                 PatternRewriter &rewriter) const override {
-    for (Type type : op->getOperandTypes())
-      if (!cast<RankedTensorType>(type).hasStaticShape())
-        return rewriter.notifyMatchFailure(op,
-                                           "dynamic shapes are not lowered");
+    if (std::optional<std::string> message = unloweredDynamicSize(op, target))
+      return rewriter.notifyMatchFailure(op, *message);
     ImplicitLocOpBuilder builder(op.getLoc(), rewriter);
     LoopEmitter e(builder, target);
-    ArrayRef<int64_t> xs = shapeOf(op.getX());
-    int64_t B = xs[0], T = xs[1], C = xs[2];
+    int64_t C = shapeOf(op.getX())[2];
     int64_t W = shapeOf(op.getWeight())[1];
     ChannelLanes lanes(C, target);
     Value x = e.toBuffer(op.getX()), weight = e.toBuffer(op.getWeight());
+    Extent B = e.dim(x, 0), T = e.dim(x, 1);
     Value bias = bufferOrNull(e, op.getBias());
     Value init = bufferOrNull(e, op.getInitialState());
     bool silu = op.getActivation() == Activation::silu;

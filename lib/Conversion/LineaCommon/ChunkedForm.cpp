@@ -36,7 +36,7 @@ namespace {
 class ChunkEmitter {
 public:
   ChunkEmitter(const RecurrenceSlice &s, int64_t chunk)
-      : s(s), chunk(std::min(chunk, s.tokens)),
+      : s(s), chunk(std::min(chunk, s.tokens.staticOr(chunk))),
         windowDim(s.decayWidth()) {}
 
   void emit(LoopEmitter &e) {
@@ -57,18 +57,43 @@ public:
       int64_t shape[] = {chunk, V};
       sa = e.alloca(shape);
     }
-    int64_t full = s.tokens / chunk, tail = s.tokens % chunk;
-    e.loop(full, [&](LoopEmitter &ec, Value c) {
-      Value c0 = arith::MulIOp::create(ec.builder(), c, ec.index(chunk));
+    if (s.tokens.isStatic()) {
+      int64_t T = s.tokens.getStatic(), full = T / chunk, tail = T % chunk;
+      e.loop(full, [&](LoopEmitter &ec, Value c) {
+        Value c0 = arith::MulIOp::create(ec.builder(), c, ec.index(chunk));
+        emitChunk(ec, c0, chunk);
+      });
+      if (tail)
+        emitChunk(e, e.index(full * chunk), tail);
+      return;
+    }
+    // T known at run time: the whole chunks, then what is left (maybe
+    // nothing).
+    auto &b = e.builder();
+    Value T = s.length(e);
+    Value whole = arith::MulIOp::create(
+        b, arith::DivUIOp::create(b, T, e.index(chunk)), e.index(chunk));
+    e.loop(e.index(0), whole, chunk, [&](LoopEmitter &ec, Value c0) {
       emitChunk(ec, c0, chunk);
     });
-    if (tail)
-      emitChunk(e, e.index(full * chunk), tail);
+    Value tail = arith::SubIOp::create(b, T, whole);
+    e.ifElse(
+        e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
+        [&](LoopEmitter &et) { emitChunk(et, whole, Extent(tail)); }, nullptr);
   }
 
 private:
   Value add(LoopEmitter &e, Value x, int64_t y) {
     return arith::AddIOp::create(e.builder(), x, e.index(y));
+  }
+
+  /// c0 + len - 1: the last token of a chunk.
+  Value lastOf(LoopEmitter &e, Value c0, Extent len) {
+    if (len.isStatic())
+      return add(e, c0, len.getStatic() - 1);
+    return arith::SubIOp::create(
+        e.builder(), arith::AddIOp::create(e.builder(), c0, len.getDynamic()),
+        e.index(1));
   }
 
   /// exp of the window's log-sum for key i (or the one shared sum).
@@ -128,7 +153,7 @@ private:
     });
   }
 
-  void emitRankOneChunk(LoopEmitter &e, Value c0, int64_t len) {
+  void emitRankOneChunk(LoopEmitter &e, Value c0, Extent len) {
     int64_t K = s.keyDim, V = s.valueDim;
     e.loop(len, [&](LoopEmitter &et, Value r) {
       Value t = arith::AddIOp::create(et.builder(), c0, r);
@@ -148,7 +173,7 @@ private:
       });
     });
     // S <- D(c0-1, last) S + sum_r D(r, last) (b_r sa_r^T + k_r v_r^T).
-    Value last = add(e, c0, len - 1);
+    Value last = lastOf(e, c0, len);
     scaleState(e, c0, len);
     e.fill(window, {windowDim}, e.f32(0.0));
     e.loop(len, [&](LoopEmitter &er, Value r) {
@@ -169,7 +194,7 @@ private:
   }
 
   /// S (and z) *= D(c0 - 1, c0 + len - 1): the chunk's whole decay.
-  void scaleState(LoopEmitter &e, Value c0, int64_t len) {
+  void scaleState(LoopEmitter &e, Value c0, Extent len) {
     if (!s.logDecay)
       return;
     e.fill(window, {windowDim}, e.f32(0.0));
@@ -187,7 +212,7 @@ private:
     });
   }
 
-  void emitChunk(LoopEmitter &e, Value c0, int64_t len) {
+  void emitChunk(LoopEmitter &e, Value c0, Extent len) {
     if (s.rankOneA)
       return emitRankOneChunk(e, c0, len);
     int64_t K = s.keyDim, V = s.valueDim;
@@ -199,7 +224,7 @@ private:
       et.fill(acc, {V}, et.f32(0.0));
       et.fill(window, {windowDim}, et.f32(0.0));
       // Tokens s = t (or t - 1), ..., c0; non-causal: the whole chunk.
-      Value count = s.causal ? (pre ? r : add(et, r, 1)) : et.index(len);
+      Value count = s.causal ? (pre ? r : add(et, r, 1)) : et.value(len);
       SmallVector<Value> den = et.loop(
           et.index(0), count, {et.f32(0.0)},
           [&](LoopEmitter &es, Value n,
@@ -260,7 +285,7 @@ private:
     });
     // The state (and z) after the chunk: scale by the chunk's whole decay,
     // then add each token's k v^T through its window to the chunk's end.
-    Value last = add(e, c0, len - 1);
+    Value last = lastOf(e, c0, len);
     scaleState(e, c0, len);
     e.fill(window, {windowDim}, e.f32(0.0));
     e.loop(len, [&](LoopEmitter &er, Value r) {
@@ -293,7 +318,8 @@ void mlir::linea::detail::emitChunkedSlice(LoopEmitter &e,
                                            int64_t chunk) {
   assert((!slice.rankOneA || (!slice.bonus && !slice.normalize)) &&
          "a rank-one transition goes without bonus and normalization");
-  assert((slice.causal || chunk >= slice.tokens) &&
+  assert((slice.causal ||
+          (slice.tokens.isStatic() && chunk >= slice.tokens.getStatic())) &&
          "a non-causal slice is one chunk");
   e.getTargetInfo().emitChunkedSlice(e, slice, chunk);
 }

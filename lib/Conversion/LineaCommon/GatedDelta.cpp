@@ -30,9 +30,9 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
 
   Buffers lower(GatedDeltaOp op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> qs = shapeOf(op.getQ()), vs = shapeOf(op.getV());
-    int64_t B = qs[0], T = qs[1], H = qs[2], K = qs[3], HV = vs[2],
-            V = vs[3];
+    int64_t H = qs[2], K = qs[3], HV = vs[2], V = vs[3];
     Value q = e.toBuffer(op.getQ()), k = e.toBuffer(op.getK());
+    Extent B = e.dim(q, 0), T = e.dim(q, 1);
     Value v = e.toBuffer(op.getV()), beta = e.toBuffer(op.getBeta());
     Value gate = bufferOrNull(e, op.getGate());
     Value aLog = bufferOrNull(e, op.getALog());
@@ -145,7 +145,8 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
       s.initialState = init;
       s.stateLead = {b, hv};
     };
-    emitSlices(e, op.getRecurrenceSignature(), chunkFor(op, form), build);
+    emitSlices(e, op.getRecurrenceSignature(), {{B, HV}, T}, chunkFor(op, form),
+               build);
     return {output, state};
   }
 };

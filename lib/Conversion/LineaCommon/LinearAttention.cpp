@@ -36,8 +36,9 @@ Value featureMap(LoopEmitter &e, FeatureMap map, Value x) {
 struct LinearAttention {
   LinearAttention(LinearAttentionOp op, LoopEmitter &e) : op(op) {
     ArrayRef<int64_t> qs = shapeOf(op.getQ()), vs = shapeOf(op.getV());
-    B = qs[0], T = qs[1], Hk = qs[2], K = qs[3], H = vs[2], V = vs[3];
+    Hk = qs[2], K = qs[3], H = vs[2], V = vs[3];
     q = e.toBuffer(op.getQ());
+    B = e.dim(q, 0), T = e.dim(q, 1);
     k = e.toBuffer(op.getK());
     v = e.toBuffer(op.getV());
     gate = bufferOrNull(e, op.getGate());
@@ -56,7 +57,8 @@ struct LinearAttention {
   }
 
   mutable LinearAttentionOp op;
-  int64_t B, T, Hk, K, H, V;
+  Extent B = 0, T = 0;
+  int64_t Hk, K, H, V;
   Value q, k, v, gate, init, decay, output, state;
   bool perKeyGate = false;
   float scale;
@@ -112,8 +114,9 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
   if (form == Form::recurrent || (form == Form::chunked && !causal))
     chunk = 0;
   else if (form == Form::quadratic)
-    chunk = la.T;
-  emitSlices(e, la.op.getRecurrenceSignature(), chunk, build);
+    chunk = quadraticChunk(la.T);
+  emitSlices(e, la.op.getRecurrenceSignature(), {{la.B, la.H}, la.T}, chunk,
+             build);
 }
 
 struct LinearAttentionLowering : public Lowering<LinearAttentionOp> {

@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -66,6 +68,36 @@ Value LoopEmitter::indexDiv(Value x, int64_t y) {
   if (y == 1)
     return x;
   return arith::DivUIOp::create(b, x, index(y));
+}
+
+Value LoopEmitter::value(Extent n) {
+  return n.isStatic() ? index(n.getStatic()) : n.getDynamic();
+}
+
+Value LoopEmitter::compare(arith::CmpIPredicate predicate, Value x, Value y) {
+  return b.createOrFold<arith::CmpIOp>(predicate, x, y);
+}
+
+Extent LoopEmitter::dim(Value memref, unsigned d) {
+  auto type = cast<ShapedType>(memref.getType());
+  if (!type.isDynamicDim(d))
+    return type.getDimSize(d);
+  if (isa<MemRefType>(type))
+    return Extent(memref::DimOp::create(b, memref, d).getResult());
+  return Extent(tensor::DimOp::create(b, memref, d).getResult());
+}
+
+Extent LoopEmitter::mul(Extent x, Extent y) {
+  if (x.isStatic() && y.isStatic())
+    return x.getStatic() * y.getStatic();
+  return Extent(arith::MulIOp::create(b, value(x), value(y)).getResult());
+}
+
+Extent LoopEmitter::ceilDiv(Extent x, int64_t y) {
+  if (x.isStatic())
+    return (x.getStatic() + y - 1) / y;
+  return Extent(
+      arith::CeilDivUIOp::create(b, value(x), index(y)).getResult());
 }
 
 Value LoopEmitter::load(Value memref, ValueRange indices) {
@@ -161,6 +193,10 @@ Value LoopEmitter::indexMin(Value x, int64_t bound) {
   return arith::MinUIOp::create(b, x, index(bound));
 }
 
+Value LoopEmitter::indexMin(Value x, Value bound) {
+  return arith::MinUIOp::create(b, x, bound);
+}
+
 SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, ValueRange init,
                                      LoopBody body) {
   return loop(lb, ub, 1, init, body);
@@ -179,9 +215,9 @@ SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, int64_t step,
   return SmallVector<Value>(forOp.getResults());
 }
 
-SmallVector<Value> LoopEmitter::loop(int64_t n, ValueRange init,
+SmallVector<Value> LoopEmitter::loop(Extent n, ValueRange init,
                                      LoopBody body) {
-  return loop(index(0), index(n), init, body);
+  return loop(index(0), value(n), init, body);
 }
 
 void LoopEmitter::loop(Value lb, Value ub, int64_t step,
@@ -192,12 +228,12 @@ void LoopEmitter::loop(Value lb, Value ub, int64_t step,
   });
 }
 
-void LoopEmitter::loop(int64_t n,
+void LoopEmitter::loop(Extent n,
                        function_ref<void(LoopEmitter &, Value)> body) {
-  loop(index(0), index(n), 1, body);
+  loop(index(0), value(n), 1, body);
 }
 
-void LoopEmitter::parallel(ArrayRef<int64_t> ubs, ParallelBody body) {
+void LoopEmitter::parallel(ArrayRef<Extent> ubs, ParallelBody body) {
   target->parallel(*this, ubs, body);
 }
 
@@ -228,6 +264,26 @@ void LoopEmitter::guarded(Value cond,
   body(inner);
 }
 
+void LoopEmitter::ifElse(Value cond, function_ref<void(LoopEmitter &)> then,
+                         function_ref<void(LoopEmitter &)> otherwise) {
+  if (std::optional<int64_t> known = getConstantIntValue(cond)) {
+    if (*known)
+      then(*this);
+    else if (otherwise)
+      otherwise(*this);
+    return;
+  }
+  auto ifOp = scf::IfOp::create(b, cond, /*withElseRegion=*/bool(otherwise));
+  ImplicitLocOpBuilder ib(b.getLoc(), b);
+  ib.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  LoopEmitter inner = nested(ib);
+  then(inner);
+  if (otherwise) {
+    ib.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    otherwise(inner);
+  }
+}
+
 SmallVector<Value> LoopEmitter::delinearize(Value id, ArrayRef<int64_t> ubs) {
   SmallVector<Value> ivs(ubs.size());
   for (int64_t d = ubs.size() - 1; d >= 0; --d) {
@@ -252,8 +308,16 @@ gpu::LaunchOp LoopEmitter::launch(
   return op;
 }
 
-Value LoopEmitter::alloc(ArrayRef<int64_t> shape, Type elementType) {
-  return memref::AllocOp::create(b, MemRefType::get(shape, elementType));
+Value LoopEmitter::alloc(ArrayRef<Extent> shape, Type elementType) {
+  SmallVector<int64_t> sizes;
+  SmallVector<Value> dynamicSizes;
+  for (Extent n : shape) {
+    sizes.push_back(n.forType());
+    if (!n.isStatic())
+      dynamicSizes.push_back(n.getDynamic());
+  }
+  return memref::AllocOp::create(b, MemRefType::get(sizes, elementType),
+                                 dynamicSizes);
 }
 
 Value LoopEmitter::alloca(ArrayRef<int64_t> shape) {

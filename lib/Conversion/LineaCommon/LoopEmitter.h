@@ -12,6 +12,7 @@
 #define LINEA_LIB_CONVERSION_LINEACOMMON_LOOPEMITTER_H
 
 #include "linea/Dialect/Linea/IR/RecurrenceSignature.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -19,6 +20,36 @@
 namespace mlir::linea::detail {
 
 class TargetInfo;
+
+/// A size known when the op is lowered, or an index value read at run time
+/// (a dynamic batch or sequence length).
+class Extent {
+public:
+  Extent(int64_t size) : size(size) {}
+  Extent(int size) : size(size) {}
+  explicit Extent(Value value) : dynamicValue(value) {}
+
+  bool isStatic() const { return !dynamicValue; }
+  /// The size of a static extent.
+  int64_t getStatic() const {
+    assert(isStatic() && "a dynamic extent has no static size");
+    return size;
+  }
+  /// The static size, or `fallback` where it is dynamic.
+  int64_t staticOr(int64_t fallback) const {
+    return isStatic() ? size : fallback;
+  }
+  /// The size for a type: ShapedType::kDynamic where it is dynamic.
+  int64_t forType() const {
+    return isStatic() ? size : ShapedType::kDynamic;
+  }
+  /// The run-time value of a dynamic extent (null where it is static).
+  Value getDynamic() const { return dynamicValue; }
+
+private:
+  Value dynamicValue;
+  int64_t size = 0;
+};
 
 class LoopEmitter {
 public:
@@ -55,6 +86,15 @@ public:
   Value greater(Value x, Value y);
   /// Index arithmetic.
   Value indexDiv(Value x, int64_t y);
+  /// An index comparison, folded where both sides are constants.
+  Value compare(arith::CmpIPredicate predicate, Value x, Value y);
+  /// An extent as an index value.
+  Value value(Extent n);
+  /// Dimension `dim` of a buffer: static where its type says so.
+  Extent dim(Value memref, unsigned dim);
+  /// Products and quotients of extents (static where both are).
+  Extent mul(Extent x, Extent y);
+  Extent ceilDiv(Extent x, int64_t y);
 
   /// Loads `memref[indices]` and extends it to f32.
   Value load(Value memref, ValueRange indices);
@@ -77,16 +117,18 @@ public:
                    bool forWrite = false);
   /// min(x, bound) on indices.
   Value indexMin(Value x, int64_t bound);
+  Value indexMin(Value x, Value bound);
 
   /// `for iv in [0, n)` with loop-carried values; returns the final values.
-  SmallVector<Value> loop(int64_t n, ValueRange init, LoopBody body);
   /// `for iv in [lb, ub)` with index bounds.
   SmallVector<Value> loop(Value lb, Value ub, ValueRange init, LoopBody body);
   /// `for iv = lb; iv < ub; iv += step` with loop-carried values.
   SmallVector<Value> loop(Value lb, Value ub, int64_t step, ValueRange init,
                           LoopBody body);
+  /// `for iv in [0, n)` for a static or run-time `n`.
+  SmallVector<Value> loop(Extent n, ValueRange init, LoopBody body);
   /// A loop without carried values.
-  void loop(int64_t n, function_ref<void(LoopEmitter &, Value)> body);
+  void loop(Extent n, function_ref<void(LoopEmitter &, Value)> body);
   /// `for iv = lb; iv < ub; iv += step` without carried values (a GPU
   /// block's threads striding over a range).
   void loop(Value lb, Value ub, int64_t step,
@@ -94,7 +136,7 @@ public:
   /// Runs `body` for every point of `[0, ubs)`, the points on separate
   /// threads (TargetInfo::parallel: an `scf.parallel` on the CPU, a
   /// `gpu.launch` with a thread per point on the GPU).
-  void parallel(ArrayRef<int64_t> ubs, ParallelBody body);
+  void parallel(ArrayRef<Extent> ubs, ParallelBody body);
   /// A `gpu.launch` of grid.first x grid.second blocks of `threads` threads;
   /// `body` gets the kernel's emitter, the block ids (x, y) and the thread
   /// id (x).
@@ -109,6 +151,10 @@ public:
       function_ref<void(LoopEmitter &, Value id, Value inRange)> body);
   /// Runs `body` where `cond` holds (always, when it is null).
   void guarded(Value cond, function_ref<void(LoopEmitter &)> body);
+  /// `then` where `cond` holds, `otherwise` (may be null) where it does
+  /// not; a constant `cond` emits only the branch it takes.
+  void ifElse(Value cond, function_ref<void(LoopEmitter &)> then,
+              function_ref<void(LoopEmitter &)> otherwise);
   /// The indices of point `id` of `[0, ubs)` in row-major order.
   SmallVector<Value> delinearize(Value id, ArrayRef<int64_t> ubs);
 
@@ -118,7 +164,7 @@ public:
   }
 
   /// Buffers: on the heap (whole-op storage) or on the stack (per slice).
-  Value alloc(ArrayRef<int64_t> shape, Type elementType);
+  Value alloc(ArrayRef<Extent> shape, Type elementType);
   Value alloca(ArrayRef<int64_t> shape);
   /// Sets every element of the f32 `memref` to `value`.
   void fill(Value memref, ArrayRef<int64_t> shape, Value value);

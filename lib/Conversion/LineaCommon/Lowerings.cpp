@@ -6,6 +6,7 @@
 
 #include "Lowerings.h"
 #include "Patterns.h"
+#include "linea/Conversion/LineaToLoops/LineaToLoops.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -21,13 +22,46 @@ ArrayRef<int64_t> mlir::linea::detail::shapeOf(Value tensor) {
   return cast<RankedTensorType>(tensor.getType()).getShape();
 }
 
+std::optional<std::string>
+mlir::linea::detail::unloweredDynamicSize(Operation *op,
+                                          const TargetInfo &target) {
+  auto check = [&](Value v, StringRef what,
+                   unsigned index) -> std::optional<std::string> {
+    auto type = cast<RankedTensorType>(v.getType());
+    for (unsigned d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      if (target.lowersDynamicShapes() &&
+          getDimRole(op, v, d) != DimRole::other)
+        continue;
+      std::string message;
+      llvm::raw_string_ostream os(message);
+      os << what << " " << index << " ('" << type
+         << "') has a dynamic size in dimension " << d << "; the "
+         << target.getName() << " lowering "
+         << (target.lowersDynamicShapes()
+                 ? "takes dynamic batch and sequence dimensions only (head "
+                   "counts and sizes fix its register blocking)"
+                 : "needs static shapes");
+      return message;
+    }
+    return std::nullopt;
+  };
+  for (auto [i, v] : llvm::enumerate(op->getOperands()))
+    if (auto message = check(v, "operand", i))
+      return message;
+  for (auto [i, v] : llvm::enumerate(op->getResults()))
+    if (auto message = check(v, "result", i))
+      return message;
+  return std::nullopt;
+}
+
 FailureOr<Form> mlir::linea::detail::loweredForm(RecurrenceOpInterface op,
                                                  PatternRewriter &rewriter,
+                                                 const TargetInfo &target,
                                                  ArrayRef<Form> implemented) {
-  for (Type type :
-       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
-    if (!cast<RankedTensorType>(type).hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered");
+  if (std::optional<std::string> message = unloweredDynamicSize(op, target))
+    return rewriter.notifyMatchFailure(op, *message);
   Form form = op.getEvaluationForm();
   if (form == Form::auto_)
     form = Form::recurrent;
@@ -40,6 +74,10 @@ int64_t mlir::linea::detail::chunkFor(RecurrenceOpInterface op, Form form) {
   if (form != Form::chunked && form != Form::scan)
     return 0;
   return op.getChunkSizeValue().value_or(kDefaultChunkSize);
+}
+
+int64_t mlir::linea::detail::quadraticChunk(Extent tokens) {
+  return tokens.staticOr(kMaxMatrixChunk);
 }
 
 void mlir::linea::detail::replaceWithBuffers(RecurrenceOpInterface op,
@@ -155,12 +193,8 @@ LogicalResult mlir::linea::lowerLineaOps(Operation *root,
   WalkResult result = root->walk([&](Operation *op) {
     if (!isa<LineaDialect>(op->getDialect()))
       return WalkResult::advance();
-    for (Type type : op->getOperandTypes())
-      if (!cast<RankedTensorType>(type).hasStaticShape())
-        return op->emitOpError("has a dynamic shape (")
-                   << type << "); the " << where
-                   << " lowering needs static shapes",
-               WalkResult::interrupt();
+    if (std::optional<std::string> message = unloweredDynamicSize(op, target))
+      return op->emitOpError(*message), WalkResult::interrupt();
     auto recurrence = dyn_cast<RecurrenceOpInterface>(op);
     if (!recurrence)
       return op->emitOpError("has no ") << where << " lowering",

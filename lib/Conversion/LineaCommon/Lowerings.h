@@ -20,15 +20,28 @@ namespace mlir::linea::detail {
 /// The static shape of a tensor value.
 ArrayRef<int64_t> shapeOf(Value tensor);
 
+/// Why `target` cannot lower `op`'s dynamic sizes, if it cannot: the CPU
+/// takes dynamic batch and sequence dimensions, the GPU static shapes.
+std::optional<std::string> unloweredDynamicSize(Operation *op,
+                                                const TargetInfo &target);
+
 /// The form a lowering implements for `op`, or failure (with a match-failure
-/// note) where it is dynamic-shaped or asks for a form not in `implemented`.
-/// `auto` means the recurrent form: the cost model is `linea-select-form`.
+/// note) where a size is dynamic that `target` needs static or the op asks
+/// for a form not in `implemented`. `auto` means the recurrent form: the
+/// cost model is `linea-select-form`.
 FailureOr<Form> loweredForm(RecurrenceOpInterface op, PatternRewriter &rewriter,
+                            const TargetInfo &target,
                             ArrayRef<Form> implemented);
 
 /// The chunk size of the chunked and scan forms (`chunk_size`, or the
 /// default); 0 for the forms without chunks.
 int64_t chunkFor(RecurrenceOpInterface op, Form form);
+
+/// The chunk of the quadratic form over `tokens` tokens: all of them, or,
+/// where their count is known only at run time, chunks of the most tokens
+/// whose matrices a chunk holds (the quadratic form of any shorter
+/// sequence, and the same numbers as chunks of that size on longer ones).
+int64_t quadraticChunk(Extent tokens);
 
 /// Replaces `op` by the tensors of `output` and, if it returns one, `state`.
 void replaceWithBuffers(RecurrenceOpInterface op, PatternRewriter &rewriter,
@@ -84,11 +97,12 @@ template <typename Op> struct Lowering : public OpRewritePattern<Op> {
 
   LogicalResult matchAndRewrite(Op op,
                                 PatternRewriter &rewriter) const final {
-    FailureOr<Form> form =
-        loweredForm(op, rewriter, Op::getImplementedForms(target.getKind()));
+    FailureOr<Form> form = loweredForm(
+        op, rewriter, target, Op::getImplementedForms(target.getKind()));
     if (failed(form))
       return failure();
-    if (cast<ShapedType>(op.getOutput().getType()).getNumElements() == 0) {
+    auto outputType = cast<ShapedType>(op.getOutput().getType());
+    if (outputType.hasStaticShape() && outputType.getNumElements() == 0) {
       replaceEmptySequence(op, rewriter);
       return success();
     }

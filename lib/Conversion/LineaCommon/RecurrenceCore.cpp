@@ -12,6 +12,7 @@
 #include "RecurrenceCore.h"
 #include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
@@ -198,10 +199,17 @@ public:
     };
     bool grouped =
         s.storeOutput.hasSpan() && K >= 2 && K <= 16 && llvm::isPowerOf2_64(K);
-    int64_t groupedTokens = grouped ? s.tokens / K * K : 0;
+    // Tokens [0, groupedTokens) go in groups of K.
+    Value groupedTokens = e.index(0), groups = e.index(0);
+    if (grouped) {
+      groups = e.builder().createOrFold<arith::DivUIOp>(s.length(e),
+                                                        e.index(K));
+      groupedTokens =
+          e.builder().createOrFold<arith::MulIOp>(groups, e.index(K));
+    }
     Value x = x0;
-    if (groupedTokens)
-      x = e.loop(groupedTokens / K, {x},
+    if (!isConstantIntValue(groups, 0))
+      x = e.loop(e.index(0), groups, {x},
                  [&](LoopEmitter &eg, Value group,
                      ValueRange carried) -> SmallVector<Value> {
                    Value t0 =
@@ -218,7 +226,7 @@ public:
                    s.storeOutput.spanStore(eg, t0, eg.sumEach(products));
                    return {state};
                  })[0];
-    x = e.loop(e.index(groupedTokens), e.index(s.tokens), {x},
+    x = e.loop(groupedTokens, s.length(e), {x},
                [&](LoopEmitter &et, Value t,
                    ValueRange carried) -> SmallVector<Value> {
                  auto [next, product] = step(et, t, carried[0]);
@@ -231,15 +239,18 @@ public:
   /// Each state row is a vector<V>; the output accumulates in registers.
   /// The first token (or pair) reads the initial state (Rows).
   void emitRows(LoopEmitter &e) {
+    // No tokens: the final state is the initial one.
+    e.ifElse(
+        e.compare(arith::CmpIPredicate::eq, s.length(e), e.index(0)),
+        [&](LoopEmitter &ez) { initState(ez); },
+        [&](LoopEmitter &et) { emitRowTokens(et); });
+  }
+
+  /// emitRows for one token or more.
+  void emitRowTokens(LoopEmitter &e) {
     int64_t K = s.keyDim, V = s.valueDim;
-    if (s.tokens == 0)
-      return initState(e);
     Value decays = s.logDecay && s.decayPerKey ? e.alloca({K}) : Value();
-    Value z;
-    if (s.normalize) {
-      z = e.alloca({K});
-      e.fill(z, {K}, e.f32(0.0));
-    }
+    Value z = s.normalize ? normalizerBuffer(e) : Value();
     // RWKV-7 needs a_t^T S_{t-1} before any row changes: for the first token
     // in a pass of its own, for the others accumulated while the previous
     // token writes its rows (a_{t+1}^T S_t), which saves a pass over S.
@@ -260,7 +271,7 @@ public:
     }
     SmallVector<Value> first =
         token(e, e.index(0), init, decays, z, Rows::initial);
-    e.loop(e.index(1), e.index(s.tokens), first,
+    e.loop(e.index(1), s.length(e), first,
            [&](LoopEmitter &et, Value t,
                ValueRange carried) -> SmallVector<Value> {
              return token(et, t, carried, decays, z, Rows::state);
@@ -272,7 +283,7 @@ public:
       s.prefetchToken(
           e, e.indexMin(arith::AddIOp::create(e.builder(), t,
                                               e.index(kPrefetchDistance)),
-                        s.tokens - 1));
+                        lastToken(e)));
   }
 
   /// exp of every log-decay of token t, into `decays` (a loop that
@@ -298,7 +309,7 @@ public:
     Value zero = et.f32(0.0);
     Value sa = s.rankOneA ? carried[0] : Value();
     Value nextToken = et.indexMin(
-        arith::AddIOp::create(et.builder(), t, et.index(1)), s.tokens - 1);
+        arith::AddIOp::create(et.builder(), t, et.index(1)), lastToken(et));
     SmallVector<Value> start{zeroRow, zero, zero};
     if (sa)
       start.push_back(zeroRow);
@@ -440,13 +451,45 @@ public:
       s.storeOutput.row(ep, t1, o1);
       s.storeOutput.row(ep, t2, o2);
     };
-    if (s.tokens >= 2)
-      pair(e, e.index(0), Rows::initial);
-    e.loop(e.index(1), e.index(s.tokens / 2), 1,
-           [&](LoopEmitter &ep, Value p) { pair(ep, p, Rows::state); });
-    if (s.tokens % 2)
-      token(e, e.index(s.tokens - 1), {}, decays, z,
-            s.tokens == 1 ? Rows::initial : Rows::state);
+    // Called with one token or more: one reads the initial state, two or
+    // more go in pairs, the first pair reading the initial state, and an
+    // odd last token reads the state the pairs left.
+    Value T = s.length(e);
+    e.ifElse(
+        e.compare(arith::CmpIPredicate::uge, T, e.index(2)),
+        [&](LoopEmitter &ep) {
+          pair(ep, ep.index(0), Rows::initial);
+          auto &b = ep.builder();
+          Value pairs = b.createOrFold<arith::DivUIOp>(T, ep.index(2));
+          ep.loop(ep.index(1), pairs, 1, [&](LoopEmitter &eq, Value p) {
+            pair(eq, p, Rows::state);
+          });
+          Value odd = b.createOrFold<arith::RemUIOp>(T, ep.index(2));
+          ep.ifElse(
+              ep.compare(arith::CmpIPredicate::ne, odd, ep.index(0)),
+              [&](LoopEmitter &eo) {
+                token(eo, lastToken(eo), {}, decays, z, Rows::state);
+              },
+              nullptr);
+        },
+        [&](LoopEmitter &eo) {
+          token(eo, eo.index(0), {}, decays, z, Rows::initial);
+        });
+  }
+
+  /// T - 1, the last token's index.
+  Value lastToken(LoopEmitter &e) const {
+    return e.builder().createOrFold<arith::SubIOp>(s.length(e), e.index(1));
+  }
+
+  /// z, the normalizer: the slice's own where it goes on from earlier
+  /// tokens, else a zeroed buffer.
+  Value normalizerBuffer(LoopEmitter &e) const {
+    if (s.normalizer)
+      return s.normalizer;
+    Value z = e.alloca({s.keyDim});
+    e.fill(z, {s.keyDim}, e.f32(0.0));
+    return z;
   }
 
   void emit(LoopEmitter &e) {
@@ -458,11 +501,7 @@ public:
     Value acc = e.alloca({s.valueDim});
     Value vbuf = e.alloca({s.valueDim});
     Value sa = s.rankOneA ? e.alloca({s.valueDim}) : Value();
-    Value z;
-    if (s.normalize) {
-      z = e.alloca({s.keyDim});
-      e.fill(z, {s.keyDim}, e.f32(0.0));
-    }
+    Value z = s.normalize ? normalizerBuffer(e) : Value();
     if (s.causal) {
       e.loop(s.tokens, [&](LoopEmitter &et, Value t) {
         auto [den, bonusDot] = update(et, t, acc, z, sa, vbuf);
@@ -526,15 +565,31 @@ static SmallVector<Value> tokenIndices(ArrayRef<Value> lead, Value t,
   return indices;
 }
 
-SmallVector<Value> TokenOperand::at(Value t, Value i) const {
-  return tokenIndices(lead, t, mid,
+/// Token t of a range that starts at `offset` (null: at 0).
+static Value shiftToken(LoopEmitter &e, Value t, Value offset) {
+  return offset ? arith::AddIOp::create(e.builder(), t, offset).getResult()
+                : t;
+}
+
+/// `offset` moved on by `first`.
+static Value addOffset(LoopEmitter &e, Value offset, Value first) {
+  return offset ? arith::AddIOp::create(e.builder(), offset, first).getResult()
+                : first;
+}
+
+Value TokenOperand::token(LoopEmitter &e, Value t) const {
+  return shiftToken(e, t, offset);
+}
+
+SmallVector<Value> TokenOperand::at(LoopEmitter &e, Value t, Value i) const {
+  return tokenIndices(lead, token(e, t), mid,
                       indexed ? (fixedIndex ? fixedIndex : i) : Value());
 }
 
 Value TokenOperand::operator()(LoopEmitter &e, Value t, Value i) const {
   if (compute)
-    return compute(e, t, fixedIndex ? fixedIndex : i);
-  Value x = e.load(buffer, at(t, i));
+    return compute(e, token(e, t), fixedIndex ? fixedIndex : i);
+  Value x = e.load(buffer, at(e, t, i));
   return map ? map(e, x) : x;
 }
 
@@ -547,13 +602,19 @@ bool TokenOperand::hasRow() const {
 
 Value TokenOperand::row(LoopEmitter &e, Value t, int64_t width) const {
   if (computeRow)
-    return computeRow(e, t);
-  return e.loadRow(buffer, at(t, e.index(0)), width);
+    return computeRow(e, token(e, t));
+  return e.loadRow(buffer, at(e, t, e.index(0)), width);
 }
 
 void TokenOperand::prefetch(LoopEmitter &e, Value t, int64_t width) const {
   if (prefetchable())
-    e.prefetchRow(buffer, at(t, e.index(0)), width);
+    e.prefetchRow(buffer, at(e, t, e.index(0)), width);
+}
+
+TokenOperand TokenOperand::shifted(LoopEmitter &e, Value first) const {
+  TokenOperand op = *this;
+  op.offset = addOffset(e, offset, first);
+  return op;
 }
 
 TokenOperand TokenOperand::atIndex(Value j) const {
@@ -586,9 +647,14 @@ TokenResult TokenResult::computedRows(Store store, RowStore row) {
   return r;
 }
 
+Value TokenResult::token(LoopEmitter &e, Value t) const {
+  return shiftToken(e, t, offset);
+}
+
 void TokenResult::operator()(LoopEmitter &e, Value t, Value j, Value o) const {
   if (fixedIndex)
     j = fixedIndex;
+  t = token(e, t);
   if (store)
     return store(e, t, j, o);
   if (scale != 1.0f)
@@ -597,6 +663,7 @@ void TokenResult::operator()(LoopEmitter &e, Value t, Value j, Value o) const {
 }
 
 void TokenResult::row(LoopEmitter &e, Value t, Value o) const {
+  t = token(e, t);
   if (storeRow)
     return storeRow(e, t, o);
   if (scale != 1.0f)
@@ -609,13 +676,19 @@ void TokenResult::row(LoopEmitter &e, Value t, Value o) const {
 void TokenResult::prefetch(LoopEmitter &e, Value t, int64_t width) const {
   if (!prefetchable())
     return;
-  e.prefetchRow(buffer, tokenIndices(lead, t, mid, e.index(0)), width,
-                /*forWrite=*/true);
+  e.prefetchRow(buffer, tokenIndices(lead, token(e, t), mid, e.index(0)),
+                width, /*forWrite=*/true);
 }
 
 TokenResult TokenResult::atIndex(Value j) const {
   TokenResult r = *this;
   r.fixedIndex = j;
+  return r;
+}
+
+TokenResult TokenResult::shifted(LoopEmitter &e, Value first) const {
+  TokenResult r = *this;
+  r.offset = addOffset(e, offset, first);
   return r;
 }
 
@@ -654,6 +727,18 @@ bool RecurrenceSlice::prefetches() const {
           storeOutput.prefetchable());
 }
 
+RecurrenceSlice RecurrenceSlice::tokenRange(LoopEmitter &e, Value first,
+                                            Extent count) const {
+  RecurrenceSlice r = *this;
+  r.tokens = count;
+  for (TokenOperand *op : {&r.query, &r.key, &r.value, &r.logDecay,
+                           &r.rankOneA, &r.rankOneB, &r.deltaKey, &r.deltaBeta})
+    if (*op)
+      *op = op->shifted(e, first);
+  r.storeOutput = storeOutput.shifted(e, first);
+  return r;
+}
+
 RecurrenceSlice RecurrenceSlice::column(Value j) const {
   RecurrenceSlice c = *this;
   c.valueDim = 1;
@@ -667,7 +752,8 @@ RecurrenceSlice RecurrenceSlice::column(Value j) const {
 RecurrenceSlice
 mlir::linea::detail::RecurrenceSlice::of(const RecurrenceSignature &sig) {
   RecurrenceSlice s;
-  s.tokens = sig.tokens;
+  if (!ShapedType::isDynamic(sig.tokens))
+    s.tokens = sig.tokens;
   s.keyDim = sig.keyDim;
   s.valueDim = sig.valueDim;
   s.causal = sig.causal();
@@ -687,9 +773,10 @@ void mlir::linea::detail::emitSlice(LoopEmitter &e,
 
 RecurrenceSlice mlir::linea::detail::buildSlice(LoopEmitter &e,
                                                 const RecurrenceSignature &sig,
-                                                ValueRange ivs,
+                                                Extent tokens, ValueRange ivs,
                                                 SliceBuilder build) {
   RecurrenceSlice s = RecurrenceSlice::of(sig);
+  s.tokens = tokens;
   build(e, ivs, s);
   // A lowering that disagrees with its op's signature would be priced and
   // tiled for one recurrence and emit another: checked in every build.
@@ -704,8 +791,9 @@ RecurrenceSlice mlir::linea::detail::buildSlice(LoopEmitter &e,
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e,
                                      const RecurrenceSignature &sig,
+                                     const SliceExtents &extents,
                                      int64_t chunk, SliceBuilder build) {
-  e.getTargetInfo().emitSlices(e, sig, chunk, build);
+  e.getTargetInfo().emitSlices(e, sig, extents, chunk, build);
 }
 
 void TargetInfo::emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,

@@ -56,9 +56,15 @@ public:
   /// The same operand with every entry index replaced by `j`: one column
   /// of a slice (the GPU's thread per value column).
   TokenOperand atIndex(Value j) const;
+  /// The same operand with token t read at token t + first.
+  TokenOperand shifted(LoopEmitter &e, Value first) const;
 
 private:
-  SmallVector<Value> at(Value t, Value i) const;
+  SmallVector<Value> at(LoopEmitter &e, Value t, Value i) const;
+  Value token(LoopEmitter &e, Value t) const;
+
+  /// Added to every token index (a range of tokens; null: none).
+  Value offset;
 
   Value buffer;
   SmallVector<Value, 2> lead, mid;
@@ -92,13 +98,19 @@ public:
   void row(LoopEmitter &e, Value t, Value o) const;
   bool hasSpan() const { return static_cast<bool>(span); }
   /// Stores the outputs of tokens t .. t + n - 1 as one vector<n>.
-  void spanStore(LoopEmitter &e, Value t, Value o) const { span(e, t, o); }
+  void spanStore(LoopEmitter &e, Value t, Value o) const {
+    span(e, token(e, t), o);
+  }
   bool prefetchable() const { return buffer && !fixedIndex; }
   void prefetch(LoopEmitter &e, Value t, int64_t width) const;
   TokenResult atIndex(Value j) const;
+  TokenResult shifted(LoopEmitter &e, Value first) const;
 
 private:
   Value scaled(LoopEmitter &e, Value o, int64_t width) const;
+  Value token(LoopEmitter &e, Value t) const;
+
+  Value offset;
 
   Value buffer;
   SmallVector<Value, 2> lead, mid;
@@ -119,7 +131,9 @@ struct SliceVector {
 /// One slice (a batch and head, or a batch and channel) of a recurrence:
 /// the static facts of its op's signature and the IR it reads and writes.
 struct RecurrenceSlice {
-  int64_t tokens = 0, keyDim = 0, valueDim = 0;
+  /// The slice's tokens, static or known at run time.
+  Extent tokens = 0;
+  int64_t keyDim = 0, valueDim = 0;
   /// o_t reads S_t (causal), or the state after the last token (not causal).
   bool causal = true;
   /// o_t = q_t S_t / (q_t . z_t + eps), z_t = exp(g_t) z_{t-1} + k_t.
@@ -156,6 +170,9 @@ struct RecurrenceSlice {
   bool stateHasColumns = true;
   /// Set for one column of a slice: the value index of every state entry.
   Value stateColumn;
+  /// The normalizer z (a [K] f32 buffer, updated in place) where it goes on
+  /// from earlier tokens; null: it starts from zero.
+  Value normalizer;
 
   SmallVector<Value> stateIndex(Value i, Value j) const;
   /// Entry (i, j) of the initial state, in f32 (zero without one).
@@ -171,6 +188,11 @@ struct RecurrenceSlice {
   bool prefetches() const;
   /// The slice's column j as a slice of its own (V = 1).
   RecurrenceSlice column(Value j) const;
+  /// Tokens [first, first + count) of the slice as a slice of their own:
+  /// its token t is token first + t of this one.
+  RecurrenceSlice tokenRange(LoopEmitter &e, Value first, Extent count) const;
+  /// The number of tokens as an index value.
+  Value length(LoopEmitter &e) const { return e.value(tokens); }
 
   /// A slice with the static fields of `sig` (sizes, causality,
   /// normalization, the decay's width) and no accessors yet.
@@ -202,18 +224,28 @@ void emitSlice(LoopEmitter &e, const RecurrenceSlice &slice, int64_t chunk);
 using SliceBuilder =
     function_ref<void(LoopEmitter &, ValueRange ivs, RecurrenceSlice &s)>;
 
-/// Slice `ivs` of an op of signature `sig`: RecurrenceSlice::of(sig) with
-/// the accessors `build` adds, which must be those the signature names (a
-/// decay, a rank-one term, a bonus exactly where it has them).
+/// The sizes of an op's slices and tokens where the lowering emits them:
+/// the signature's, with the dynamic ones read from the op's buffers.
+struct SliceExtents {
+  SmallVector<Extent, 2> slices;
+  Extent tokens = 0;
+};
+
+/// Slice `ivs` of an op of signature `sig`: RecurrenceSlice::of(sig) over
+/// `tokens` tokens with the accessors `build` adds, which must be those the
+/// signature names (a decay, a rank-one term, a bonus exactly where it has
+/// them).
 RecurrenceSlice buildSlice(LoopEmitter &e, const RecurrenceSignature &sig,
-                           ValueRange ivs, SliceBuilder build);
+                           Extent tokens, ValueRange ivs, SliceBuilder build);
 
 /// Every slice of a head-wise op with signature `sig` (its `slices`, K x V
-/// states): recurrent (`chunk` == 0) or chunked. `build` adds the accessors
-/// to a slice that RecurrenceSlice::of(sig) made. The target lays the
-/// slices out (TargetInfo::emitSlices): on the CPU they are parallel loop
-/// iterations; on the GPU see LineaToGPU/Kernels.h.
-void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
+/// states, of the sizes `extents`): recurrent (`chunk` == 0) or chunked.
+/// `build` adds the accessors to a slice that RecurrenceSlice::of(sig)
+/// made. The target lays the slices out (TargetInfo::emitSlices): on the
+/// CPU they are parallel loop iterations; on the GPU see
+/// LineaToGPU/Kernels.h.
+void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
+                const SliceExtents &extents, int64_t chunk,
                 SliceBuilder build);
 
 } // namespace mlir::linea::detail

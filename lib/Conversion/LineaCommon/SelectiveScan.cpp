@@ -112,7 +112,7 @@ constexpr int64_t kLaneThreads = 128;
 /// chunks): parallel loop iterations with vector rows, or, on the GPU with
 /// N a power of two up to 32, N threads per point (see StateRow).
 void forEachChannel(
-    LoopEmitter &e, ArrayRef<int64_t> ubs, int64_t N,
+    LoopEmitter &e, ArrayRef<Extent> ubs, int64_t N,
     function_ref<void(LoopEmitter &, ValueRange, const StateRow &)> body) {
   int64_t lanes = e.getTargetInfo().threadsPerChannel(N);
   if (lanes == 1)
@@ -120,14 +120,17 @@ void forEachChannel(
       body(pe, ivs, StateRow{N, Value(), Value()});
     });
   assert(lanes == N && "a channel's threads hold one state entry each");
+  // The GPU lowers static shapes only.
   int64_t total = N;
-  for (int64_t ub : ubs)
-    total *= ub;
+  SmallVector<int64_t> shape;
+  for (Extent ub : ubs) {
+    shape.push_back(ub.getStatic());
+    total *= ub.getStatic();
+  }
+  shape.push_back(N);
   // Whole warps: every lane of a warp takes part in its shuffles.
   e.launchThreads(total, kLaneThreads,
                   [&](LoopEmitter &k, Value id, Value valid) {
-                    SmallVector<int64_t> shape(ubs);
-                    shape.push_back(N);
                     SmallVector<Value> ivs =
                         k.delinearize(k.indexMin(id, total - 1), shape);
                     Value lane = ivs.pop_back_val();
@@ -145,21 +148,26 @@ struct Scan {
   /// Tokens per block: the scratch of a block is 3 * B * D * kBlock floats.
   static constexpr int64_t kBlock = 512;
 
-  int64_t B, D, L, G, N;
+  Extent B = 0, L = 0;
+  int64_t D, G, N;
   Value u, delta, A, Bm, Cm, dSkip, z, bias, output, state;
   bool softplus;
   /// Tokens per chunk of the scan form; 0: the recurrent form.
   int64_t scanChunk = 0;
 
   void emit(LoopEmitter &e, Value init) {
-    int64_t block = std::min(L, kBlock);
+    // The scratch holds a block of min(L, kBlock) tokens.
+    Extent block =
+        L.isStatic()
+            ? Extent(std::min(L.getStatic(), kBlock))
+            : Extent(e.indexMin(L.getDynamic(), kBlock));
     bt = e.alloc({B, G, block, N}, e.builder().getF32Type());
     ct = e.alloc({B, G, block, N}, e.builder().getF32Type());
     dt = e.alloc({B, D, block}, e.builder().getF32Type());
     gate = z ? e.alloc({B, D, block}, e.builder().getF32Type()) : Value();
     if (scanChunk) {
-      scanChunk = std::min(scanChunk, block);
-      int64_t chunks = (block + scanChunk - 1) / scanChunk;
+      scanChunk = std::min(scanChunk, block.staticOr(kBlock));
+      Extent chunks = e.ceilDiv(block, scanChunk);
       Type f32 = e.builder().getF32Type();
       yLocal = e.alloc({B, D, block}, f32);
       chunkDecay = e.alloc({B, D, chunks, N}, f32);
@@ -173,13 +181,28 @@ struct Scan {
         en.store(init ? en.load(init, at) : en.f32(0.0), state, at);
       });
     });
-    int64_t full = L / block, tail = L % block;
-    e.loop(full, [&](LoopEmitter &eb, Value k) {
-      emitBlock(eb, arith::MulIOp::create(eb.builder(), k, eb.index(block)),
-                block);
-    });
-    if (tail)
-      emitBlock(e, e.index(full * block), tail);
+    if (L.isStatic()) {
+      int64_t size = block.getStatic();
+      int64_t full = L.getStatic() / size, tail = L.getStatic() % size;
+      e.loop(full, [&](LoopEmitter &eb, Value k) {
+        emitBlock(eb, arith::MulIOp::create(eb.builder(), k, eb.index(size)),
+                  size);
+      });
+      if (tail)
+        emitBlock(e, e.index(full * size), tail);
+      return;
+    }
+    // L known at run time: whole blocks of kBlock, then what is left.
+    auto &b = e.builder();
+    Value whole = arith::MulIOp::create(
+        b, arith::DivUIOp::create(b, L.getDynamic(), e.index(kBlock)),
+        e.index(kBlock));
+    e.loop(e.index(0), whole, kBlock,
+           [&](LoopEmitter &eb, Value t0) { emitBlock(eb, t0, kBlock); });
+    Value tail = arith::SubIOp::create(b, L.getDynamic(), whole);
+    e.ifElse(
+        e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
+        [&](LoopEmitter &et) { emitBlock(et, whole, Extent(tail)); }, nullptr);
   }
 
 private:
@@ -205,7 +228,7 @@ private:
   }
 
   /// Tokens [t0, t0 + len) of every slice; local token index tl.
-  void emitBlock(LoopEmitter &e, Value t0, int64_t len) {
+  void emitBlock(LoopEmitter &e, Value t0, Extent len) {
     auto global = [&](LoopEmitter &x, Value tl) {
       return arith::AddIOp::create(x.builder(), t0, tl).getResult();
     };
@@ -312,7 +335,7 @@ private:
 
   /// The recurrent form on the GPU: N threads per channel (StateRow), each
   /// carrying one state entry through the block's tokens.
-  void emitChannelRecurrence(LoopEmitter &e, Value t0, int64_t len) {
+  void emitChannelRecurrence(LoopEmitter &e, Value t0, Extent len) {
     forEachChannel(e, {B, D}, N, [&](LoopEmitter &pe, ValueRange ivs,
                                     const StateRow &row) {
       Value b = ivs[0], d = ivs[1], zero = pe.index(0);
@@ -341,12 +364,13 @@ private:
   /// chunk to chunk, and a second parallel pass adds each token's share of
   /// the carry, C_t . (a_{c0..t} * carry), to its local output. On the GPU
   /// every (channel, chunk) is N threads (StateRow).
-  void emitScan(LoopEmitter &e, Value t0, int64_t len) {
-    int64_t chunks = (len + scanChunk - 1) / scanChunk;
+  void emitScan(LoopEmitter &e, Value t0, Extent len) {
+    Extent chunks = e.ceilDiv(len, scanChunk);
     auto chunkRange = [&](LoopEmitter &x, Value c) {
       Value c0 = arith::MulIOp::create(x.builder(), c, x.index(scanChunk));
       Value c1 = x.indexMin(
-          arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)), len);
+          arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)),
+          x.value(len));
       return std::make_pair(c0, c1);
     };
     // Phase 1: each chunk from a zero carry; its outputs and aggregates.
@@ -428,9 +452,9 @@ struct SelectiveScanLowering : public Lowering<SelectiveScanOp> {
     ArrayRef<int64_t> us = shapeOf(op.getU()), bs = shapeOf(op.getBm());
     Scan scan;
     scan.scanChunk = chunkFor(op, form);
-    scan.B = us[0], scan.D = us[1], scan.L = us[2], scan.G = bs[1],
-    scan.N = bs[2];
+    scan.D = us[1], scan.G = bs[1], scan.N = bs[2];
     scan.u = e.toBuffer(op.getU()), scan.delta = e.toBuffer(op.getDelta());
+    scan.B = e.dim(scan.u, 0), scan.L = e.dim(scan.u, 2);
     scan.A = e.toBuffer(op.getA()), scan.Bm = e.toBuffer(op.getBm());
     scan.Cm = e.toBuffer(op.getCm());
     scan.dSkip = bufferOrNull(e, op.getDSkip());

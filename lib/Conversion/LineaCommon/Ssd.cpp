@@ -27,8 +27,9 @@ struct SsdLowering : public Lowering<SsdOp> {
 
   Buffers lower(SsdOp op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> xs = shapeOf(op.getX()), bs = shapeOf(op.getBm());
-    int64_t B = xs[0], T = xs[1], H = xs[2], P = xs[3], G = bs[2], N = bs[3];
+    int64_t H = xs[2], P = xs[3], G = bs[2], N = bs[3];
     Value x = e.toBuffer(op.getX()), dt = e.toBuffer(op.getDt());
+    Extent B = e.dim(x, 0), T = e.dim(x, 1);
     Value A = e.toBuffer(op.getA());
     Value bm = e.toBuffer(op.getBm()), cm = e.toBuffer(op.getCm());
     Value skip = bufferOrNull(e, op.getD());
@@ -112,8 +113,8 @@ struct SsdLowering : public Lowering<SsdOp> {
     };
     int64_t chunk = chunkFor(op, form);
     if (form == Form::quadratic)
-      chunk = T;
-    emitSlices(e, op.getRecurrenceSignature(), chunk, build);
+      chunk = quadraticChunk(T);
+    emitSlices(e, op.getRecurrenceSignature(), {{B, H}, T}, chunk, build);
     return {output, state};
   }
 };

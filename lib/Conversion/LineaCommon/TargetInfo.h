@@ -28,18 +28,23 @@ public:
 
   /// Runs `body` for every point of `[0, ubs)`, the points on separate
   /// threads.
-  virtual void parallel(LoopEmitter &e, ArrayRef<int64_t> ubs,
+  virtual void parallel(LoopEmitter &e, ArrayRef<Extent> ubs,
                         LoopEmitter::ParallelBody body) const = 0;
 
   /// Every slice of a head-wise op of signature `sig`, recurrent (`chunk`
   /// == 0) or in chunks (see emitSlices).
   virtual void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
-                          int64_t chunk, SliceBuilder build) const = 0;
+                          const SliceExtents &extents, int64_t chunk,
+                          SliceBuilder build) const = 0;
 
   /// One slice in chunks; by default token by token within each chunk
   /// (emitChunksByTokens).
   virtual void emitChunkedSlice(LoopEmitter &e, const RecurrenceSlice &slice,
                                 int64_t chunk) const;
+
+  /// Whether the target lowers dynamic batch and sequence dimensions (the
+  /// CPU); the others need static shapes.
+  virtual bool lowersDynamicShapes() const { return false; }
 
   /// Whether prefetch hints are worth emitting (LoopEmitter::prefetchRow).
   virtual bool prefetches() const { return false; }

@@ -29,7 +29,7 @@ struct HeadSlices {
   HeadSlices(RecurrenceOpInterface op, Value like, LoopEmitter &e)
       : sig(op.getRecurrenceSignature()) {
     ArrayRef<int64_t> s = shapeOf(like);
-    B = s[0], T = s[1], H = s[2], S = s[3];
+    B = e.dim(like, 0), T = e.dim(like, 1), H = s[2], S = s[3];
     output = e.alloc({B, T, H, S}, getElementTypeOrSelf(like.getType()));
     state = e.alloc({B, H, S, S}, e.builder().getF32Type());
   }
@@ -54,11 +54,12 @@ struct HeadSlices {
       };
       body(s, read, h);
     };
-    emitSlices(e, sig, chunk, build);
+    emitSlices(e, sig, {{B, H}, T}, chunk, build);
   }
 
   RecurrenceSignature sig;
-  int64_t B, T, H, S;
+  Extent B = 0, T = 0;
+  int64_t H, S;
   Value output, state;
 };
 
@@ -129,12 +130,12 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       : Lowering(context, target) {}
 
   Buffers lower(Wkv4Op op, Form form, LoopEmitter &e) const override {
-    ArrayRef<int64_t> ks = shapeOf(op.getK());
-    int64_t B = ks[0], T = ks[1], C = ks[2];
+    int64_t C = shapeOf(op.getK())[2];
     ChannelLanes lanes(C, e.getTargetInfo());
     int64_t groups = lanes.groups;
     Value w = e.toBuffer(op.getW()), u = e.toBuffer(op.getU());
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
+    Extent B = e.dim(k, 0), T = e.dim(k, 1);
     Value init = bufferOrNull(e, op.getInitialState());
     Value output =
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
@@ -197,22 +198,36 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
     if (form == Form::recurrent) {
       e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
         Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
-        SmallVector<Value> end = run(pe, b, c0, pe.index(0), pe.index(T),
+        SmallVector<Value> end = run(pe, b, c0, pe.index(0), pe.value(T),
                                      initial(pe, b, c0), /*write=*/true);
         storeState(pe, state, {b, c0}, end);
       });
       return {output, state};
     }
 
-    int64_t chunk = std::min(chunkFor(op, form), T);
-    int64_t chunks = (T + chunk - 1) / chunk, tail = T - (chunks - 1) * chunk;
+    int64_t chunk = std::min(chunkFor(op, form), T.staticOr(chunkFor(op, form)));
+    Extent chunks = e.ceilDiv(T, chunk);
+    auto &ib = e.builder();
+    // The last chunk's index and its number of tokens (in f32).
+    Value lastChunk = ib.createOrFold<arith::SubIOp>(e.value(chunks), e.index(1));
+    Value tail = ib.createOrFold<arith::SubIOp>(
+        e.value(T), ib.createOrFold<arith::MulIOp>(lastChunk, e.index(chunk)));
+    Value tailSteps =
+        T.isStatic()
+            ? e.f32(static_cast<double>(T.getStatic() -
+                                        (chunks.getStatic() - 1) * chunk))
+            : arith::UIToFPOp::create(
+                  ib, ib.getF32Type(),
+                  arith::IndexCastUIOp::create(ib, ib.getI64Type(), tail))
+                  .getResult();
     // Per chunk: first what its tokens add from an empty state, then the
     // state carried into it.
     Value carry = e.alloc({B, chunks, 3, C}, e.builder().getF32Type());
     auto span = [&](LoopEmitter &pe, Value j) {
       Value from = arith::MulIOp::create(pe.builder(), j, pe.index(chunk));
       Value to = pe.indexMin(
-          arith::AddIOp::create(pe.builder(), from, pe.index(chunk)), T);
+          arith::AddIOp::create(pe.builder(), from, pe.index(chunk)),
+          pe.value(T));
       return std::make_pair(from, to);
     };
     auto loadState = [&](LoopEmitter &x, Value b, Value j, Value c0) {
@@ -238,8 +253,8 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
             // The carried state decays over the chunk's tokens, then takes
             // what they add, both at the larger running max.
             Value last = arith::CmpIOp::create(
-                x.builder(), arith::CmpIPredicate::eq, j, x.index(chunks - 1));
-            Value steps = x.select(last, lanes.constant(x, tail),
+                x.builder(), arith::CmpIPredicate::eq, j, lastChunk);
+            Value steps = x.select(last, lanes.broadcast(x, tailSteps),
                                    lanes.constant(x, chunk));
             Value decayed = x.fma(steps, decay, st[2]);
             Value p = x.max(decayed, local[2]);

@@ -43,8 +43,12 @@ public:
   TargetKind getKind() const override { return TargetKind::GPU; }
   StringRef getName() const override { return "GPU"; }
 
-  void parallel(LoopEmitter &e, ArrayRef<int64_t> ubs,
+  /// The GPU lowers static shapes only (loweredForm): every extent is.
+  void parallel(LoopEmitter &e, ArrayRef<Extent> extents,
                 LoopEmitter::ParallelBody body) const override {
+    SmallVector<int64_t> ubs;
+    for (Extent ub : extents)
+      ubs.push_back(ub.getStatic());
     int64_t total = 1;
     for (int64_t ub : ubs)
       total *= ub;
@@ -60,12 +64,13 @@ public:
                     });
   }
 
-  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
+                  const SliceExtents &extents, int64_t chunk,
                   SliceBuilder build) const override {
     ArrayRef<int64_t> slices = sig.slices;
     int64_t valueDim = sig.valueDim;
     auto slice = [&](LoopEmitter &pe, ValueRange ivs) {
-      return buildSlice(pe, sig, ivs, build);
+      return buildSlice(pe, sig, extents.tokens, ivs, build);
     };
     auto built = [&](LoopEmitter &pe, ValueRange ivs, RecurrenceSlice &s) {
       s = slice(pe, ivs);
@@ -78,7 +83,7 @@ public:
     // thread per value column, each evaluating its column as a slice of its
     // own (V = 1; the key-side work, such as a chunk's scores, is redone per
     // column).
-    SmallVector<int64_t> columns(slices);
+    SmallVector<Extent> columns(slices.begin(), slices.end());
     columns.push_back(valueDim);
     e.parallel(columns, [&](LoopEmitter &pe, ValueRange ivs) {
       RecurrenceSlice s = slice(pe, ivs.drop_back());

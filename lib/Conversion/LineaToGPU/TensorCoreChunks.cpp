@@ -88,7 +88,7 @@ public:
         x.store(x.f32(0.0), z, {i});
       });
     barrier(k);
-    int64_t chunks = (s.tokens + kRows - 1) / kRows;
+    int64_t chunks = (s.tokens.getStatic() + kRows - 1) / kRows;
     k.loop(chunks, [&](LoopEmitter &x, Value chunk) {
       emitChunk(x, arith::MulIOp::create(x.builder(), chunk, x.index(kRows)));
     });
@@ -195,7 +195,7 @@ private:
 
   void emitChunk(LoopEmitter &e, Value c0) {
     ImplicitLocOpBuilder &b = e.builder();
-    Value n = e.indexMin(arith::SubIOp::create(b, e.index(s.tokens), c0),
+    Value n = e.indexMin(arith::SubIOp::create(b, e.index(s.tokens.getStatic()), c0),
                          kRows);
     stage(e, c0, n);
     if (s.rankOneA) {
@@ -284,7 +284,7 @@ private:
   void stage(LoopEmitter &e, Value c0, Value n) {
     auto token = [&](LoopEmitter &x, Value r) {
       Value valid = less(x, r, n);
-      Value t = x.indexMin(add(x, c0, r), s.tokens - 1);
+      Value t = x.indexMin(add(x, c0, r), s.tokens.getStatic() - 1);
       return std::pair(valid, t);
     };
     forLanes(e, kRows * K, [&](LoopEmitter &x, Value idx) {

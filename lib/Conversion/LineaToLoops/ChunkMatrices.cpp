@@ -43,7 +43,7 @@ namespace {
 class ChunkMatrices {
 public:
   ChunkMatrices(const RecurrenceSlice &s, int64_t chunk)
-      : s(s), C(std::min(chunk, s.tokens)),
+      : s(s), C(std::min(chunk, s.tokens.staticOr(chunk))),
         W(s.decayWidth()) {}
 
   void emit(LoopEmitter &e) {
@@ -54,12 +54,33 @@ public:
         ej.store(s.initialEntry(ej, i, j), state, {i, j});
       });
     });
-    int64_t full = s.tokens / C, tail = s.tokens % C;
-    e.loop(full, [&](LoopEmitter &ec, Value c) {
-      emitChunk(ec, arith::MulIOp::create(ec.builder(), c, ec.index(C)), C);
-    });
-    if (tail)
-      emitChunk(e, e.index(full * C), tail);
+    if (s.tokens.isStatic()) {
+      int64_t T = s.tokens.getStatic(), full = T / C, tail = T % C;
+      e.loop(full, [&](LoopEmitter &ec, Value c) {
+        emitChunk(ec, arith::MulIOp::create(ec.builder(), c, ec.index(C)), C);
+      });
+      if (tail)
+        emitChunk(e, e.index(full * C), tail);
+    } else {
+      // T known at run time: the whole chunks, then the tokens left (fewer
+      // than C) as one chunk of C padded with tokens that change nothing
+      // (k = v = 0, a = b = 0, decay 1), whose outputs are not stored.
+      auto &b = e.builder();
+      Value T = s.length(e);
+      Value whole = arith::MulIOp::create(
+          b, arith::DivUIOp::create(b, T, e.index(C)), e.index(C));
+      e.loop(e.index(0), whole, C,
+             [&](LoopEmitter &ec, Value c0) { emitChunk(ec, c0, C); });
+      Value tail = arith::SubIOp::create(b, T, whole);
+      e.ifElse(
+          e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
+          [&](LoopEmitter &et) {
+            staged = tail;
+            emitChunk(et, whole, C);
+            staged = Value();
+          },
+          nullptr);
+    }
     e.loop(K, [&](LoopEmitter &ei, Value i) {
       ei.loop(V, [&](LoopEmitter &ej, Value j) {
         ej.store(ej.load(state, {i, j}), s.state, s.stateIndex(i, j));
@@ -131,11 +152,48 @@ private:
   }
 
   /// The chunk's rows in the staging buffers, the decays exp(g_t), their
-  /// prefix products P, and the prefix-scaled queries (and a rows).
+  /// prefix products P, and the prefix-scaled queries (and a rows). Rows
+  /// from `staged` on (a padded last chunk) hold tokens that change
+  /// nothing.
   void stage(LoopEmitter &e, Value c0, int64_t n) {
-    int64_t K = s.keyDim, V = s.valueDim;
     e.fill(prefix, {1, W}, e.f32(1.0));
     e.loop(n, [&](LoopEmitter &er, Value r) {
+      if (!staged)
+        return stageRow(er, c0, r);
+      er.ifElse(
+          er.compare(arith::CmpIPredicate::ult, r, staged),
+          [&](LoopEmitter &et) { stageRow(et, c0, r); },
+          [&](LoopEmitter &ep) { padRow(ep, r); });
+    });
+  }
+
+  /// Row r of a padded chunk: a token without key, value or transition.
+  void padRow(LoopEmitter &er, Value r) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    Value zero = er.f32(0.0), next = add(er, r, 1);
+    er.loop(W, [&](LoopEmitter &ew, Value w) {
+      if (s.logDecay)
+        ew.store(ew.f32(1.0), decay, {r, w});
+      ew.store(ew.load(prefix, {r, w}), prefix, {next, w});
+    });
+    er.loop(K, [&](LoopEmitter &ei, Value i) {
+      for (Value rows : {q, qp, a, ap})
+        if (rows)
+          ei.store(zero, rows, {r, i});
+      for (Value columns : {kt, bt})
+        if (columns)
+          ei.store(zero, columns, {i, r});
+    });
+    if (s.bonus)
+      er.store(zero, bonusDots, {r});
+    if (wy())
+      er.store(zero, betas, {r});
+    er.loop(V, [&](LoopEmitter &ej, Value j) { ej.store(zero, v, {r, j}); });
+  }
+
+  void stageRow(LoopEmitter &er, Value c0, Value r) {
+    int64_t K = s.keyDim, V = s.valueDim;
+    {
       Value t = arith::AddIOp::create(er.builder(), c0, r);
       Value next = add(er, r, 1);
       er.loop(W, [&](LoopEmitter &ew, Value w) {
@@ -179,7 +237,7 @@ private:
       er.loop(V, [&](LoopEmitter &ej, Value j) {
         ej.store(s.value(ej, t, j), v, {r, j});
       });
-    });
+    }
   }
 
   /// Rows u = 1 .. n of E: D(s, u - 1) for s < u, by running products.
@@ -307,7 +365,8 @@ private:
   /// Stores o_t = out[r] (over its normalizer) for the chunk's tokens.
   void storeOutputs(LoopEmitter &e, Value c0, int64_t n, Value queries,
                     bool withScores) {
-    e.loop(n, [&](LoopEmitter &er, Value r) {
+    // A padded chunk's outputs past its tokens are not stored.
+    e.loop(staged ? Extent(staged) : Extent(n), [&](LoopEmitter &er, Value r) {
       Value t = arith::AddIOp::create(er.builder(), c0, r);
       Value denom;
       if (s.normalize) {
@@ -428,6 +487,8 @@ private:
 
   const RecurrenceSlice &s;
   int64_t C, W;
+  /// In a padded last chunk: its number of tokens.
+  Value staged;
   Value state, q, qp, kt, v, out, scores;
   Value a, ap, bt, sa, abScores, akScores, qbScores, betas;
   Value decay, prefix, suffix, windows, window, bonusDots, z;
@@ -437,7 +498,8 @@ private:
 
 bool mlir::linea::detail::chunkMatricesFit(const RecurrenceSlice &s,
                                            int64_t chunk) {
-  int64_t C = std::min(chunk, s.tokens), K = s.keyDim, V = s.valueDim;
+  int64_t C = std::min(chunk, s.tokens.staticOr(chunk)), K = s.keyDim,
+          V = s.valueDim;
   int64_t W = s.decayWidth(), scores = s.rankOneA ? 4 : 1;
   // The buffers allocate() makes (RWKV-7's extra rows counted always).
   int64_t floats = K * V + 4 * C * K + 2 * K * C + 3 * C * V +

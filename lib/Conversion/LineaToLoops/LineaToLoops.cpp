@@ -36,12 +36,12 @@ public:
   TargetKind getKind() const override { return TargetKind::CPU; }
   StringRef getName() const override { return "CPU"; }
 
-  void parallel(LoopEmitter &e, ArrayRef<int64_t> ubs,
+  void parallel(LoopEmitter &e, ArrayRef<Extent> ubs,
                 LoopEmitter::ParallelBody body) const override {
     SmallVector<Value> lbs, upper, steps;
-    for (int64_t ub : ubs) {
+    for (Extent ub : ubs) {
       lbs.push_back(e.index(0));
-      upper.push_back(e.index(ub));
+      upper.push_back(e.value(ub));
       steps.push_back(e.index(1));
     }
     scf::ParallelOp::create(
@@ -53,10 +53,11 @@ public:
         });
   }
 
-  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig, int64_t chunk,
+  void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
+                  const SliceExtents &extents, int64_t chunk,
                   SliceBuilder build) const override {
-    e.parallel(sig.slices, [&](LoopEmitter &pe, ValueRange ivs) {
-      emitSlice(pe, buildSlice(pe, sig, ivs, build), chunk);
+    e.parallel(extents.slices, [&](LoopEmitter &pe, ValueRange ivs) {
+      emitSlice(pe, buildSlice(pe, sig, extents.tokens, ivs, build), chunk);
     });
   }
 
@@ -67,6 +68,7 @@ public:
     TargetInfo::emitChunkedSlice(e, slice, chunk);
   }
 
+  bool lowersDynamicShapes() const override { return true; }
   bool prefetches() const override { return true; }
   /// 16 f32 lanes fill an AVX-512 register.
   int64_t maxChannelLanes() const override { return 16; }

@@ -62,7 +62,7 @@ func.func @wkv6(%r: tensor<1x8x2x4xf32>, %w: tensor<1x8x2x4xf32>, %u: tensor<2x4
 // Token 0 reads the initial state, before the loop over the others.
 // CHECK:           %[[R0:.+]]:4 = scf.for {{.+}} -> (vector<4xf32>, f32, f32, vector<4xf32>)
 // CHECK:             math.fma %{{.+}}, %[[SA0]], %{{.+}} : vector<4xf32>
-// CHECK:           scf.for %{{.+}} = %c1{{(_[0-9]+)?}} to %c8 {{.+}} iter_args(%[[SA:[a-z0-9]+]] = %[[R0]]#3) -> (vector<4xf32>)
+// CHECK:           scf.for %{{.+}} = %c1{{(_[0-9]+)?}} to %c8{{(_[0-9]+)?}} {{.+}} iter_args(%[[SA:[a-z0-9_]+]] = %[[R0]]#3) -> (vector<4xf32>)
 // CHECK:             %[[R:.+]]:4 = scf.for {{.+}} -> (vector<4xf32>, f32, f32, vector<4xf32>)
 // CHECK:               math.fma %{{.+}}, %[[SA]], %{{.+}} : vector<4xf32>
 // CHECK:             scf.yield %[[R]]#3 : vector<4xf32>

@@ -24,11 +24,21 @@ func.func @written(%k: tensor<1x8x16xf32>, %w: tensor<16xf32>) -> tensor<1x8x16x
 
 // -----
 
-// Dynamic shapes have no estimate: the op stays auto, and says why.
-// CHECK-LABEL: func @dynamic
+// A dynamic channel count has no estimate: the op stays auto, and says why.
+// CHECK-LABEL: func @dynamic_channels
 // CHECK-NOT:     form =
-func.func @dynamic(%k: tensor<1x?x16xf32>, %w: tensor<16xf32>) -> tensor<1x?x16xf32> {
-  // expected-remark @below {{linea-select-form: no estimate (dynamic shapes): the form stays auto}}
-  %y = linea.wkv4 %w, %w, %k, %k : tensor<16xf32>, tensor<16xf32>, tensor<1x?x16xf32>, tensor<1x?x16xf32>
-  return %y : tensor<1x?x16xf32>
+func.func @dynamic_channels(%k: tensor<1x8x?xf32>, %w: tensor<?xf32>) -> tensor<1x8x?xf32> {
+  // expected-remark @below {{linea-select-form: no estimate (dynamic sizes other than the batch and the sequence): the form stays auto}}
+  %y = linea.wkv4 %w, %w, %k, %k : tensor<?xf32>, tensor<?xf32>, tensor<1x8x?xf32>, tensor<1x8x?xf32>
+  return %y : tensor<1x8x?xf32>
+}
+
+// -----
+
+// A dynamic length: the pick per range of lengths.
+// CHECK-LABEL: func @dynamic_length
+func.func @dynamic_length(%q: tensor<?x?x4x64xf32>, %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xf32> {
+  // expected-remark @below {{linea-select-form: dynamic length, dispatched at run time: T >= 1: quadratic; T >= 12: recurrent}}
+  %o = linea.linear_attention %q, %q, %q gate(%g : tensor<?x?x4xf32>) {causal} : tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>
+  return %o : tensor<?x?x4x64xf32>
 }

@@ -66,10 +66,28 @@ func.func @scan(%u: tensor<1x64x4096xf32>, %A: tensor<64x16xf32>, %B: tensor<1x1
 
 // -----
 
-// Dynamic shapes: nothing to estimate, the op stays auto.
+// A dynamic length: one pick over every length is set as for a static one;
+// where the pick changes with T, the op becomes a dispatch on T with a copy
+// per form. The short sequences' quadratic form is a chunk as long as the
+// longest of them (its lowering cannot size a matrix by a run-time T).
 // CHECK-LABEL: func @dynamic
-// CHECK-NOT:     form =
+// CHECK:         linea.wkv4 {{.*}}form = #linea.form<recurrent>
 func.func @dynamic(%k: tensor<1x?x16xf32>, %w: tensor<16xf32>) -> tensor<1x?x16xf32> {
   %y = linea.wkv4 %w, %w, %k, %k : tensor<16xf32>, tensor<16xf32>, tensor<1x?x16xf32>, tensor<1x?x16xf32>
   return %y : tensor<1x?x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @dispatch
+// CHECK:         %[[T:.+]] = tensor.dim %{{.+}}, %c1
+// CHECK:         %[[SHORT:.+]] = arith.cmpi ult, %[[T]], %c12
+// CHECK:         %[[O:.+]] = scf.if %[[SHORT]]
+// CHECK:           linea.linear_attention {{.*}}chunk_size = 11 : i64, form = #linea.form<chunked>
+// CHECK:         } else {
+// CHECK:           linea.linear_attention {{.*}}form = #linea.form<recurrent>
+// CHECK:         return %[[O]]
+func.func @dispatch(%q: tensor<?x?x4x64xf32>, %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xf32> {
+  %o = linea.linear_attention %q, %q, %q gate(%g : tensor<?x?x4xf32>) {causal} : tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>
+  return %o : tensor<?x?x4x64xf32>
 }

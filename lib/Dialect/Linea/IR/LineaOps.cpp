@@ -791,3 +791,27 @@ LINEA_INFER_RETURN_TYPES(CausalConv1dOp, inferCausalConv1d)
 #include "linea/Dialect/Linea/IR/LineaOps.cpp.inc"
 
 #include "linea/Dialect/Linea/IR/LineaInterfaces.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Dimension roles
+//===----------------------------------------------------------------------===//
+
+DimRole mlir::linea::getDimRole(Operation *op, Value tensor, unsigned dim) {
+  Value initial, final;
+  if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op)) {
+    initial = recurrence.getInitialStateValue();
+    final = recurrence.getFinalStateValue();
+  } else if (auto conv = dyn_cast<CausalConv1dOp>(op)) {
+    initial = conv.getInitialState();
+    final = conv.getWithFinalState() ? conv->getResult(1) : Value();
+  }
+  if (tensor && (tensor == initial || tensor == final))
+    return dim == 0 ? DimRole::batch : DimRole::other;
+  unsigned rank = cast<RankedTensorType>(tensor.getType()).getRank();
+  if (rank < 3)
+    return DimRole::other;
+  unsigned tokenDim = isa<SelectiveScanOp>(op) ? rank - 1 : 1;
+  if (dim == 0)
+    return DimRole::batch;
+  return dim == tokenDim ? DimRole::sequence : DimRole::other;
+}

@@ -223,15 +223,11 @@ void estimateNvptx(Form form, const RecurrenceSignature &sig,
   }
 }
 
-} // namespace
-
-SmallVector<FormEstimate>
-mlir::linea::estimateForms(RecurrenceOpInterface op,
-                           const TargetDescription &target) {
+/// The estimates of the forms of `op` for the static signature `sig`.
+SmallVector<FormEstimate> estimateSignature(RecurrenceOpInterface op,
+                                            const RecurrenceSignature &sig,
+                                            const TargetDescription &target) {
   SmallVector<FormEstimate> out;
-  RecurrenceSignature sig = op.getRecurrenceSignature();
-  if (!sig.hasStaticShape())
-    return out;
   for (Form form : op.getImplementedForms(target.kind)) {
     if (target.kind == TargetKind::CPU)
       estimateCpu(form, sig, target, out);
@@ -239,6 +235,66 @@ mlir::linea::estimateForms(RecurrenceOpInterface op,
       estimateNvptx(form, sig, target, out);
   }
   return out;
+}
+
+bool samePick(const FormEstimate &a, const FormEstimate &b) {
+  return a.form == b.form && a.chunkSize == b.chunkSize;
+}
+
+} // namespace
+
+SmallVector<FormEstimate>
+mlir::linea::estimateForms(RecurrenceOpInterface op,
+                           const TargetDescription &target) {
+  RecurrenceSignature sig = op.getRecurrenceSignature();
+  if (!sig.hasStaticShape())
+    return {};
+  return estimateSignature(op, sig, target);
+}
+
+SmallVector<LengthRange>
+mlir::linea::formsByLength(RecurrenceOpInterface op,
+                           const TargetDescription &target) {
+  RecurrenceSignature sig = op.getRecurrenceSignature();
+  // Only the batch and the sequence may be unknown; a dynamic batch is
+  // priced as one sequence (the decode and single-prompt case).
+  if (sig.slices.size() < 2 || ShapedType::isDynamic(sig.slices[1]) ||
+      ShapedType::isDynamic(sig.keyDim) || ShapedType::isDynamic(sig.valueDim))
+    return {};
+  if (ShapedType::isDynamic(sig.slices[0]))
+    sig.slices[0] = 1;
+  auto pickAt = [&](int64_t tokens) -> std::optional<FormEstimate> {
+    sig.tokens = tokens;
+    return fastest(estimateSignature(op, sig, target));
+  };
+  SmallVector<LengthRange> ranges;
+  std::optional<FormEstimate> first = pickAt(1);
+  if (!first)
+    return {};
+  ranges.push_back({1, *first});
+  // Powers of two up to 2^20 tokens, each change bisected to the first
+  // length that picks the new form.
+  int64_t lo = 1;
+  for (int64_t hi = 2; hi <= (int64_t(1) << 20); hi *= 2, lo *= 2) {
+    std::optional<FormEstimate> atHi = pickAt(hi);
+    if (!atHi || samePick(*atHi, ranges.back().pick))
+      continue;
+    int64_t a = lo, b = hi;
+    while (b - a > 1) {
+      int64_t mid = a + (b - a) / 2;
+      std::optional<FormEstimate> atMid = pickAt(mid);
+      if (atMid && samePick(*atMid, ranges.back().pick))
+        a = mid;
+      else
+        b = mid;
+    }
+    std::optional<FormEstimate> atB = pickAt(b);
+    if (atB && !samePick(*atB, ranges.back().pick))
+      ranges.push_back({b, *atB});
+    if (!samePick(ranges.back().pick, *atHi))
+      ranges.push_back({hi, *atHi});
+  }
+  return ranges;
 }
 
 std::optional<FormEstimate>

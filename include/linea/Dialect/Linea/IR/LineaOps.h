@@ -28,4 +28,18 @@
 #define GET_OP_CLASSES
 #include "linea/Dialect/Linea/IR/LineaOps.h.inc"
 
+namespace mlir::linea {
+
+/// What a dimension of a linea op's operand or result is: the batch (B, or
+/// the sequences of a state), the sequence (T), or a size the kernels are
+/// blocked for (heads, head sizes, channels), which must be static.
+enum class DimRole { batch, sequence, other };
+
+/// The role of dimension `dim` of `tensor`, an operand or result of the
+/// linea op `op`: dimension 0 of a state is the batch; per-token tensors
+/// are [B, T, ...] ([B, ..., T] for selective_scan).
+DimRole getDimRole(Operation *op, Value tensor, unsigned dim);
+
+} // namespace mlir::linea
+
 #endif // LINEA_DIALECT_LINEA_IR_LINEAOPS_H

@@ -40,6 +40,20 @@ struct FormEstimate {
 llvm::SmallVector<FormEstimate> estimateForms(RecurrenceOpInterface op,
                                               const TargetDescription &target);
 
+/// From sequences of `from` tokens on (to the next range's `from`), `pick`
+/// is the fastest form.
+struct LengthRange {
+  int64_t from;
+  FormEstimate pick;
+};
+
+/// For an op whose sequence length is known only at run time: the fastest
+/// form over every length, as ranges in increasing `from` (the first from
+/// 1), for a dynamic batch priced as one sequence. Empty where a size other
+/// than the batch and the sequence is dynamic.
+llvm::SmallVector<LengthRange>
+formsByLength(RecurrenceOpInterface op, const TargetDescription &target);
+
 /// The fastest of `estimates`; nullopt if there are none.
 std::optional<FormEstimate> fastest(llvm::ArrayRef<FormEstimate> estimates);
 

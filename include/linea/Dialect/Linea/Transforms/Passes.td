@@ -59,8 +59,12 @@ def SelectFormPass : Pass<"linea-select-form"> {
     model (linea/Dialect/Linea/Transforms/CostModel.h) estimates fastest for
     the op's shapes, element type and gates on the target: among the forms
     that target's lowering implements. A form the user wrote is never
-    changed; an op with dynamic shapes is left auto. The CPU constants are
-    calibrated by benchmarks/forms.py and recorded in docs/FormSelection.md.
+    changed. An op whose sequence length is dynamic becomes a dispatch on
+    it: `scf.if` on T below each length where the cost model's pick
+    changes, with a copy of the op in each picked form (a dynamic batch is
+    priced as one sequence); an op with other dynamic sizes is left auto.
+    The CPU constants are calibrated by benchmarks/forms.py and recorded in
+    docs/FormSelection.md.
 
     With `remarks`, every op left auto gets a remark that lists each
     candidate form with its estimate and names the pick, for example
@@ -68,6 +72,8 @@ def SelectFormPass : Pass<"linea-select-form"> {
     recurrent 3.4e-05 s, quadratic 2.1e-05 s, chunked (chunk_size 64)
     1.9e-05 s`; an op it cannot estimate (dynamic shapes) says so.
   }];
+  let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect"];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
            "Target: cpu or nvptx">,
