@@ -186,6 +186,48 @@ static int linea_check_descriptor(char *error, int64_t size, const char *fn,
   return 0;
 }
 
+/* 0 if dimension `d` of `name` has the size of the sequences whose
+   `count` offsets (N + 1) `offsets` holds. */
+static int linea_check_sequences(char *error, int64_t size, const char *fn,
+                                 const char *name, const int64_t *sizes, int d,
+                                 const char *offsets, int64_t count) {
+  if (sizes[d] == count - 1)
+    return 0;
+  linea_report(error, size,
+               "%s: %s has size %lld in dimension %d, but %s holds the "
+               "offsets of %lld sequences",
+               fn, name, (long long)sizes[d], d, offsets,
+               (long long)(count - 1));
+  return 1;
+}
+
+/* 0 if the `count` offsets at `data` (of `bytes` bytes each) of a packed
+   batch of `tokens` tokens start at 0, never decrease and end at `tokens`. */
+static int linea_check_offsets(char *error, int64_t size, const char *fn,
+                               const char *name, const void *data, int bytes,
+                               int64_t count, int64_t tokens) {
+  int64_t previous = 0;
+  if (count < 1) {
+    linea_report(error, size, "%s: %s needs N + 1 >= 1 offsets, got none", fn,
+                 name);
+    return 1;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t x = bytes == 4 ? ((const int32_t *)data)[i]
+                           : ((const int64_t *)data)[i];
+    if ((i == 0 && x != 0) || x < previous || x > tokens ||
+        (i == count - 1 && x != tokens)) {
+      linea_report(error, size,
+                   "%s: %s[%lld] = %lld: the offsets of a packed batch start "
+                   "at 0, never decrease and end at T = %lld",
+                   fn, name, (long long)i, (long long)x, (long long)tokens);
+      return 1;
+    }
+    previous = x;
+  }
+  return 0;
+}
+
 /* 0 if dimension `d` of descriptor `name` has the size `expected`, which
    dimension `ed` of `other` has (`other` null: a size the function fixes). */
 static int linea_check_size(char *error, int64_t size, const char *fn,
@@ -327,10 +369,11 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
     if (!func.isPublic() || func.isExternal())
       continue;
     FunctionType type = func.getFunctionType();
-    FailureOr<std::map<std::pair<unsigned, unsigned>, DynamicSize>>
-        dynamicSizes = relateDynamicSizes(func);
-    if (failed(dynamicSizes))
+    FailureOr<DynamicSizes> related = relateDynamicSizes(func);
+    if (failed(related))
       return failure();
+    const std::map<std::pair<unsigned, unsigned>, DynamicSize> *dynamicSizes =
+        &related->sizes;
     auto describe = [&](Type t) -> std::string {
       if (auto shaped = dyn_cast<ShapedType>(t)) {
         if (!isa<RankedTensorType, MemRefType>(t) ||
@@ -442,11 +485,34 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
       const std::string &other = all[size.source->param].second;
       std::string check;
       llvm::raw_string_ostream cs2(check);
-      cs2 << "  if (linea_check_size(error, error_size, \"" << func.getName()
-          << "\", \"" << name << "\", " << name << "->sizes, " << d << ", "
-          << other << "->sizes[" << size.source->dim << "], \"" << other
-          << "\", " << size.source->dim << "))\n    return " << p + 1
-          << ";\n";
+      if (size.offset)
+        // The sequences of a packed batch: one fewer than its offsets.
+        cs2 << "  if (linea_check_sequences(error, error_size, \""
+            << func.getName() << "\", \"" << name << "\", " << name
+            << "->sizes, " << d << ", \"" << other << "\", " << other
+            << "->sizes[0]))\n    return " << p + 1 << ";\n";
+      else
+        cs2 << "  if (linea_check_size(error, error_size, \"" << func.getName()
+            << "\", \"" << name << "\", " << name << "->sizes, " << d << ", "
+            << other << "->sizes[" << size.source->dim << "], \"" << other
+            << "\", " << size.source->dim << "))\n    return " << p + 1
+            << ";\n";
+      checks.push_back(check);
+    }
+    // Then the values of a packed batch's offsets.
+    for (const OffsetsCheck &offsets : related->offsets) {
+      const std::string &name = all[offsets.param].second;
+      std::string tokens =
+          offsets.tokens ? all[offsets.tokens->param].second + "->sizes[" +
+                               std::to_string(offsets.tokens->dim) + "]"
+                         : std::to_string(*offsets.knownTokens);
+      auto elt = cast<ShapedType>(all[offsets.param].first).getElementType();
+      std::string check;
+      llvm::raw_string_ostream cs2(check);
+      cs2 << "  if (linea_check_offsets(error, error_size, \"" << func.getName()
+          << "\", \"" << name << "\", " << name << "->aligned, "
+          << (elt.isInteger(32) ? 4 : 8) << ", " << name << "->sizes[0], "
+          << tokens << "))\n    return " << offsets.param + 1 << ";\n";
       checks.push_back(check);
     }
     auto buffers = [&](size_t from, size_t to) {
@@ -462,7 +528,12 @@ mlir::linea::generateCInterface(ModuleOp module, StringRef guardName,
             if (shaped.isDynamicDim(d))
               if (std::optional<ParamDim> from =
                       dynamicSizes->at({unsigned(i), d}).source)
-                sizesFrom.push_back(llvm::json::Array{d, from->param, from->dim});
+                sizesFrom.push_back(
+                    dynamicSizes->at({unsigned(i), d}).offset
+                        ? llvm::json::Array{d, from->param, from->dim,
+                                            dynamicSizes->at({unsigned(i), d})
+                                                .offset}
+                        : llvm::json::Array{d, from->param, from->dim});
           }
         llvm::json::Object entry{
             {"name", all[i].second},

@@ -91,9 +91,17 @@ unsigned rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
 
 bool isRankedTensor(Value v) { return isa<RankedTensorType>(v.getType()); }
 
+/// A packed batch: the class of its states' first dimension is that of its
+/// offsets' minus one, and the offsets' values end at its T.
+struct Packed {
+  Value offsets;
+  int sequences, tokens;
+};
+
 /// Ties the sites `op` requires equal; fails at an op whose sizes it cannot
 /// relate.
-LogicalResult relate(Operation *op, SizeClasses &classes) {
+LogicalResult relate(Operation *op, SizeClasses &classes,
+                     SmallVectorImpl<Packed> &packed) {
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
     for (OpOperand &operand : op->getOpOperands()) {
       if (!isRankedTensor(operand.get()))
@@ -152,7 +160,7 @@ LogicalResult relate(Operation *op, SizeClasses &classes) {
         continue;
       for (unsigned d = 0; d < rankOf(v); ++d) {
         DimRole role = getDimRole(op, v, d);
-        if (role == DimRole::other)
+        if (role != DimRole::batch && role != DimRole::sequence)
           continue;
         std::optional<int> &group = role == DimRole::batch ? batch : sequence;
         int site = classes.site(v, d);
@@ -162,6 +170,10 @@ LogicalResult relate(Operation *op, SizeClasses &classes) {
           group = site;
       }
     }
+    if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
+      if (Value offsets = recurrence.getCuSeqlensValue())
+        packed.push_back({offsets, batch ? *batch : classes.loop(op, 0),
+                          sequence ? *sequence : classes.loop(op, 1)});
     return success();
   }
   if (isa<tensor::DimOp>(op) ||
@@ -175,30 +187,59 @@ LogicalResult relate(Operation *op, SizeClasses &classes) {
 
 } // namespace
 
-FailureOr<std::map<std::pair<unsigned, unsigned>, DynamicSize>>
-mlir::linea::relateDynamicSizes(func::FuncOp func) {
+FailureOr<DynamicSizes> mlir::linea::relateDynamicSizes(func::FuncOp func) {
   SizeClasses classes;
+  SmallVector<Packed> packed;
   WalkResult walk = func.walk([&](Operation *op) {
-    return failed(relate(op, classes)) ? WalkResult::interrupt()
-                                       : WalkResult::advance();
+    return failed(relate(op, classes, packed)) ? WalkResult::interrupt()
+                                               : WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
   FunctionType type = func.getFunctionType();
   unsigned numArgs = type.getNumInputs();
-  // The first argument dimension of each class.
+  // The first argument dimension of each class; a packed batch's states'
+  // class follows from its offsets' argument (size - 1), where it has no
+  // argument of its own.
   DenseMap<int, ParamDim> firstArgument;
-  std::map<std::pair<unsigned, unsigned>, DynamicSize> sizes;
+  DenseMap<int, ParamDim> fromOffsets;
+  for (const Packed &p : packed)
+    if (auto arg = dyn_cast<BlockArgument>(p.offsets))
+      if (arg.getOwner()->getParentOp() == func)
+        fromOffsets.try_emplace(classes.find(p.sequences),
+                                ParamDim{arg.getArgNumber(), 0});
+  DynamicSizes result;
+  auto &sizes = result.sizes;
+  auto sourceOf = [&](int root, DynamicSize &size) {
+    auto it = firstArgument.find(root);
+    if (it != firstArgument.end()) {
+      size.source = it->second;
+      return;
+    }
+    auto from = fromOffsets.find(root);
+    if (from != fromOffsets.end()) {
+      size.source = from->second;
+      size.offset = -1;
+    }
+  };
   for (auto [i, t] : llvm::enumerate(type.getInputs())) {
     auto shaped = dyn_cast<RankedTensorType>(t);
     if (!shaped)
       continue;
     for (unsigned d = 0; d < shaped.getRank(); ++d) {
-      if (!shaped.isDynamicDim(d))
-        continue;
       int root = classes.find(classes.site(func.getArgument(i), d));
-      auto [it, inserted] = firstArgument.try_emplace(root, ParamDim{unsigned(i), d});
-      sizes[{unsigned(i), d}] = {it->second, classes.knownSize(root)};
+      DynamicSize size{std::nullopt, 0, classes.knownSize(root)};
+      sourceOf(root, size);
+      // A static size needs a check only against a packed batch's offsets.
+      if (!shaped.isDynamicDim(d) && !size.offset)
+        continue;
+      if (!size.source) {
+        // The first argument of its class: the others are checked
+        // against it.
+        firstArgument.try_emplace(root, ParamDim{unsigned(i), d});
+        size.source = ParamDim{unsigned(i), d};
+      }
+      sizes[{unsigned(i), d}] = size;
     }
   }
   for (auto [i, t] : llvm::enumerate(type.getResults())) {
@@ -209,10 +250,8 @@ mlir::linea::relateDynamicSizes(func::FuncOp func) {
       if (!shaped.isDynamicDim(d))
         continue;
       int root = classes.find(classes.result(i, d));
-      DynamicSize size{std::nullopt, classes.knownSize(root)};
-      auto it = firstArgument.find(root);
-      if (it != firstArgument.end())
-        size.source = it->second;
+      DynamicSize size{std::nullopt, 0, classes.knownSize(root)};
+      sourceOf(root, size);
       if (!size.source && !size.known)
         return func.emitError("result ")
                    << i << " has a dynamic size in dimension " << d
@@ -223,5 +262,19 @@ mlir::linea::relateDynamicSizes(func::FuncOp func) {
       sizes[{numArgs + unsigned(i), d}] = size;
     }
   }
-  return sizes;
+  for (const Packed &p : packed) {
+    auto arg = dyn_cast<BlockArgument>(p.offsets);
+    if (!arg || arg.getOwner()->getParentOp() != func)
+      continue;
+    OffsetsCheck check;
+    check.param = arg.getArgNumber();
+    int root = classes.find(p.tokens);
+    auto it = firstArgument.find(root);
+    if (it != firstArgument.end())
+      check.tokens = it->second;
+    check.knownTokens = classes.knownSize(root);
+    if (check.tokens || check.knownTokens)
+      result.offsets.push_back(check);
+  }
+  return result;
 }

@@ -13,7 +13,9 @@
 #define LINEA_LIB_COMPILER_DYNAMICSIZES_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include <map>
 #include <optional>
+#include <vector>
 
 namespace mlir::linea {
 
@@ -25,20 +27,35 @@ struct ParamDim {
 
 /// What a dynamic dimension of a parameter must be at run time.
 struct DynamicSize {
-  /// The first argument dimension that must be equal to it (itself, for
-  /// the first), or
+  /// The first argument dimension whose size plus `offset` it must equal
+  /// (itself, for the first), or
   std::optional<ParamDim> source;
+  int64_t offset = 0;
   /// a static size it must have.
   std::optional<int64_t> known;
 };
 
-/// The dynamic dimensions of `func`'s parameters, keyed by (param, dim):
-/// every argument's and every result's. Fails, at the op, where the body
-/// relates sizes in a way the entry point cannot check (a reshape that
-/// merges a dynamic dimension, a slice of one), and, at the function, where
-/// a result's size is neither static nor an argument's.
-FailureOr<std::map<std::pair<unsigned, unsigned>, DynamicSize>>
-relateDynamicSizes(func::FuncOp func);
+/// A packed batch's offsets that are an argument: their values must start
+/// at 0, never decrease and end at the op's T.
+struct OffsetsCheck {
+  unsigned param = 0;
+  /// T: an argument's dimension, or a static size.
+  std::optional<ParamDim> tokens;
+  std::optional<int64_t> knownTokens;
+};
+
+struct DynamicSizes {
+  /// Every argument's and every result's dynamic dimension, by (param, dim).
+  std::map<std::pair<unsigned, unsigned>, DynamicSize> sizes;
+  std::vector<OffsetsCheck> offsets;
+};
+
+/// The dynamic dimensions of `func`'s parameters and its packed batches'
+/// offsets. Fails, at the op, where the body relates sizes in a way the
+/// entry point cannot check (a reshape that merges a dynamic dimension, a
+/// slice of one), and, at the function, where a result's size is neither
+/// static nor follows from an argument's.
+FailureOr<DynamicSizes> relateDynamicSizes(func::FuncOp func);
 
 } // namespace mlir::linea
 

@@ -1249,13 +1249,29 @@ class Function:
             raise ShapeError("%s: '%s' must be f32, f16 or bf16" % (op, name))
         return v
 
+    def _packed(self, op, cu_seqlens, B):
+        """The states' first size: B, or the N sequences of a packed batch
+        (`cu_seqlens` [N + 1], i32 or i64, with B = 1)."""
+        if cu_seqlens is None:
+            return B
+        self._check(op, "cu_seqlens", cu_seqlens, rank=1)
+        if cu_seqlens.dtype not in ("i32", "i64"):
+            raise ShapeError("%s: 'cu_seqlens' must be i32 or i64, got %s" %
+                             (op, cu_seqlens.dtype))
+        if B != 1:
+            raise ShapeError("%s: with 'cu_seqlens' the sequences are packed along T, "
+                             "so B must be 1, got %s" % (op, B))
+        n = cu_seqlens.shape[0]
+        return None if n is None else n - 1
+
     def linear_attention(self, q, k, v, gate=None, initial_state=None, causal=True,
                          normalize=False, feature_map="identity", scale=None, decay=None,
-                         form="auto", chunk_size=None, return_state=False):
+                         form="auto", chunk_size=None, return_state=False, cu_seqlens=None):
         """q, k [B, T, Hk, K]; v [B, T, H, V]; see linea.reference."""
         op = "linear_attention"
         self._act(op, "q", q, 4)
         B, T, Hk, K = q.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "k", k, shape=q.shape, dtype=q.dtype)
         self._check(op, "v", v, shape=(B, T, None, None), dtype=q.dtype)
         H, V = v.shape[2], v.shape[3]
@@ -1265,7 +1281,7 @@ class Function:
             self._check(op, "gate", gate, dtype=q.dtype,
                         shape=(B, T, H) if len(gate.shape) == 3 else (B, T, H, K))
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, H, K, V), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, H, K, V), dtype="f32")
         if (gate is not None or decay is not None) and not causal:
             raise ShapeError("%s: 'gate' and 'decay' need causal=True" % op)
         if normalize and (initial_state is not None or return_state):
@@ -1283,8 +1299,8 @@ class Function:
             attrs.append("decay = array<f32: %s>" % ", ".join(_float(d) for d in decay))
         attrs += self._form_attrs(form, chunk_size)
         return self._linea(op, [("q", q), ("k", k), ("v", v)],
-                           [("gate", gate), ("initial_state", initial_state)], attrs,
-                           v.shape, v.dtype, (B, H, K, V) if return_state else None)
+                           [("gate", gate), ("initial_state", initial_state), ("cu_seqlens", cu_seqlens)], attrs,
+                           v.shape, v.dtype, (Bs, H, K, V) if return_state else None)
 
     @staticmethod
     def _form_attrs(form, chunk_size):
@@ -1338,28 +1354,30 @@ class Function:
                            (B, 3, C) if return_state else None)
 
     def wkv6(self, r, k, v, w, u, initial_state=None, scale=None, form="auto",
-             chunk_size=None, return_state=False):
+             chunk_size=None, return_state=False, cu_seqlens=None):
         op = "wkv6"
         self._act(op, "r", r, 4)
         B, T, H, S = r.shape
+        Bs = self._packed(op, cu_seqlens, B)
         for name, x in (("k", k), ("v", v), ("w", w)):
             self._check(op, name, x, shape=r.shape, dtype=r.dtype)
         self._check(op, "u", u, shape=(H, S), dtype="f32")
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, H, S, S), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, H, S, S), dtype="f32")
         attrs = (["scale = %s : f32" % _float(scale)] if scale is not None else []) + \
             self._form_attrs(form, chunk_size)
         return self._linea(op, [("r", r), ("k", k), ("v", v), ("w", w), ("u", u)],
-                           [("initial_state", initial_state)], attrs, r.shape, r.dtype,
-                           (B, H, S, S) if return_state else None)
+                           [("initial_state", initial_state), ("cu_seqlens", cu_seqlens)], attrs, r.shape, r.dtype,
+                           (Bs, H, S, S) if return_state else None)
 
     def wkv7(self, r, w, k, v, a, b, initial_state=None, scale=None, form="auto",
-             chunk_size=None, return_state=False):
+             chunk_size=None, return_state=False, cu_seqlens=None):
         """r [B, T, Hk, S] (its heads shared by H / Hk heads each); w, k, v, a,
         b [B, T, H, S]; o = scale * r^T S (scale 1 by default)."""
         op = "wkv7"
         self._act(op, "r", r, 4)
         B, T, Hk, S = r.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "w", w, shape=(B, T, None, S), dtype=r.dtype)
         H = w.shape[2]
         if H % Hk:
@@ -1367,16 +1385,16 @@ class Function:
         for name, x in (("k", k), ("v", v), ("a", a), ("b", b)):
             self._check(op, name, x, shape=w.shape, dtype=r.dtype)
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, H, S, S), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, H, S, S), dtype="f32")
         attrs = (["scale = %s : f32" % _float(scale)] if scale is not None else []) + \
             self._form_attrs(form, chunk_size)
         return self._linea(op, [("r", r), ("w", w), ("k", k), ("v", v), ("a", a), ("b", b)],
-                           [("initial_state", initial_state)], attrs,
-                           w.shape, r.dtype, (B, H, S, S) if return_state else None)
+                           [("initial_state", initial_state), ("cu_seqlens", cu_seqlens)], attrs,
+                           w.shape, r.dtype, (Bs, H, S, S) if return_state else None)
 
     def gated_delta(self, q, k, v, beta, gate=None, initial_state=None, scale=None,
                     use_qk_l2norm=False, A_log=None, dt_bias=None, form="auto",
-                    chunk_size=None, return_state=False):
+                    chunk_size=None, return_state=False, cu_seqlens=None):
         """The gated delta rule (Gated DeltaNet, Kimi Delta Attention,
         DeltaNet): q, k [B, T, H, K]; v [B, T, HV, V]; beta [B, T, HV]; gate
         [B, T, HV] or [B, T, HV, K] (log-decays, or the raw gate with A_log
@@ -1384,6 +1402,7 @@ class Function:
         op = "gated_delta"
         self._act(op, "q", q, 4)
         B, T, H, K = q.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "k", k, shape=q.shape, dtype=q.dtype)
         self._check(op, "v", v, shape=(B, T, None, None), dtype=q.dtype)
         HV, V = v.shape[2], v.shape[3]
@@ -1402,19 +1421,19 @@ class Function:
             self._check(op, "dt_bias", dt_bias, dtype="f32",
                         shape=(HV, K) if len(dt_bias.shape) == 2 else (HV,))
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, HV, K, V), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, HV, K, V), dtype="f32")
         attrs = ["use_qk_l2norm"] if use_qk_l2norm else []
         if scale is not None:
             attrs.append("scale = %s : f32" % _float(scale))
         attrs += self._form_attrs(form, chunk_size)
         return self._linea(op, [("q", q), ("k", k), ("v", v), ("beta", beta)],
                            [("gate", gate), ("A_log", A_log), ("dt_bias", dt_bias),
-                            ("initial_state", initial_state)], attrs,
-                           v.shape, v.dtype, (B, HV, K, V) if return_state else None)
+                            ("initial_state", initial_state), ("cu_seqlens", cu_seqlens)], attrs,
+                           v.shape, v.dtype, (Bs, HV, K, V) if return_state else None)
 
     def ssd(self, x, dt, A, Bm, Cm, D=None, z=None, dt_bias=None, dt_softplus=False,
             dt_limit=None, initial_state=None, form="auto", chunk_size=None,
-            return_state=False):
+            return_state=False, cu_seqlens=None):
         """Mamba-2's SSD, as mamba_ssm's mamba_chunk_scan_combined: x [B, T,
         H, P]; dt [B, T, H]; A [H]; Bm, Cm [B, T, G, N]; D [H] or [H, P]; z
         like x; dt_bias [H]; dt_limit (lo, hi), where (0, inf) is no limit as
@@ -1422,6 +1441,7 @@ class Function:
         op = "ssd"
         self._act(op, "x", x, 4)
         B, T, H, P = x.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "dt", dt, shape=(B, T, H), dtype=x.dtype)
         self._check(op, "A", A, shape=(H,), dtype="f32")
         self._check(op, "Bm", Bm, shape=(B, T, None, None), dtype=x.dtype)
@@ -1436,7 +1456,7 @@ class Function:
         if dt_bias is not None:
             self._check(op, "dt_bias", dt_bias, shape=(H,), dtype="f32")
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, H, N, P), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, H, N, P), dtype="f32")
         attrs = ["dt_softplus"] if dt_softplus else []
         if dt_limit is not None:
             lo, hi = (float(v) for v in dt_limit)
@@ -1449,8 +1469,8 @@ class Function:
         attrs += self._form_attrs(form, chunk_size)
         return self._linea(op, [("x", x), ("dt", dt), ("A", A), ("Bm", Bm), ("Cm", Cm)],
                            [("D", D), ("z", z), ("dt_bias", dt_bias),
-                            ("initial_state", initial_state)], attrs,
-                           x.shape, x.dtype, (B, H, N, P) if return_state else None)
+                            ("initial_state", initial_state), ("cu_seqlens", cu_seqlens)], attrs,
+                           x.shape, x.dtype, (Bs, H, N, P) if return_state else None)
 
 
 class Module:

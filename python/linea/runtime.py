@@ -51,7 +51,9 @@ def _describe(array):
 class TensorType:
     """A tensor type: shape (None for a dynamic size), element type name
     (f32, f16, bf16...), the buffer's name in the library's manifest and, for
-    a result, where its dynamic sizes come from: (dim, argument, its dim)."""
+    a result, where its dynamic sizes come from: (dim, argument, its dim[,
+    offset]): that argument's size plus the offset (-1: the sequences of a
+    packed batch's offsets)."""
 
     def __init__(self, shape, element, name=None, sizes_from=()):
         self.shape = tuple(None if d is None or d < 0 else d for d in shape)
@@ -68,8 +70,8 @@ class TensorType:
     def resolve(self, arg_shapes):
         """The shape of this result for arguments of `arg_shapes`."""
         shape = list(self.shape)
-        for dim, arg, arg_dim in self.sizes_from:
-            shape[dim] = arg_shapes[arg][arg_dim]
+        for dim, arg, arg_dim, *offset in self.sizes_from:
+            shape[dim] = arg_shapes[arg][arg_dim] + sum(offset)
         return tuple(shape)
 
     def __repr__(self):

@@ -36,7 +36,7 @@ protected:
     Value q = value({1, T, 8, 64});
     Value gate = perKeyGate ? value({1, T, 8, 64}) : Value();
     auto op = LinearAttentionOp::create(
-        builder, builder.getUnknownLoc(), q, q, q, gate, nullptr,
+        builder, builder.getUnknownLoc(), q, q, q, gate, nullptr, nullptr,
         /*causal=*/true, /*normalize=*/false, FeatureMap::identity, nullptr,
         nullptr, Form::auto_, nullptr, false);
     return cast<RecurrenceOpInterface>(op.getOperation());
@@ -63,7 +63,7 @@ TEST_F(CostModelTest, CpuOffersWhatItLowers) {
   EXPECT_EQ(forms[2].chunkSize, 16);
   Value r = value({1, 64, 2, 64}), u = value({2, 64});
   auto wkv = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
-                            nullptr, nullptr, Form::auto_, nullptr, false);
+                            nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   auto wkvForms =
       estimateForms(cast<RecurrenceOpInterface>(wkv.getOperation()), cpu);
   ASSERT_EQ(wkvForms.size(), 3u);
@@ -71,7 +71,7 @@ TEST_F(CostModelTest, CpuOffersWhatItLowers) {
   EXPECT_EQ(wkvForms[1].form, Form::chunked);
   Value w7 = value({1, 64, 2, 64});
   auto wkv7 = Wkv7Op::create(builder, builder.getUnknownLoc(), w7, w7, w7, w7,
-                             w7, w7, nullptr, nullptr, Form::auto_, nullptr,
+                             w7, w7, nullptr, nullptr, nullptr, Form::auto_, nullptr,
                              false);
   auto wkv7Forms =
       estimateForms(cast<RecurrenceOpInterface>(wkv7.getOperation()), cpu);

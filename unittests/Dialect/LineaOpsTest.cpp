@@ -83,7 +83,7 @@ TEST_F(LineaOpsTest, DefaultScaleIsInverseSqrtKeyDim) {
   Value q = value({1, 4, 1, 16}), v = value({1, 4, 1, 8});
   auto op = LinearAttentionOp::create(
       builder, builder.getUnknownLoc(), q, q, v, /*gate=*/nullptr,
-      /*initial_state=*/nullptr, /*causal=*/true, /*normalize=*/false,
+      /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr, /*causal=*/true, /*normalize=*/false,
       FeatureMap::identity, /*scale=*/nullptr, /*decay=*/nullptr, Form::auto_,
       /*chunk_size=*/nullptr, /*with_final_state=*/false);
   ASSERT_TRUE(succeeded(verify(op)));
@@ -140,7 +140,7 @@ TEST_F(LineaOpsTest, SignatureOfGroupedGatedAttention) {
   Value q = value({2, 16, 2, 8}), v = value({2, 16, 4, 32});
   Value gate = value({2, 16, 4, 8});
   auto op = LinearAttentionOp::create(
-      builder, builder.getUnknownLoc(), q, q, v, gate, nullptr,
+      builder, builder.getUnknownLoc(), q, q, v, gate, nullptr, nullptr,
       /*causal=*/true, /*normalize=*/false, FeatureMap::identity, nullptr,
       nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature sig =
@@ -161,7 +161,7 @@ TEST_F(LineaOpsTest, SignatureOfGroupedGatedAttention) {
   // Non-causal, normalized, with a constant decay only: C7 forbids decays
   // without causality, so only the read-out and normalization are checked.
   auto plain = LinearAttentionOp::create(
-      builder, builder.getUnknownLoc(), q, q, v, nullptr, nullptr,
+      builder, builder.getUnknownLoc(), q, q, v, nullptr, nullptr, nullptr,
       /*causal=*/false, /*normalize=*/true, FeatureMap::identity, nullptr,
       nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature p = cast<RecurrenceOpInterface>(plain.getOperation())
@@ -205,7 +205,7 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   // rank-one term.
   Value r = value({1, ShapedType::kDynamic, 2, 16}), bonus = value({2, 16});
   auto w6 = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, bonus,
-                           nullptr, nullptr, Form::auto_, nullptr, false);
+                           nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s6 =
       cast<RecurrenceOpInterface>(w6.getOperation()).getRecurrenceSignature();
   EXPECT_TRUE(s6.hasBonus());
@@ -213,7 +213,7 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   EXPECT_TRUE(ShapedType::isDynamic(s6.tokens));
   EXPECT_FALSE(s6.hasStaticShape());
   auto w7 = Wkv7Op::create(builder, builder.getUnknownLoc(), r, r, r, r, r, r,
-                           nullptr, nullptr, Form::auto_, nullptr, false);
+                           nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s7 =
       cast<RecurrenceOpInterface>(w7.getOperation()).getRecurrenceSignature();
   EXPECT_EQ(s7.readout, Readout::afterUpdate);
@@ -223,7 +223,7 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   // shared queries): groups of 2.
   Value r1 = value({1, 8, 1, 16}), w2 = value({1, 8, 2, 16});
   auto grouped = Wkv7Op::create(builder, builder.getUnknownLoc(), r1, w2, w2,
-                                w2, w2, w2, nullptr, nullptr, Form::auto_,
+                                w2, w2, w2, nullptr, nullptr, nullptr, Form::auto_,
                                 nullptr, false);
   ASSERT_TRUE(succeeded(verify(grouped)));
   EXPECT_EQ(cast<RecurrenceOpInterface>(grouped.getOperation())
@@ -238,7 +238,7 @@ TEST_F(LineaOpsTest, SignatureOfTheGatedDeltaRule) {
   Value q = value({1, 8, 2, 16}), v = value({1, 8, 4, 32});
   Value beta = value({1, 8, 4});
   auto op = GatedDeltaOp::create(builder, builder.getUnknownLoc(), q, q, v, beta,
-                                 beta, nullptr, nullptr, nullptr, false, nullptr,
+                                 beta, nullptr, nullptr, nullptr, nullptr, false, nullptr,
                                  Form::auto_, nullptr, false);
   ASSERT_TRUE(succeeded(verify(op)));
   RecurrenceSignature sig =
@@ -261,7 +261,7 @@ TEST_F(LineaOpsTest, SignatureOfSsd) {
   Value x = value({1, 8, 4, 16}), dt = value({1, 8, 4}), A = value({4});
   Value bc = value({1, 8, 2, 32});
   auto op = SsdOp::create(builder, builder.getUnknownLoc(), x, dt, A, bc, bc,
-                          nullptr, nullptr, nullptr, nullptr, true, nullptr,
+                          nullptr, nullptr, nullptr, nullptr, nullptr, true, nullptr,
                           Form::auto_, nullptr, false);
   ASSERT_TRUE(succeeded(verify(op)));
   RecurrenceSignature sig =
@@ -291,8 +291,8 @@ TEST_F(LineaOpsTest, CanonicalizationDropsUnusedState) {
   builder.setInsertionPointToStart(func.addEntryBlock());
   Value r = value({1, 4, 2, 8}), u = value({2, 8});
   auto op = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
-                           /*initial_state=*/nullptr, /*scale=*/nullptr,
-                           Form::recurrent, /*chunk_size=*/nullptr,
+                           /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr,
+                           /*scale=*/nullptr, Form::recurrent, /*chunk_size=*/nullptr,
                            /*with_final_state=*/true);
   // Keep the output alive so that only the state is dead.
   func::ReturnOp::create(builder, builder.getUnknownLoc());

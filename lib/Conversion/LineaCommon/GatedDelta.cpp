@@ -33,6 +33,8 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
     int64_t H = qs[2], K = qs[3], HV = vs[2], V = vs[3];
     Value q = e.toBuffer(op.getQ()), k = e.toBuffer(op.getK());
     Extent B = e.dim(q, 0), T = e.dim(q, 1);
+    Value offsets = bufferOrNull(e, op.getCuSeqlens());
+    Extent N = stateBatch(e, B, offsets);
     Value v = e.toBuffer(op.getV()), beta = e.toBuffer(op.getBeta());
     Value gate = bufferOrNull(e, op.getGate());
     Value aLog = bufferOrNull(e, op.getALog());
@@ -43,7 +45,7 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
     float scale = op.getScaleOrDefault();
     Type f32 = e.builder().getF32Type();
     Value output = e.alloc({B, T, HV, V}, getElementTypeOrSelf(v.getType()));
-    Value state = e.alloc({B, HV, K, V}, f32);
+    Value state = e.alloc({N, HV, K, V}, f32);
 
     // The op's maths runs once per token, before the recurrence, into f32
     // rows the core reads as plain layouts (every form reads each entry more
@@ -145,8 +147,8 @@ struct GatedDeltaLowering : public Lowering<GatedDeltaOp> {
       s.initialState = init;
       s.stateLead = {b, hv};
     };
-    emitSlices(e, op.getRecurrenceSignature(), {{B, HV}, T}, chunkFor(op, form),
-               build);
+    emitSlices(e, op.getRecurrenceSignature(), {{N, HV}, T, offsets},
+               chunkFor(op, form), build);
     return {output, state};
   }
 };

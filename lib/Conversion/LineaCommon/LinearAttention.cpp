@@ -39,6 +39,8 @@ struct LinearAttention {
     Hk = qs[2], K = qs[3], H = vs[2], V = vs[3];
     q = e.toBuffer(op.getQ());
     B = e.dim(q, 0), T = e.dim(q, 1);
+    offsets = bufferOrNull(e, op.getCuSeqlens());
+    N = stateBatch(e, B, offsets);
     k = e.toBuffer(op.getK());
     v = e.toBuffer(op.getV());
     gate = bufferOrNull(e, op.getGate());
@@ -53,13 +55,14 @@ struct LinearAttention {
     scale = op.getScaleOrDefault();
     output =
         e.alloc({B, T, H, V}, cast<ShapedType>(v.getType()).getElementType());
-    state = e.alloc({B, H, K, V}, e.builder().getF32Type());
+    state = e.alloc({N, H, K, V}, e.builder().getF32Type());
   }
 
   mutable LinearAttentionOp op;
-  Extent B = 0, T = 0;
+  /// N: the states' batch (B, or a packed batch's sequences).
+  Extent B = 0, T = 0, N = 0;
   int64_t Hk, K, H, V;
-  Value q, k, v, gate, init, decay, output, state;
+  Value q, k, v, gate, init, decay, output, state, offsets;
   bool perKeyGate = false;
   float scale;
 };
@@ -115,8 +118,8 @@ void emitSlices(LoopEmitter &e, const LinearAttention &la, Form form,
     chunk = 0;
   else if (form == Form::quadratic)
     chunk = quadraticChunk(la.T);
-  emitSlices(e, la.op.getRecurrenceSignature(), {{la.B, la.H}, la.T}, chunk,
-             build);
+  emitSlices(e, la.op.getRecurrenceSignature(),
+             {{la.N, la.H}, la.T, la.offsets}, chunk, build);
 }
 
 struct LinearAttentionLowering : public Lowering<LinearAttentionOp> {

@@ -93,6 +93,12 @@ Extent LoopEmitter::mul(Extent x, Extent y) {
   return Extent(arith::MulIOp::create(b, value(x), value(y)).getResult());
 }
 
+Extent LoopEmitter::sub(Extent x, int64_t y) {
+  if (x.isStatic())
+    return x.getStatic() - y;
+  return Extent(arith::SubIOp::create(b, value(x), index(y)).getResult());
+}
+
 Extent LoopEmitter::ceilDiv(Extent x, int64_t y) {
   if (x.isStatic())
     return (x.getStatic() + y - 1) / y;

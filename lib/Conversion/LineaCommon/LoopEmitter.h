@@ -94,6 +94,7 @@ public:
   Extent dim(Value memref, unsigned dim);
   /// Products and quotients of extents (static where both are).
   Extent mul(Extent x, Extent y);
+  Extent sub(Extent x, int64_t y);
   Extent ceilDiv(Extent x, int64_t y);
 
   /// Loads `memref[indices]` and extends it to f32.

@@ -47,6 +47,10 @@ mlir::linea::detail::unloweredDynamicSize(Operation *op,
     }
     return std::nullopt;
   };
+  if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
+    if (recurrence.getCuSeqlensValue() && !target.lowersDynamicShapes())
+      return "takes a packed batch (cu_seqlens), which the " +
+             target.getName().str() + " lowering does not lower";
   for (auto [i, v] : llvm::enumerate(op->getOperands()))
     if (auto message = check(v, "operand", i))
       return message;

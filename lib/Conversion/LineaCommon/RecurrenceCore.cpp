@@ -12,6 +12,7 @@
 #include "RecurrenceCore.h"
 #include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -787,6 +788,39 @@ RecurrenceSlice mlir::linea::detail::buildSlice(LoopEmitter &e,
     llvm::report_fatal_error(
         "linea: a slice's accessors differ from its op's recurrence signature");
   return s;
+}
+
+Extent mlir::linea::detail::stateBatch(LoopEmitter &e, Extent batch,
+                                      Value offsets) {
+  return offsets ? e.sub(e.dim(offsets, 0), 1) : batch;
+}
+
+/// cu[i] as an index clamped into [lo, hi].
+static Value offsetAt(LoopEmitter &e, Value offsets, Value i, Value lo,
+                      Value hi) {
+  auto &b = e.builder();
+  Value x = memref::LoadOp::create(b, offsets, i);
+  x = arith::IndexCastOp::create(b, b.getIndexType(), x);
+  return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, x, lo), hi);
+}
+
+RecurrenceSlice mlir::linea::detail::buildSliceOf(
+    LoopEmitter &e, const RecurrenceSignature &sig, const SliceExtents &extents,
+    ValueRange ivs, SliceBuilder build) {
+  if (!extents.offsets)
+    return buildSlice(e, sig, extents.tokens, ivs, build);
+  Value n = ivs.front();
+  SmallVector<Value> at{e.index(0)};
+  at.append(ivs.begin() + 1, ivs.end());
+  RecurrenceSlice s = buildSlice(e, sig, extents.tokens, at, build);
+  s.stateLead.front() = n;
+  auto &b = e.builder();
+  Value T = e.value(extents.tokens);
+  Value first = offsetAt(e, extents.offsets, n, e.index(0), T);
+  Value next = arith::AddIOp::create(b, n, e.index(1));
+  Value last = offsetAt(e, extents.offsets, next, first, T);
+  return s.tokenRange(e, first,
+                      Extent(arith::SubIOp::create(b, last, first).getResult()));
 }
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e,

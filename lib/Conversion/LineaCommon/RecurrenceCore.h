@@ -229,7 +229,23 @@ using SliceBuilder =
 struct SliceExtents {
   SmallVector<Extent, 2> slices;
   Extent tokens = 0;
+  /// A packed batch's offsets (`cu_seqlens`, [N + 1] of i32 or i64; null:
+  /// none): slices[0] is then the N sequences, the tokens are batch 0's T,
+  /// and slice (n, ...) is tokens cu[n] .. cu[n + 1] with state n.
+  Value offsets;
 };
+
+/// The slices of an op with `extents` and the sizes it reads: the state's
+/// first dimension is the batch, or a packed batch's sequences.
+Extent stateBatch(LoopEmitter &e, Extent batch, Value offsets);
+
+/// Slice `ivs` of an op of signature `sig` as `emitSlices` hands it to the
+/// target: built by `build`, and, for a packed batch, built for batch 0,
+/// its state that of sequence ivs[0] and its tokens that sequence's (the
+/// offsets clamped into [0, T], so no token outside is read).
+RecurrenceSlice buildSliceOf(LoopEmitter &e, const RecurrenceSignature &sig,
+                             const SliceExtents &extents, ValueRange ivs,
+                             SliceBuilder build);
 
 /// Slice `ivs` of an op of signature `sig`: RecurrenceSlice::of(sig) over
 /// `tokens` tokens with the accessors `build` adds, which must be those the

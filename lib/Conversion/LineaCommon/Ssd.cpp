@@ -27,9 +27,11 @@ struct SsdLowering : public Lowering<SsdOp> {
 
   Buffers lower(SsdOp op, Form form, LoopEmitter &e) const override {
     ArrayRef<int64_t> xs = shapeOf(op.getX()), bs = shapeOf(op.getBm());
-    int64_t H = xs[2], P = xs[3], G = bs[2], N = bs[3];
+    int64_t H = xs[2], P = xs[3], G = bs[2], stateSize = bs[3];
     Value x = e.toBuffer(op.getX()), dt = e.toBuffer(op.getDt());
     Extent B = e.dim(x, 0), T = e.dim(x, 1);
+    Value offsets = bufferOrNull(e, op.getCuSeqlens());
+    Extent N = stateBatch(e, B, offsets);
     Value A = e.toBuffer(op.getA());
     Value bm = e.toBuffer(op.getBm()), cm = e.toBuffer(op.getCm());
     Value skip = bufferOrNull(e, op.getD());
@@ -39,7 +41,7 @@ struct SsdLowering : public Lowering<SsdOp> {
     bool perChannelSkip = skip && shapeOf(op.getD()).size() == 2;
     Type f32 = e.builder().getF32Type();
     Value output = e.alloc({B, T, H, P}, getElementTypeOrSelf(x.getType()));
-    Value state = e.alloc({B, H, N, P}, f32);
+    Value state = e.alloc({N, H, stateSize, P}, f32);
 
     // dt' and the log-decay dt' A, once per token and head, in f32: every
     // form reads them for each of the P values (and the chunked forms more
@@ -114,7 +116,8 @@ struct SsdLowering : public Lowering<SsdOp> {
     int64_t chunk = chunkFor(op, form);
     if (form == Form::quadratic)
       chunk = quadraticChunk(T);
-    emitSlices(e, op.getRecurrenceSignature(), {{B, H}, T}, chunk, build);
+    emitSlices(e, op.getRecurrenceSignature(), {{N, H}, T, offsets}, chunk,
+               build);
     return {output, state};
   }
 };

@@ -30,8 +30,10 @@ struct HeadSlices {
       : sig(op.getRecurrenceSignature()) {
     ArrayRef<int64_t> s = shapeOf(like);
     B = e.dim(like, 0), T = e.dim(like, 1), H = s[2], S = s[3];
+    offsets = bufferOrNull(e, op.getCuSeqlensValue());
+    N = stateBatch(e, B, offsets);
     output = e.alloc({B, T, H, S}, getElementTypeOrSelf(like.getType()));
-    state = e.alloc({B, H, S, S}, e.builder().getF32Type());
+    state = e.alloc({N, H, S, S}, e.builder().getF32Type());
   }
 
   /// Runs `body` for every (batch, head) slice with the slice's common
@@ -54,13 +56,14 @@ struct HeadSlices {
       };
       body(s, read, h);
     };
-    emitSlices(e, sig, {{B, H}, T}, chunk, build);
+    emitSlices(e, sig, {{N, H}, T, offsets}, chunk, build);
   }
 
   RecurrenceSignature sig;
-  Extent B = 0, T = 0;
+  /// N: the states' batch (B, or a packed batch's sequences).
+  Extent B = 0, T = 0, N = 0;
   int64_t H, S;
-  Value output, state;
+  Value output, state, offsets;
 };
 
 struct Wkv6Lowering : public Lowering<Wkv6Op> {

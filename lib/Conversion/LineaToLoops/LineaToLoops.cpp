@@ -57,7 +57,7 @@ public:
                   const SliceExtents &extents, int64_t chunk,
                   SliceBuilder build) const override {
     e.parallel(extents.slices, [&](LoopEmitter &pe, ValueRange ivs) {
-      emitSlice(pe, buildSlice(pe, sig, extents.tokens, ivs, build), chunk);
+      emitSlice(pe, buildSliceOf(pe, sig, extents, ivs, build), chunk);
     });
   }
 

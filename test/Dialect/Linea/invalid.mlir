@@ -860,3 +860,44 @@ func.func @wkv7_C8(%r: tensor<1x8x2x4xf32>) {
   %o = linea.wkv7 %r, %r, %r, %r, %r, %r {scale = 0x7F800000 : f32} : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
   return
 }
+
+// -----
+
+// Packed batches (cu_seqlens): offsets of i32 or i64, B = 1, states of N.
+func.func @linear_attention_C14_type(%q: tensor<1x8x2x4xf32>, %cu: tensor<3xf32>) {
+  // expected-error @+1 {{C14: 'cu_seqlens' must be a 1-D tensor of i32 or i64, got tensor<3xf32>}}
+  %o = linea.linear_attention %q, %q, %q cu_seqlens(%cu : tensor<3xf32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv6_C10_batch(%r: tensor<2x8x2x4xf32>, %u: tensor<2x4xf32>, %cu: tensor<3xi32>) {
+  // expected-error @+1 {{C10: with 'cu_seqlens' the sequences are packed along T, so B must be 1, got 2}}
+  %o = linea.wkv6 %r, %r, %r, %r, %u cu_seqlens(%cu : tensor<3xi32>) : tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @wkv7_C9_states(%r: tensor<1x8x2x4xf32>, %s: tensor<3x2x4x4xf32>, %cu: tensor<3xi64>) {
+  // expected-error @+1 {{C3: 'initial_state' must have shape [sequences, H, S, S] = [2, 2, 4, 4], got tensor<3x2x4x4xf32>}}
+  %o = linea.wkv7 %r, %r, %r, %r, %r, %r initial_state(%s : tensor<3x2x4x4xf32>) cu_seqlens(%cu : tensor<3xi64>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @gated_delta_C13_empty(%q: tensor<1x8x2x4xf32>, %b: tensor<1x8x2xf32>, %cu: tensor<0xi32>) {
+  // expected-error @+1 {{C13: 'cu_seqlens' must have N + 1 >= 1 entries}}
+  %o = linea.gated_delta %q, %q, %q, %b cu_seqlens(%cu : tensor<0xi32>) : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_C14_rank(%x: tensor<1x8x2x4xf32>, %dt: tensor<1x8x2xf32>, %A: tensor<2xf32>, %bc: tensor<1x8x1x4xf32>, %cu: tensor<3x1xi32>) {
+  // expected-error @+1 {{C14: 'cu_seqlens' must be a 1-D tensor of i32 or i64, got tensor<3x1xi32>}}
+  %o = linea.ssd %x, %dt, %A, %bc, %bc cu_seqlens(%cu : tensor<3x1xi32>) : tensor<1x8x2x4xf32>, tensor<1x8x2xf32>, tensor<2xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>
+  return
+}

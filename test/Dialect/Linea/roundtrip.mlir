@@ -146,3 +146,11 @@ func.func @wkv7_grouped(%r: tensor<1x8x1x16xf32>, %w: tensor<1x8x4x16xf32>) -> t
   %o = linea.wkv7 %r, %w, %w, %w, %w, %w {scale = 0.25 : f32} : tensor<1x8x1x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }
+
+// A packed batch: the final state has one entry per sequence.
+// CHECK-LABEL: func @gated_delta_packed
+// CHECK: linea.gated_delta %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} initial_state(%{{.+}} : tensor<?x2x4x4xf32>) cu_seqlens(%{{.+}} : tensor<?xi32>) final_state {form = #linea.form<chunked>}
+func.func @gated_delta_packed(%q: tensor<1x?x2x4xf32>, %b: tensor<1x?x2xf32>, %s: tensor<?x2x4x4xf32>, %cu: tensor<?xi32>) -> tensor<?x2x4x4xf32> {
+  %o, %f = linea.gated_delta %q, %q, %q, %b initial_state(%s : tensor<?x2x4x4xf32>) cu_seqlens(%cu : tensor<?xi32>) final_state {form = #linea.form<chunked>} : tensor<1x?x2x4xf32>, tensor<1x?x2x4xf32>, tensor<1x?x2x4xf32>, tensor<1x?x2xf32>
+  return %f : tensor<?x2x4x4xf32>
+}

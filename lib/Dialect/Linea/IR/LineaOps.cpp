@@ -278,6 +278,46 @@ int64_t divideOrDynamic(int64_t a, int64_t b) {
   return a / b;
 }
 
+/// The name of the states' first dimension: B, or, for a packed batch
+/// (`cu` the offsets, checked here under tag `tag`: [N + 1] of i32 or i64,
+/// with B = 1), its sequences N.
+FailureOr<StringRef> checkPacked(ShapeChecker &check, StringRef tag,
+                                 Value cu) {
+  if (!cu)
+    return StringRef("B");
+  auto type = cast<RankedTensorType>(cu.getType());
+  Type elt = type.getElementType();
+  if (type.getRank() != 1 || !(elt.isInteger(32) || elt.isInteger(64)))
+    return check.fail(tag, "'cu_seqlens' must be a 1-D tensor of i32 or i64, "
+                           "got " +
+                               [&] {
+                                 std::string str;
+                                 llvm::raw_string_ostream os(str);
+                                 type.print(os);
+                                 return str;
+                               }());
+  int64_t b = check.get("B");
+  if (!ShapedType::isDynamic(b) && b != 1)
+    return check.fail(tag, "with 'cu_seqlens' the sequences are packed along "
+                           "T, so B must be 1, got " +
+                               Twine(b));
+  if (!type.isDynamicDim(0)) {
+    if (type.getDimSize(0) < 1)
+      return check.fail(tag, "'cu_seqlens' must have N + 1 >= 1 entries");
+    check.bind("sequences", type.getDimSize(0) - 1);
+  }
+  return StringRef("sequences");
+}
+
+/// The sequences of a packed batch's states (from `cu_seqlens`, [N + 1]),
+/// or `batch`.
+int64_t packedBatch(Value cu, int64_t batch) {
+  if (!cu)
+    return batch;
+  int64_t n = dims(cu)[0];
+  return ShapedType::isDynamic(n) ? n : n - 1;
+}
+
 /// The signature of `batch` x `heads` slices of `keyDim` x `valueDim`
 /// states over `tokens` tokens, with `activation`'s element type.
 RecurrenceSignature headWise(int64_t batch, int64_t heads, int64_t tokens,
@@ -320,7 +360,8 @@ bool RecurrenceSignature::hasStaticShape() const {
 
 RecurrenceSignature LinearAttentionOp::getRecurrenceSignature() {
   auto q = dims(getQ()), v = dims(getV());
-  RecurrenceSignature sig = headWise(v[0], v[2], q[1], q[3], v[3], getV());
+  RecurrenceSignature sig = headWise(packedBatch(getCuSeqlens(), v[0]), v[2],
+                                     q[1], q[3], v[3], getV());
   sig.groups = divideOrDynamic(v[2], q[2]);
   if (Value gate = getGate())
     sig.decay = dims(gate).size() == 4 ? DecayKind::perKey : DecayKind::perToken;
@@ -355,9 +396,12 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
                                   : ArrayRef<StringRef>{"B", "T", "H"})))
       return failure();
   }
+  FailureOr<StringRef> batch = checkPacked(check, "C14", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(
-            check.shape("C5", "initial_state", init, {"B", "H", "K", "V"})) ||
+            check.shape("C5", "initial_state", init, {*batch, "H", "K", "V"})) ||
         failed(check.f32("C5", "initial_state", init)))
       return failure();
   if (failed(check.activations("C6", {{"q", op.getQ()},
@@ -387,7 +431,7 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
                        &LinearAttentionOp::supportsForm)))
     return failure();
   return results(types, op.getV(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "H", "K", "V"}));
+                 check.stateType(ctx, {*batch, "H", "K", "V"}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -500,7 +544,8 @@ DenseElementsAttr Wkv4Op::getEmptyState(RankedTensorType type) {
 
 RecurrenceSignature Wkv6Op::getRecurrenceSignature() {
   auto r = dims(getR());
-  RecurrenceSignature sig = headWise(r[0], r[2], r[1], r[3], r[3], getV());
+  RecurrenceSignature sig = headWise(packedBatch(getCuSeqlens(), r[0]), r[2],
+                                     r[1], r[3], r[3], getV());
   sig.decay = DecayKind::perKey;
   sig.readout = Readout::beforeUpdateWithBonus;
   return sig;
@@ -518,9 +563,12 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
       failed(check.shape("C3", "u", op.getU(), {"H", "S"})) ||
       failed(check.f32("C3", "u", op.getU())))
     return failure();
+  FailureOr<StringRef> batch = checkPacked(check, "C10", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(
-            check.shape("C4", "initial_state", init, {"B", "H", "S", "S"})) ||
+            check.shape("C4", "initial_state", init, {*batch, "H", "S", "S"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"r", op.getR()},
@@ -534,7 +582,7 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
                        &Wkv6Op::supportsForm)))
     return failure();
   return results(types, op.getV(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "H", "S", "S"}));
+                 check.stateType(ctx, {*batch, "H", "S", "S"}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -543,7 +591,8 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
 
 RecurrenceSignature Wkv7Op::getRecurrenceSignature() {
   auto r = dims(getR()), v = dims(getV());
-  RecurrenceSignature sig = headWise(v[0], v[2], v[1], v[3], v[3], getV());
+  RecurrenceSignature sig = headWise(packedBatch(getCuSeqlens(), v[0]), v[2],
+                                     v[1], v[3], v[3], getV());
   sig.groups = divideOrDynamic(v[2], r[2]);
   sig.decay = DecayKind::perKey;
   sig.rankOne = true;
@@ -567,9 +616,12 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
   if (failed(check.positive("C7", "w", {"H"})) ||
       failed(check.divides("C2", "w", "H", "Hk")))
     return failure();
+  FailureOr<StringRef> batch = checkPacked(check, "C9", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(
-            check.shape("C3", "initial_state", init, {"B", "H", "S", "S"})) ||
+            check.shape("C3", "initial_state", init, {*batch, "H", "S", "S"})) ||
         failed(check.f32("C3", "initial_state", init)))
       return failure();
   if (failed(check.activations("C4", {{"r", op.getR()},
@@ -584,7 +636,7 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
   if (failed(checkFiniteScale(check, "C8", op.getScale())))
     return failure();
   return results(types, op.getV(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "H", "S", "S"}));
+                 check.stateType(ctx, {*batch, "H", "S", "S"}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -594,7 +646,8 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
 RecurrenceSignature GatedDeltaOp::getRecurrenceSignature() {
   // (I - beta k k^T) D S = D S + b (a^T S) with a = D k, b = -beta k.
   auto q = dims(getQ()), v = dims(getV());
-  RecurrenceSignature sig = headWise(v[0], v[2], q[1], q[3], v[3], getV());
+  RecurrenceSignature sig = headWise(packedBatch(getCuSeqlens(), v[0]), v[2],
+                                     q[1], q[3], v[3], getV());
   sig.groups = divideOrDynamic(v[2], q[2]);
   if (Value gate = getGate())
     sig.decay = dims(gate).size() == 4 ? DecayKind::perKey : DecayKind::perToken;
@@ -645,9 +698,12 @@ static LogicalResult inferGatedDelta(MLIRContext *ctx,
         failed(check.f32("C6", "dt_bias", dtBias)))
       return failure();
   }
+  FailureOr<StringRef> batch = checkPacked(check, "C13", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(check.shape("C7", "initial_state", init,
-                           {"B", "HV", "K", "V"})) ||
+                           {*batch, "HV", "K", "V"})) ||
         failed(check.f32("C7", "initial_state", init)))
       return failure();
   if (failed(check.activations("C8", {{"q", op.getQ()},
@@ -662,7 +718,7 @@ static LogicalResult inferGatedDelta(MLIRContext *ctx,
                        &GatedDeltaOp::supportsForm)))
     return failure();
   return results(types, op.getV(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "HV", "K", "V"}));
+                 check.stateType(ctx, {*batch, "HV", "K", "V"}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -672,7 +728,8 @@ static LogicalResult inferGatedDelta(MLIRContext *ctx,
 RecurrenceSignature SsdOp::getRecurrenceSignature() {
   // q = Cm, k = Bm, v = dt' x, one log-decay dt' A per head and token.
   auto x = dims(getX()), bm = dims(getBm());
-  RecurrenceSignature sig = headWise(x[0], x[2], x[1], bm[3], x[3], getX());
+  RecurrenceSignature sig = headWise(packedBatch(getCuSeqlens(), x[0]), x[2],
+                                     x[1], bm[3], x[3], getX());
   sig.groups = divideOrDynamic(x[2], bm[2]);
   sig.decay = DecayKind::perToken;
   return sig;
@@ -706,9 +763,12 @@ static LogicalResult inferSsd(MLIRContext *ctx, std::optional<Location> loc,
     if (failed(check.shape("C7", "dt_bias", bias, {"H"})) ||
         failed(check.f32("C7", "dt_bias", bias)))
       return failure();
+  FailureOr<StringRef> batch = checkPacked(check, "C14", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
     if (failed(check.shape("C8", "initial_state", init,
-                           {"B", "H", "N", "P"})) ||
+                           {*batch, "H", "N", "P"})) ||
         failed(check.f32("C8", "initial_state", init)))
       return failure();
   if (failed(check.activations("C9", {{"x", op.getX()},
@@ -732,7 +792,7 @@ static LogicalResult inferSsd(MLIRContext *ctx, std::optional<Location> loc,
                        &SsdOp::supportsForm)))
     return failure();
   return results(types, op.getX(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "H", "N", "P"}));
+                 check.stateType(ctx, {*batch, "H", "N", "P"}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -797,21 +857,30 @@ LINEA_INFER_RETURN_TYPES(CausalConv1dOp, inferCausalConv1d)
 //===----------------------------------------------------------------------===//
 
 DimRole mlir::linea::getDimRole(Operation *op, Value tensor, unsigned dim) {
-  Value initial, final;
+  Value initial, final, offsets;
   if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op)) {
     initial = recurrence.getInitialStateValue();
     final = recurrence.getFinalStateValue();
+    offsets = recurrence.getCuSeqlensValue();
   } else if (auto conv = dyn_cast<CausalConv1dOp>(op)) {
     initial = conv.getInitialState();
     final = conv.getWithFinalState() ? conv->getResult(1) : Value();
   }
   if (tensor && (tensor == initial || tensor == final))
     return dim == 0 ? DimRole::batch : DimRole::other;
+  if (tensor && tensor == offsets)
+    return DimRole::offsets;
   unsigned rank = cast<RankedTensorType>(tensor.getType()).getRank();
   if (rank < 3)
     return DimRole::other;
   unsigned tokenDim = isa<SelectiveScanOp>(op) ? rank - 1 : 1;
   if (dim == 0)
-    return DimRole::batch;
+    return offsets ? DimRole::other : DimRole::batch;
   return dim == tokenDim ? DimRole::sequence : DimRole::other;
 }
+
+Value LinearAttentionOp::getCuSeqlensValue() { return getCuSeqlens(); }
+Value Wkv6Op::getCuSeqlensValue() { return getCuSeqlens(); }
+Value Wkv7Op::getCuSeqlensValue() { return getCuSeqlens(); }
+Value GatedDeltaOp::getCuSeqlensValue() { return getCuSeqlens(); }
+Value SsdOp::getCuSeqlensValue() { return getCuSeqlens(); }

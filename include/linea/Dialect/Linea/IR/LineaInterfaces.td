@@ -26,6 +26,10 @@ def Linea_RecurrenceOpInterface : OpInterface<"RecurrenceOpInterface"> {
       }]>,
     InterfaceMethod<"The initial state operand, or null.", "::mlir::Value",
       "getInitialStateValue", (ins), [{ return $_op.getInitialState(); }]>,
+    InterfaceMethod<[{The offsets of the sequences of a packed batch
+      (`cu_seqlens`), or null: the op runs one sequence per batch entry.}],
+      "::mlir::Value", "getCuSeqlensValue", (ins), [{}],
+      [{ return ::mlir::Value(); }]>,
     InterfaceMethod<"The evaluation form.", "::mlir::linea::Form",
       "getEvaluationForm", (ins), [{ return $_op.getForm(); }]>,
     InterfaceMethod<"Set the evaluation form.", "void", "setEvaluationForm",

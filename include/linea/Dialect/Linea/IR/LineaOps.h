@@ -31,9 +31,11 @@
 namespace mlir::linea {
 
 /// What a dimension of a linea op's operand or result is: the batch (B, or
-/// the sequences of a state), the sequence (T), or a size the kernels are
-/// blocked for (heads, head sizes, channels), which must be static.
-enum class DimRole { batch, sequence, other };
+/// the sequences of a state), the sequence (T), the offsets of a packed
+/// batch (`cu_seqlens`, N + 1), or a size the kernels are blocked for
+/// (heads, head sizes, channels, and B = 1 of a packed batch), which must
+/// be static.
+enum class DimRole { batch, sequence, offsets, other };
 
 /// The role of dimension `dim` of `tensor`, an operand or result of the
 /// linea op `op`: dimension 0 of a state is the batch; per-token tensors

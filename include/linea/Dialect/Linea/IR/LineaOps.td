@@ -61,7 +61,7 @@ class Linea_RecurrenceOp<string mnemonic, list<Trait> traits = [],
 //===----------------------------------------------------------------------===//
 
 def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
-    [AttrSizedOperandSegments]> {
+    [AttrSizedOperandSegments], ["getCuSeqlensValue"]> {
   let summary = "Linear attention, with optional decay, gates and grouped heads";
   let description = [{
     With `q^_t = scale * phi(q_t)`, `k^_t = phi(k_t)` and
@@ -98,6 +98,14 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
     * (C12) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
     * (C13) `Hk`, `H`, `K` and `V` are positive.
+    * (C14) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i; no state crosses a boundary. The offsets must
+      start at 0, never decrease and end at T: linea-compile's checked
+      entry point rejects others when they are an argument, and the
+      kernels clamp them into [0, T] (no access outside the tokens).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -120,6 +128,7 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
     AnyRankedTensor:$q, AnyRankedTensor:$k, AnyRankedTensor:$v,
     Optional<AnyRankedTensor>:$gate,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     UnitAttr:$causal,
     UnitAttr:$normalize,
     DefaultValuedAttr<Linea_FeatureMapAttr, "FeatureMap::identity">:$feature_map,
@@ -132,6 +141,7 @@ def Linea_LinearAttentionOp : Linea_RecurrenceOp<"linear_attention",
     $q `,` $k `,` $v
     (`gate` `(` $gate^ `:` type($gate) `)`)?
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($q) `,` type($k) `,` type($v)
   }];
@@ -280,7 +290,8 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
 // Wkv6Op
 //===----------------------------------------------------------------------===//
 
-def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
+def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6",
+    [AttrSizedOperandSegments], ["getCuSeqlensValue"]> {
   let summary = "RWKV-5/6 WKV with data-dependent decay and a bonus";
   let description = [{
     Per batch and head, with a key-major state `S : [S, S]`:
@@ -303,6 +314,14 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
     * (C8) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `chunked`.
     * (C9) `H` and `S` are positive.
+    * (C10) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i; no state crosses a boundary. The offsets must
+      start at 0, never decrease and end at T: linea-compile's checked
+      entry point rejects others when they are an argument, and the
+      kernels clamp them into [0, T] (no access outside the tokens).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -323,6 +342,7 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
     AnyRankedTensor:$r, AnyRankedTensor:$k, AnyRankedTensor:$v,
     AnyRankedTensor:$w, AnyRankedTensor:$u,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
     OptionalAttr<I64Attr>:$chunk_size,
@@ -330,6 +350,7 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
   let assemblyFormat = [{
     $r `,` $k `,` $v `,` $w `,` $u
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($r) `,` type($k) `,` type($v) `,` type($w) `,` type($u)
   }];
@@ -339,7 +360,8 @@ def Linea_Wkv6Op : Linea_RecurrenceOp<"wkv6"> {
 // Wkv7Op
 //===----------------------------------------------------------------------===//
 
-def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
+def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7",
+    [AttrSizedOperandSegments], ["getCuSeqlensValue"]> {
   let summary = "RWKV-7 WKV: a diagonal-plus-rank-one state transition";
   let description = [{
     Per batch and head `h` (receptance head `h / (H / Hk)`), in key-major
@@ -372,6 +394,14 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
       or `chunked`.
     * (C7) `Hk`, `H` and `S` are positive.
     * (C8) `scale`, if present, is finite.
+    * (C9) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i; no state crosses a boundary. The offsets must
+      start at 0, never decrease and end at T: linea-compile's checked
+      entry point rejects others when they are an argument, and the
+      kernels clamp them into [0, T] (no access outside the tokens).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -392,6 +422,7 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
     AnyRankedTensor:$r, AnyRankedTensor:$w, AnyRankedTensor:$k,
     AnyRankedTensor:$v, AnyRankedTensor:$a, AnyRankedTensor:$b,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
     OptionalAttr<I64Attr>:$chunk_size,
@@ -399,6 +430,7 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
   let assemblyFormat = [{
     $r `,` $w `,` $k `,` $v `,` $a `,` $b
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($r) `,` type($w) `,` type($k) `,` type($v) `,` type($a)
     `,` type($b)
@@ -410,7 +442,7 @@ def Linea_Wkv7Op : Linea_RecurrenceOp<"wkv7"> {
 //===----------------------------------------------------------------------===//
 
 def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
-    [AttrSizedOperandSegments]> {
+    [AttrSizedOperandSegments], ["getCuSeqlensValue"]> {
   let summary = "The gated delta rule (Gated DeltaNet, Kimi Delta Attention, DeltaNet)";
   let description = [{
     Per batch and value head `h` (query/key head `h / (HV / H)`), with
@@ -452,6 +484,14 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
     * (C11) `chunk_size`, if present, is positive and goes with `form`
       `auto` or `chunked`.
     * (C12) `H`, `HV`, `K` and `V` are positive.
+    * (C13) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i; no state crosses a boundary. The offsets must
+      start at 0, never decrease and end at T: linea-compile's checked
+      entry point rejects others when they are an argument, and the
+      kernels clamp them into [0, T] (no access outside the tokens).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -483,6 +523,7 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
     Optional<AnyRankedTensor>:$A_log,
     Optional<AnyRankedTensor>:$dt_bias,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     UnitAttr:$use_qk_l2norm,
     OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
@@ -494,6 +535,7 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
     (`A_log` `(` $A_log^ `:` type($A_log) `)`)?
     (`dt_bias` `(` $dt_bias^ `:` type($dt_bias) `)`)?
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($beta)
   }];
@@ -507,7 +549,8 @@ def Linea_GatedDeltaOp : Linea_RecurrenceOp<"gated_delta",
 // SsdOp
 //===----------------------------------------------------------------------===//
 
-def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
+def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments],
+    ["getCuSeqlensValue"]> {
   let summary = "Mamba-2's state-space duality (SSD) layer";
   let description = [{
     The semantics of mamba_ssm's `mamba_chunk_scan_combined`. Per batch and
@@ -551,6 +594,14 @@ def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
     * (C12) `chunk_size`, if present, is positive and goes with `form`
       `auto` or `chunked`.
     * (C13) `H`, `P`, `G` and `N` are positive.
+    * (C14) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i; no state crosses a boundary. The offsets must
+      start at 0, never decrease and end at T: linea-compile's checked
+      entry point rejects others when they are an argument, and the
+      kernels clamp them into [0, T] (no access outside the tokens).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -576,6 +627,7 @@ def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
     Optional<AnyRankedTensor>:$z,
     Optional<AnyRankedTensor>:$dt_bias,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     UnitAttr:$dt_softplus,
     OptionalAttr<DenseF32ArrayAttr>:$dt_limit,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
@@ -587,6 +639,7 @@ def Linea_SsdOp : Linea_RecurrenceOp<"ssd", [AttrSizedOperandSegments]> {
     (`z` `(` $z^ `:` type($z) `)`)?
     (`dt_bias` `(` $dt_bias^ `:` type($dt_bias) `)`)?
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($x) `,` type($dt) `,` type($A) `,` type($Bm) `,`
     type($Cm)
