@@ -483,11 +483,8 @@ public:
     return e.builder().createOrFold<arith::SubIOp>(s.length(e), e.index(1));
   }
 
-  /// z, the normalizer: the slice's own where it goes on from earlier
-  /// tokens, else a zeroed buffer.
+  /// z, the normalizer, from zero.
   Value normalizerBuffer(LoopEmitter &e) const {
-    if (s.normalizer)
-      return s.normalizer;
     Value z = e.alloca({s.keyDim});
     e.fill(z, {s.keyDim}, e.f32(0.0));
     return z;

@@ -170,9 +170,6 @@ struct RecurrenceSlice {
   bool stateHasColumns = true;
   /// Set for one column of a slice: the value index of every state entry.
   Value stateColumn;
-  /// The normalizer z (a [K] f32 buffer, updated in place) where it goes on
-  /// from earlier tokens; null: it starts from zero.
-  Value normalizer;
 
   SmallVector<Value> stateIndex(Value i, Value j) const;
   /// Entry (i, j) of the initial state, in f32 (zero without one).
