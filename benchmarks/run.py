@@ -66,6 +66,12 @@ def t4(*s):
     return "tensor<%sxf32>" % "x".join(map(str, s))
 
 
+def dims(B, T, dynamic):
+    """The batch and sequence sizes of a case's types: ? where the library
+    is compiled for every size."""
+    return ("?", "?") if dynamic else (B, T)
+
+
 class Case:
     """One op at one shape: its inputs (the initial state last), MLIR, FLOP
     count, the baseline's call and the shapes of its output and final
@@ -84,13 +90,14 @@ class Case:
         return [np.zeros(self.out_shape, np.float32), np.zeros(self.state_shape, np.float32)]
 
 
-def gla_case(T, H=32, S=64, B=1):
+def gla_case(T, H=32, S=64, B=1, dynamic=False):
     c = Case("gla", T, H=H, S=S, B=B)
     q, k, v = (c.arr(B, T, H, S, scale=0.3) for _ in range(3))
     g = np.ascontiguousarray(-np.exp(c.rng.standard_normal((B, T, H, S)) - 3), dtype=np.float32)
     s0 = c.arr(B, H, S, S, scale=0.1)
     c.inputs = [q, k, v, g, s0]
-    X, St = t4(B, T, H, S), t4(B, H, S, S)
+    Bd, Td = dims(B, T, dynamic)
+    X, St = t4(Bd, Td, H, S), t4(Bd, H, S, S)
     c.mlir = ("func.func @gla(%%q: %s, %%k: %s, %%v: %s, %%g: %s, %%s0: %s) -> (%s, %s) {\n"
               "  %%o, %%s = linea.linear_attention %%q, %%k, %%v gate(%%g : %s)"
               " initial_state(%%s0 : %s) final_state {causal, scale = 1.0 : f32,"
@@ -103,14 +110,15 @@ def gla_case(T, H=32, S=64, B=1):
     return c
 
 
-def wkv6_case(T, H=32, S=64, B=1):
+def wkv6_case(T, H=32, S=64, B=1, dynamic=False):
     c = Case("wkv6", T, H=H, S=S, B=B)
     r, k, v = (c.arr(B, T, H, S, scale=0.3) for _ in range(3))
     w = np.ascontiguousarray(-np.exp(c.rng.standard_normal((B, T, H, S)) - 3), dtype=np.float32)
     u = c.arr(H, S, scale=0.3)
     s0 = c.arr(B, H, S, S, scale=0.1)
     c.inputs = [r, k, v, w, u, s0]
-    X, St, U = t4(B, T, H, S), t4(B, H, S, S), t4(H, S)
+    Bd, Td = dims(B, T, dynamic)
+    X, St, U = t4(Bd, Td, H, S), t4(Bd, H, S, S), t4(H, S)
     c.mlir = ("func.func @wkv6(%%r: %s, %%k: %s, %%v: %s, %%w: %s, %%u: %s, %%s0: %s)"
               " -> (%s, %s) {\n"
               "  %%o, %%s = linea.wkv6 %%r, %%k, %%v, %%w, %%u initial_state(%%s0 : %s) final_state"
@@ -124,7 +132,7 @@ def wkv6_case(T, H=32, S=64, B=1):
     return c
 
 
-def wkv7_case(T, H=32, S=64, B=1):
+def wkv7_case(T, H=32, S=64, B=1, dynamic=False):
     c = Case("wkv7", T, H=H, S=S, B=B)
     r, k, v = (c.arr(B, T, H, S, scale=0.3) for _ in range(3))
     w = np.ascontiguousarray(-np.exp(c.rng.standard_normal((B, T, H, S)) - 3), dtype=np.float32)
@@ -134,7 +142,8 @@ def wkv7_case(T, H=32, S=64, B=1):
     b = np.ascontiguousarray(kk * c.rng.random((B, T, H, S)), dtype=np.float32)
     s0 = c.arr(B, H, S, S, scale=0.1)
     c.inputs = [r, w, k, v, a, b, s0]
-    X, St = t4(B, T, H, S), t4(B, H, S, S)
+    Bd, Td = dims(B, T, dynamic)
+    X, St = t4(Bd, Td, H, S), t4(Bd, H, S, S)
     c.mlir = ("func.func @wkv7(%%r: %s, %%w: %s, %%k: %s, %%v: %s, %%a: %s, %%b: %s, %%s0: %s)"
               " -> (%s, %s) {\n"
               "  %%o, %%s = linea.wkv7 %%r, %%w, %%k, %%v, %%a, %%b initial_state(%%s0 : %s)"
@@ -148,7 +157,7 @@ def wkv7_case(T, H=32, S=64, B=1):
     return c
 
 
-def ssm_case(T, D=1536, N=16, G=1, B=1):
+def ssm_case(T, D=1536, N=16, G=1, B=1, dynamic=False):
     c = Case("selective_scan", T, D=D, N=N, B=B)
     u = c.arr(B, D, T)
     delta = c.arr(B, D, T, scale=0.5)
@@ -157,7 +166,8 @@ def ssm_case(T, D=1536, N=16, G=1, B=1):
     Dskip, z, bias = c.arr(D), c.arr(B, D, T), c.arr(D, scale=0.5, shift=-2)
     s0 = c.arr(B, D, N, scale=0.1)
     c.inputs = [u, delta, A, Bm, Cm, Dskip, z, bias, s0]
-    U, BT, St = t4(B, D, T), t4(B, G, N, T), t4(B, D, N)
+    Bd, Td = dims(B, T, dynamic)
+    U, BT, St = t4(Bd, D, Td), t4(Bd, G, N, Td), t4(Bd, D, N)
     c.mlir = ("func.func @selective_scan(%%u: %s, %%dt: %s, %%A: tensor<%dx%dxf32>, %%B: %s,"
               " %%C: %s, %%D: tensor<%dxf32>, %%z: %s, %%db: tensor<%dxf32>, %%s0: %s)"
               " -> (%s, %s) {\n"

@@ -1,7 +1,7 @@
 # RUN: %python %s %linea_src/README.md
-# The Python examples of the README run as written: the numpy one, then (where
-# torch is installed) the one with bound weights, torch tensors and
-# linea.ops, in the same scope.
+# The Python examples of the README run as written: the numpy one, the packed
+# batch through one library for every length, then (where torch is installed)
+# the one with bound weights, torch tensors and linea.ops, in the same scope.
 
 import re
 import sys
@@ -23,6 +23,11 @@ exec(compile(block("Build a model, compile it, run it on\nnumpy arrays:"), "READ
 y = scope["y"]
 assert y.shape == (1, 64, 128) and np.isfinite(y).all(), y.shape
 print("README example ok")
+exec(compile(block("from its own state to its own final state:"), "README.md", "exec"), scope)
+o, states = scope["o"], scope["states"]
+assert o.shape == (1, 200, 4, 32) and states.shape == (4, 4, 32, 32), (o.shape, states.shape)
+assert np.isfinite(o).all() and np.isfinite(states).all()
+print("README packed-batch example ok")
 try:
     import torch
 except ImportError:
