@@ -45,6 +45,8 @@ void mlir::linea::addBufferization(OpPassManager &pm) {
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // And those of dynamic sizes, which the pass above still copies.
+  pm.addNestedPass<func::FuncOp>(linea::createForwardOutputBuffersPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   // The deallocation pipeline clones buffers whose ownership it cannot prove.
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -30,6 +30,23 @@ def ExportFunctionsPass : Pass<"linea-export-functions", "ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def ForwardOutputBuffersPass : Pass<"linea-forward-output-buffers",
+                                     "func::FuncOp"> {
+  let summary = "Compute dynamic-size results in the caller's output buffers";
+  let description = [{
+    After `buffer-results-to-out-params`, a result whose size is known only
+    at run time is still computed in a buffer of its own and copied into
+    the caller's output buffer before the return (the pass moves static
+    allocations only): at a long sequence a copy of the whole output, and a
+    fresh allocation (page faults) per call. Where every buffer that reaches
+    such a copy is a `memref.alloc` of the function (through `scf.if`
+    results and `memref.cast`s) and the output argument has no other use,
+    this pass has those allocations be the output argument itself, and drops
+    the copy. The checked entry point has verified the output's sizes.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def LinalgToBlasPass : Pass<"linea-linalg-to-blas", "ModuleOp"> {
   let summary = "Run large f32 matmuls as calls into BLIS";
   let description = [{
