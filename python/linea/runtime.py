@@ -48,6 +48,13 @@ def _describe(array):
     return desc
 
 
+class _Shaped:
+    """Something with a shape (result_shapes reads only that)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
 class TensorType:
     """A tensor type: shape (None for a dynamic size), element type name
     (f32, f16, bf16...), the buffer's name in the library's manifest and, for
@@ -281,7 +288,8 @@ class Function:
             for t in self.arg_types + self.result_types:
                 d = descriptor_type(len(t.shape))()
                 d.offset = 0
-                if t.shape:
+                # Dynamic sizes are set per call (_fast).
+                if t.shape and not t.dynamic:
                     d.sizes[:] = t.shape
                     d.strides[:] = dense_strides(t.shape)
                 local.descs.append(d)
@@ -291,29 +299,62 @@ class Function:
     def _fast(self, arrays, out):
         """The call on numpy arrays that already are what the signature says:
         a check per array and nothing else (the decode step's path); None
-        where one is not, for the general path to say why."""
-        if self.dynamic:
-            return None
+        where one is not, for the general path to say why. Dynamic sizes
+        are set in the descriptors per call (the entry point checks them
+        against each other)."""
         if not hasattr(self, "_expected"):
-            self._expected = [(np.dtype(dtypes.numpy_dtype(t.element)), t.shape)
+            self._expected = [(np.dtype(dtypes.numpy_dtype(t.element)), t.shape, t.dynamic)
                               for t in self.arg_types + self.result_types]
         n = len(arrays)
         if out is not None and len(out) != len(self.result_types):
             return None
         # The outputs are allocated only once the arguments (and out) pass.
         given = list(arrays) + (list(out) if out is not None else [])
-        for i, (a, (dtype, shape)) in enumerate(zip(given, self._expected)):
-            if type(a) is not np.ndarray or a.dtype != dtype or a.shape != shape or \
+        for i, (a, (dtype, shape, dynamic)) in enumerate(zip(given, self._expected)):
+            if type(a) is not np.ndarray or a.dtype != dtype or \
+                    (not dynamic and a.shape != shape) or \
                     not a.flags.c_contiguous or (i >= n and not a.flags.writeable):
                 return None
+        sizes = None
+        if self.dynamic:
+            sizes = self._dynamic_sizes(tuple(a.shape for a in arrays))
+            if sizes is None or (out is not None and any(
+                    o.shape != r for o, r in zip(out, sizes[0]))):
+                return None
         if out is None:
-            out = [np.empty(shape, dtype) for dtype, shape in self._expected[n:]]
+            shapes = sizes[0] if sizes else [shape for _, shape, _ in self._expected[n:]]
+            out = [np.empty(shape, dtype)
+                   for (dtype, _, _), shape in zip(self._expected[n:], shapes)]
         buffers = list(arrays) + list(out)
         descs, refs = self._descriptors()
         for d, a in zip(descs, buffers):
             d.allocated = d.aligned = a.ctypes.data
+        if sizes:
+            for i, shape, strides in sizes[1]:
+                descs[i].sizes[:] = shape
+                descs[i].strides[:] = strides
         self.call_descriptors(*refs)
         return out[0] if len(out) == 1 else tuple(out)
+
+    def _dynamic_sizes(self, arg_shapes):
+        """For arguments of `arg_shapes`: the results' shapes and, per buffer
+        of a dynamic type, (index, sizes, dense strides); None where the
+        shapes do not fit the signature. Kept per distinct shapes: a decode
+        loop calls with the same ones every step."""
+        cache = self.__dict__.setdefault("_sizes_cache", {})
+        if arg_shapes in cache:
+            return cache[arg_shapes]
+        types = self.arg_types + self.result_types
+        if len(cache) > 256:
+            cache.clear()
+        if not all(t.matches(shape) for t, shape in zip(self.arg_types, arg_shapes)):
+            return None
+        results = self.result_shapes([_Shaped(shape) for shape in arg_shapes])
+        shapes = list(arg_shapes) + results
+        cache[arg_shapes] = (results, [(i, tuple(shape), tuple(dense_strides(shape)))
+                                       for i, (t, shape) in enumerate(zip(types, shapes))
+                                       if t.dynamic])
+        return cache[arg_shapes]
 
     def __call__(self, *arrays, out=None):
         """Runs the kernel on `arrays`; the results go to new arrays (torch
