@@ -170,10 +170,14 @@ LogicalResult relate(Operation *op, SizeClasses &classes,
           group = site;
       }
     }
+    Value offsets;
     if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
-      if (Value offsets = recurrence.getCuSeqlensValue())
-        packed.push_back({offsets, batch ? *batch : classes.loop(op, 0),
-                          sequence ? *sequence : classes.loop(op, 1)});
+      offsets = recurrence.getCuSeqlensValue();
+    else if (auto conv = dyn_cast<CausalConv1dOp>(op))
+      offsets = conv.getCuSeqlens();
+    if (offsets)
+      packed.push_back({offsets, batch ? *batch : classes.loop(op, 0),
+                        sequence ? *sequence : classes.loop(op, 1)});
     return success();
   }
   if (isa<tensor::DimOp>(op) ||

@@ -821,7 +821,7 @@ class Function:
         return self.concat([first, self.slice(x, (0, 0, 0), (B, T - 1, C))], axis=1)
 
     def causal_conv1d(self, x, weight, bias=None, initial_state=None, activation=None,
-                      return_state=False):
+                      return_state=False, cu_seqlens=None):
         """The depthwise causal convolution (linea.causal_conv1d): x [B, T,
         C], weight [C, W], bias [C] (both f32 or x's type), initial_state
         [B, C, W-1] (the W-1 inputs before x, oldest first; zeros if
@@ -831,6 +831,7 @@ class Function:
         op = "causal_conv1d"
         self._act(op, "x", x, 3)
         B, T, C = x.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "weight", weight, shape=(C, None))
         W = weight.shape[1]
         for name, p in (("weight", weight), ("bias", bias)):
@@ -839,13 +840,14 @@ class Function:
         if bias is not None:
             self._check(op, "bias", bias, shape=(C,))
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, C, W - 1), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, C, W - 1), dtype="f32")
         if activation not in (None, "none", "silu"):
             raise ShapeError("%s: activation must be None or 'silu', got %r" % (op, activation))
         attrs = ["activation = #linea.activation<silu>"] if activation == "silu" else []
         return self._linea(op, [("x", x), ("weight", weight)],
-                           [("bias", bias), ("initial_state", initial_state)], attrs,
-                           x.shape, x.dtype, (B, C, W - 1) if return_state else None)
+                           [("bias", bias), ("initial_state", initial_state),
+                            ("cu_seqlens", cu_seqlens)], attrs,
+                           x.shape, x.dtype, (Bs, C, W - 1) if return_state else None)
 
     # -- reductions ----------------------------------------------------------------
     def _axes(self, op, x, axis):

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Lowerings.h"
+#include "RecurrenceCore.h"
 #include "Patterns.h"
 
 using namespace mlir;
@@ -32,14 +33,23 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
     ChannelLanes lanes(C, target);
     Value x = e.toBuffer(op.getX()), weight = e.toBuffer(op.getWeight());
     Extent B = e.dim(x, 0), T = e.dim(x, 1);
+    // A packed batch: one window per sequence, over its range of tokens.
+    Value offsets = bufferOrNull(e, op.getCuSeqlens());
+    Extent N = stateBatch(e, B, offsets);
     Value bias = bufferOrNull(e, op.getBias());
     Value init = bufferOrNull(e, op.getInitialState());
     bool silu = op.getActivation() == Activation::silu;
     Value output = e.alloc({B, T, C}, getElementTypeOrSelf(x.getType()));
-    Value state = e.alloc({B, C, W - 1}, e.builder().getF32Type());
+    Value state = e.alloc({N, C, W - 1}, e.builder().getF32Type());
 
-    e.parallel({B, lanes.groups}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
+    e.parallel({N, lanes.groups}, [&](LoopEmitter &pe, ValueRange ivs) {
+      // Sequence n of batch b: its state n, its tokens [first, last).
+      Value n = ivs[0], c0 = lanes.first(pe, ivs[1]);
+      Value b = n, first = pe.index(0), last = pe.value(T);
+      if (offsets) {
+        b = pe.index(0);
+        std::tie(first, last) = sequenceRange(pe, offsets, n, T);
+      }
       SmallVector<Value> taps;
       for (int64_t w = 0; w < W; ++w)
         taps.push_back(lanes.gather(pe, weight, {c0, pe.index(w)}, 0));
@@ -47,10 +57,10 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
       // window[i] = x_{t-W+1+i}, oldest first.
       SmallVector<Value> window;
       for (int64_t i = 0; i + 1 < W; ++i)
-        window.push_back(init ? lanes.gather(pe, init, {b, c0, pe.index(i)}, 1)
+        window.push_back(init ? lanes.gather(pe, init, {n, c0, pe.index(i)}, 1)
                               : lanes.constant(pe, 0.0));
-      SmallVector<Value> last = pe.loop(
-          T, window,
+      SmallVector<Value> end = pe.loop(
+          first, last, window,
           [&](LoopEmitter &et, Value t, ValueRange win) -> SmallVector<Value> {
             Value xt = lanes.load(et, x, {b, t, c0});
             Value y = et.fma(taps[W - 1], xt, start);
@@ -66,7 +76,7 @@ struct CausalConv1dLowering : public OpRewritePattern<CausalConv1dOp> {
             return next;
           });
       for (int64_t i = 0; i + 1 < W; ++i)
-        lanes.scatter(pe, last[i], state, {b, c0, pe.index(i)}, 1);
+        lanes.scatter(pe, end[i], state, {n, c0, pe.index(i)}, 1);
     });
     SmallVector<Value> results{e.toTensor(output)};
     if (op.getWithFinalState())

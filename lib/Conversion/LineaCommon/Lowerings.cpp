@@ -47,8 +47,12 @@ mlir::linea::detail::unloweredDynamicSize(Operation *op,
     }
     return std::nullopt;
   };
+  Value offsets;
   if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
-    if (recurrence.getCuSeqlensValue() && !target.lowersDynamicShapes())
+    offsets = recurrence.getCuSeqlensValue();
+  else if (auto conv = dyn_cast<CausalConv1dOp>(op))
+    offsets = conv.getCuSeqlens();
+  if (offsets && !target.lowersDynamicShapes())
       return "takes a packed batch (cu_seqlens), which the " +
              target.getName().str() + " lowering does not lower";
   for (auto [i, v] : llvm::enumerate(op->getOperands()))

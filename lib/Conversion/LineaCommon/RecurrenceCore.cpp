@@ -811,13 +811,20 @@ RecurrenceSlice mlir::linea::detail::buildSliceOf(
   at.append(ivs.begin() + 1, ivs.end());
   RecurrenceSlice s = buildSlice(e, sig, extents.tokens, at, build);
   s.stateLead.front() = n;
-  auto &b = e.builder();
-  Value T = e.value(extents.tokens);
-  Value first = offsetAt(e, extents.offsets, n, e.index(0), T);
-  Value next = arith::AddIOp::create(b, n, e.index(1));
-  Value last = offsetAt(e, extents.offsets, next, first, T);
-  return s.tokenRange(e, first,
-                      Extent(arith::SubIOp::create(b, last, first).getResult()));
+  auto [first, last] = sequenceRange(e, extents.offsets, n, extents.tokens);
+  return s.tokenRange(
+      e, first,
+      Extent(arith::SubIOp::create(e.builder(), last, first).getResult()));
+}
+
+std::pair<Value, Value> mlir::linea::detail::sequenceRange(LoopEmitter &e,
+                                                           Value offsets,
+                                                           Value n,
+                                                           Extent tokens) {
+  Value T = e.value(tokens);
+  Value first = offsetAt(e, offsets, n, e.index(0), T);
+  Value next = arith::AddIOp::create(e.builder(), n, e.index(1));
+  return {first, offsetAt(e, offsets, next, first, T)};
 }
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e,

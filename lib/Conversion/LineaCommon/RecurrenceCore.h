@@ -236,6 +236,12 @@ struct SliceExtents {
 /// first dimension is the batch, or a packed batch's sequences.
 Extent stateBatch(LoopEmitter &e, Extent batch, Value offsets);
 
+/// Sequence `n`'s tokens [first, last) of a packed batch of `tokens`
+/// tokens: its offsets clamped into [0, T], never decreasing, so that no
+/// token outside is read whatever they hold.
+std::pair<Value, Value> sequenceRange(LoopEmitter &e, Value offsets, Value n,
+                                      Extent tokens);
+
 /// Slice `ivs` of an op of signature `sig` as `emitSlices` hands it to the
 /// target: built by `build`, and, for a packed batch, built for batch 0,
 /// its state that of sequence ivs[0] and its tokens that sequence's (the

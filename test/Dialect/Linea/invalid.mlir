@@ -901,3 +901,11 @@ func.func @ssd_C14_rank(%x: tensor<1x8x2x4xf32>, %dt: tensor<1x8x2xf32>, %A: ten
   %o = linea.ssd %x, %dt, %A, %bc, %bc cu_seqlens(%cu : tensor<3x1xi32>) : tensor<1x8x2x4xf32>, tensor<1x8x2xf32>, tensor<2xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>
   return
 }
+
+// -----
+
+func.func @causal_conv1d_C7_states(%x: tensor<1x8x4xf32>, %w: tensor<4x3xf32>, %s: tensor<2x4x2xf32>, %cu: tensor<4xi32>) {
+  // expected-error @+1 {{C4: 'initial_state' must have shape [sequences, C, W - 1] = [3, 4, 2], got tensor<2x4x2xf32>}}
+  %y = linea.causal_conv1d %x, %w initial_state(%s : tensor<2x4x2xf32>) cu_seqlens(%cu : tensor<4xi32>) : tensor<1x8x4xf32>, tensor<4x3xf32>
+  return
+}

@@ -1,8 +1,9 @@
 # RUN: %python %s
 # Packed variable-length batches (cu_seqlens, FlashAttention's convention):
 # sequences of lengths {1, 5, 64, 130} in one call, each from its own initial
-# state to its own final state, in every form, against the float64 reference
-# run on each sequence alone; i32 and i64 offsets; one library for every
+# state to its own final state, in every form of linear_attention, wkv6,
+# wkv7, gated_delta and ssd, and the causal convolution, against the float64
+# reference run on each sequence alone; i32 and i64 offsets; one library for every
 # packing (T, N and the offsets all dynamic). Offsets that do not start at 0,
 # decrease, end before or after T, or number other than the states are
 # rejected by the checked entry point, naming the entry.
@@ -137,6 +138,22 @@ for form in ("recurrent", "chunked", "quadratic"):
         (-np.exp(f32(H)),), (H, N, P),
         lambda seq, others, s0: ref.ssd(seq[0], seq[1], others[0], seq[2], seq[3],
                                         dt_softplus=True, initial_state=s0, return_state=True))
+
+
+C = 32
+
+
+def conv_build(f, form, cu):
+    x, weight = f.arg("x", (1, None, C)), f.arg("weight", (C, 4))
+    s0 = f.arg("s0", (None, C, 3))
+    f.ret(*f.causal_conv1d(x, weight, initial_state=s0, activation="silu", cu_seqlens=cu,
+                           return_state=True))
+
+
+for dtype in ("i32", "i64"):
+    run("causal_conv1d", "direct", conv_build, lambda T: (f32(1, T, C),), (f32(C, 4),), (C, 3),
+        lambda seq, others, s0: ref.causal_conv1d(seq[0], others[0], initial_state=s0,
+                                                  activation="silu"), dtype=dtype)
 
 
 # -- offsets the entry point rejects ------------------------------------------

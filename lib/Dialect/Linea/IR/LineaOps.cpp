@@ -814,8 +814,11 @@ static LogicalResult inferCausalConv1d(MLIRContext *ctx,
     return failure();
   int64_t W = check.get("W");
   check.bind("W - 1", ShapedType::isDynamic(W) ? W : W - 1);
+  FailureOr<StringRef> batch = checkPacked(check, "C7", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C4", "initial_state", init, {"B", "C", "W - 1"})) ||
+    if (failed(check.shape("C4", "initial_state", init, {*batch, "C", "W - 1"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"x", op.getX()}})))
@@ -825,7 +828,7 @@ static LogicalResult inferCausalConv1d(MLIRContext *ctx,
       (bias && failed(check.f32OrType("C5", "bias", bias, act, "x"))))
     return failure();
   return results(types, op.getX(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "C", "W - 1"}));
+                 check.stateType(ctx, {*batch, "C", "W - 1"}));
 }
 
 // The interface's entry point of each op forwards to its checker.
@@ -865,6 +868,7 @@ DimRole mlir::linea::getDimRole(Operation *op, Value tensor, unsigned dim) {
   } else if (auto conv = dyn_cast<CausalConv1dOp>(op)) {
     initial = conv.getInitialState();
     final = conv.getWithFinalState() ? conv->getResult(1) : Value();
+    offsets = conv.getCuSeqlens();
   }
   if (tensor && (tensor == initial || tensor == final))
     return dim == 0 ? DimRole::batch : DimRole::other;

@@ -677,6 +677,13 @@ def Linea_CausalConv1dOp : Linea_Op<"causal_conv1d", [Pure,
     * (C5) `x` has element type f32, f16 or bf16; `weight` and `bias` have
       the element type of `x` or f32.
     * (C6) `C` and `W` are positive.
+    * (C7) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, its
+      window starting from state i and ending in state i. The offsets must
+      start at 0, never decrease and end at T (checked as for the
+      recurrence ops).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The output is
     empty; with T = 0 the final state is `initial_state` (zeros without one).
@@ -697,6 +704,7 @@ def Linea_CausalConv1dOp : Linea_Op<"causal_conv1d", [Pure,
     AnyRankedTensor:$x, AnyRankedTensor:$weight,
     Optional<AnyRankedTensor>:$bias,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     DefaultValuedAttr<Linea_ActivationAttr, "Activation::none">:$activation,
     UnitAttr:$with_final_state);
   let results = (outs AnyRankedTensor:$output,
@@ -705,6 +713,7 @@ def Linea_CausalConv1dOp : Linea_Op<"causal_conv1d", [Pure,
     $x `,` $weight
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($x) `,` type($weight)
   }];
