@@ -1341,19 +1341,20 @@ class Function:
                            (B, D, N) if return_state else None)
 
     def wkv4(self, w, u, k, v, initial_state=None, form="auto", chunk_size=None,
-             return_state=False):
+             return_state=False, cu_seqlens=None):
         op = "wkv4"
         self._act(op, "k", k, 3)
         B, T, C = k.shape
+        Bs = self._packed(op, cu_seqlens, B)
         self._check(op, "v", v, shape=k.shape, dtype=k.dtype)
         self._check(op, "w", w, shape=(C,), dtype="f32")
         self._check(op, "u", u, shape=(C,), dtype="f32")
         if initial_state is not None:
-            self._check(op, "initial_state", initial_state, shape=(B, 3, C), dtype="f32")
+            self._check(op, "initial_state", initial_state, shape=(Bs, 3, C), dtype="f32")
         return self._linea(op, [("w", w), ("u", u), ("k", k), ("v", v)],
-                           [("initial_state", initial_state)],
+                           [("initial_state", initial_state), ("cu_seqlens", cu_seqlens)],
                            self._form_attrs(form, chunk_size), k.shape, k.dtype,
-                           (B, 3, C) if return_state else None)
+                           (Bs, 3, C) if return_state else None)
 
     def wkv6(self, r, k, v, w, u, initial_state=None, scale=None, form="auto",
              chunk_size=None, return_state=False, cu_seqlens=None):

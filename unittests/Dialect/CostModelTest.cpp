@@ -192,7 +192,7 @@ TEST_F(CostModelTest, DynamicShapesHaveNoEstimate) {
                 .getResult(0);
   Value w = value({16});
   auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k,
-                           nullptr, Form::auto_, nullptr, false);
+                           nullptr, nullptr, Form::auto_, nullptr, false);
   EXPECT_FALSE(chooseForm(cast<RecurrenceOpInterface>(op.getOperation()), cpu)
                    .has_value());
 }

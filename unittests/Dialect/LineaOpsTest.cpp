@@ -95,7 +95,7 @@ TEST_F(LineaOpsTest, DefaultScaleIsInverseSqrtKeyDim) {
 TEST_F(LineaOpsTest, InterfaceExposesFormAndState) {
   Value k = value({1, 8, 16}), w = value({16});
   Value s0 = value({1, 3, 16});
-  auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k, s0,
+  auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k, s0, nullptr,
                            Form::scan, /*chunk_size=*/nullptr,
                            /*with_final_state=*/true);
   ASSERT_TRUE(succeeded(verify(op)));
@@ -192,7 +192,7 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   // wkv4: a scalar ratio per channel, read before the update with a bonus.
   Value k = value({2, 8, 16}), w = value({16});
   auto w4 = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k,
-                           nullptr, Form::auto_, nullptr, false);
+                           nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s4 =
       cast<RecurrenceOpInterface>(w4.getOperation()).getRecurrenceSignature();
   EXPECT_EQ(s4.slices, (SmallVector<int64_t, 2>{2, 16}));

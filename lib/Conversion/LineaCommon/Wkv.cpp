@@ -140,9 +140,19 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
     Value k = e.toBuffer(op.getK()), v = e.toBuffer(op.getV());
     Extent B = e.dim(k, 0), T = e.dim(k, 1);
     Value init = bufferOrNull(e, op.getInitialState());
+    // A packed batch: each sequence n a range of batch 0's tokens, state n.
+    Value offsets = bufferOrNull(e, op.getCuSeqlens());
+    Extent N = stateBatch(e, B, offsets);
     Value output =
         e.alloc({B, T, C}, getElementTypeOrSelf(op.getV().getType()));
-    Value state = e.alloc({B, 3, C}, e.builder().getF32Type());
+    Value state = e.alloc({N, 3, C}, e.builder().getF32Type());
+    // Sequence n's batch entry and its tokens [first, last).
+    auto sequence = [&](LoopEmitter &pe, Value n) {
+      if (!offsets)
+        return std::make_tuple(n, pe.index(0), pe.value(T));
+      auto [first, last] = sequenceRange(pe, offsets, n, T);
+      return std::make_tuple(pe.index(0), first, last);
+    };
 
     auto decayOf = [&](LoopEmitter &x, Value c0) {
       return x.neg(x.exp(lanes.load(x, w, {c0})));
@@ -180,11 +190,11 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
                     x.add(x.mul(e1, bb), e2), p};
           });
     };
-    auto initial = [&](LoopEmitter &pe, Value b, Value c0) {
+    auto initial = [&](LoopEmitter &pe, Value n, Value c0) {
       SmallVector<Value> start = empty(pe);
       if (init)
         for (int64_t m = 0; m < 3; ++m)
-          start[m] = lanes.load(pe, init, {b, pe.index(m), c0});
+          start[m] = lanes.load(pe, init, {n, pe.index(m), c0});
       return start;
     };
     // The three parts of a state into `buffer` at `at` (the part's index
@@ -199,66 +209,64 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
     };
 
     if (form == Form::recurrent) {
-      e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
-        Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
-        SmallVector<Value> end = run(pe, b, c0, pe.index(0), pe.value(T),
-                                     initial(pe, b, c0), /*write=*/true);
-        storeState(pe, state, {b, c0}, end);
+      e.parallel({N, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
+        Value n = ivs[0], c0 = lanes.first(pe, ivs[1]);
+        auto [b, first, last] = sequence(pe, n);
+        SmallVector<Value> end = run(pe, b, c0, first, last,
+                                     initial(pe, n, c0), /*write=*/true);
+        storeState(pe, state, {n, c0}, end);
       });
       return {output, state};
     }
 
     int64_t chunk = std::min(chunkFor(op, form), T.staticOr(chunkFor(op, form)));
+    // Chunks of each sequence (as many as T has: a packed sequence's later
+    // ones are empty).
     Extent chunks = e.ceilDiv(T, chunk);
-    auto &ib = e.builder();
-    // The last chunk's index and its number of tokens (in f32).
-    Value lastChunk = ib.createOrFold<arith::SubIOp>(e.value(chunks), e.index(1));
-    Value tail = ib.createOrFold<arith::SubIOp>(
-        e.value(T), ib.createOrFold<arith::MulIOp>(lastChunk, e.index(chunk)));
-    Value tailSteps =
-        T.isStatic()
-            ? e.f32(static_cast<double>(T.getStatic() -
-                                        (chunks.getStatic() - 1) * chunk))
-            : arith::UIToFPOp::create(
-                  ib, ib.getF32Type(),
-                  arith::IndexCastUIOp::create(ib, ib.getI64Type(), tail))
-                  .getResult();
     // Per chunk: first what its tokens add from an empty state, then the
     // state carried into it.
-    Value carry = e.alloc({B, chunks, 3, C}, e.builder().getF32Type());
-    auto span = [&](LoopEmitter &pe, Value j) {
-      Value from = arith::MulIOp::create(pe.builder(), j, pe.index(chunk));
-      Value to = pe.indexMin(
-          arith::AddIOp::create(pe.builder(), from, pe.index(chunk)),
-          pe.value(T));
-      return std::make_pair(from, to);
+    Value carry = e.alloc({N, chunks, 3, C}, e.builder().getF32Type());
+    // Chunk j of sequence n: its batch entry and tokens [from, to).
+    auto span = [&](LoopEmitter &pe, Value n, Value j) {
+      auto [b, first, last] = sequence(pe, n);
+      auto &pb = pe.builder();
+      Value from = pe.indexMin(
+          arith::AddIOp::create(
+              pb, first, arith::MulIOp::create(pb, j, pe.index(chunk))),
+          last);
+      Value to = pe.indexMin(arith::AddIOp::create(pb, from, pe.index(chunk)),
+                             last);
+      return std::make_tuple(b, from, to);
     };
-    auto loadState = [&](LoopEmitter &x, Value b, Value j, Value c0) {
+    auto loadState = [&](LoopEmitter &x, Value n, Value j, Value c0) {
       SmallVector<Value> st;
       for (int64_t m = 0; m < 3; ++m)
-        st.push_back(lanes.load(x, carry, {b, j, x.index(m), c0}));
+        st.push_back(lanes.load(x, carry, {n, j, x.index(m), c0}));
       return st;
     };
-    e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
-      auto [from, to] = span(pe, j);
-      storeState(pe, carry, {b, j, c0},
+    e.parallel({N, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value n = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
+      auto [b, from, to] = span(pe, n, j);
+      storeState(pe, carry, {n, j, c0},
                  run(pe, b, c0, from, to, empty(pe), /*write=*/false));
     });
-    e.parallel({B, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]);
+    e.parallel({N, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value n = ivs[0], c0 = lanes.first(pe, ivs[1]);
       Value decay = decayOf(pe, c0);
       SmallVector<Value> end = pe.loop(
-          chunks, initial(pe, b, c0),
+          chunks, initial(pe, n, c0),
           [&](LoopEmitter &x, Value j, ValueRange st) -> SmallVector<Value> {
-            SmallVector<Value> local = loadState(x, b, j, c0);
-            storeState(x, carry, {b, j, c0}, st);
+            SmallVector<Value> local = loadState(x, n, j, c0);
+            storeState(x, carry, {n, j, c0}, st);
             // The carried state decays over the chunk's tokens, then takes
             // what they add, both at the larger running max.
-            Value last = arith::CmpIOp::create(
-                x.builder(), arith::CmpIPredicate::eq, j, lastChunk);
-            Value steps = x.select(last, lanes.broadcast(x, tailSteps),
-                                   lanes.constant(x, chunk));
+            auto [b, from, to] = span(x, n, j);
+            (void)b;
+            auto &xb = x.builder();
+            Value count = arith::IndexCastUIOp::create(
+                xb, xb.getI64Type(), arith::SubIOp::create(xb, to, from));
+            Value steps = lanes.broadcast(
+                x, arith::UIToFPOp::create(xb, xb.getF32Type(), count));
             Value decayed = x.fma(steps, decay, st[2]);
             Value p = x.max(decayed, local[2]);
             Value e1 = x.exp(x.sub(decayed, p));
@@ -266,12 +274,12 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
             return {x.fma(e1, st[0], x.mul(e2, local[0])),
                     x.fma(e1, st[1], x.mul(e2, local[1])), p};
           });
-      storeState(pe, state, {b, c0}, end);
+      storeState(pe, state, {n, c0}, end);
     });
-    e.parallel({B, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
-      Value b = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
-      auto [from, to] = span(pe, j);
-      run(pe, b, c0, from, to, loadState(pe, b, j, c0), /*write=*/true);
+    e.parallel({N, groups, chunks}, [&](LoopEmitter &pe, ValueRange ivs) {
+      Value n = ivs[0], c0 = lanes.first(pe, ivs[1]), j = ivs[2];
+      auto [b, from, to] = span(pe, n, j);
+      run(pe, b, c0, from, to, loadState(pe, n, j, c0), /*write=*/true);
     });
     return {output, state};
   }

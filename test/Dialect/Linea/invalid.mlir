@@ -909,3 +909,11 @@ func.func @causal_conv1d_C7_states(%x: tensor<1x8x4xf32>, %w: tensor<4x3xf32>, %
   %y = linea.causal_conv1d %x, %w initial_state(%s : tensor<2x4x2xf32>) cu_seqlens(%cu : tensor<4xi32>) : tensor<1x8x4xf32>, tensor<4x3xf32>
   return
 }
+
+// -----
+
+func.func @wkv4_C9_batch(%w: tensor<4xf32>, %k: tensor<2x8x4xf32>, %cu: tensor<3xi64>) {
+  // expected-error @+1 {{C9: with 'cu_seqlens' the sequences are packed along T, so B must be 1, got 2}}
+  %y = linea.wkv4 %w, %w, %k, %k cu_seqlens(%cu : tensor<3xi64>) : tensor<4xf32>, tensor<4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>
+  return
+}

@@ -1,8 +1,8 @@
 # RUN: %python %s
 # Packed variable-length batches (cu_seqlens, FlashAttention's convention):
 # sequences of lengths {1, 5, 64, 130} in one call, each from its own initial
-# state to its own final state, in every form of linear_attention, wkv6,
-# wkv7, gated_delta and ssd, and the causal convolution, against the float64
+# state to its own final state, in every form of linear_attention, wkv4,
+# wkv6, wkv7, gated_delta and ssd, and the causal convolution, against the float64
 # reference run on each sequence alone; i32 and i64 offsets; one library for every
 # packing (T, N and the offsets all dynamic). Offsets that do not start at 0,
 # decrease, end before or after T, or number other than the states are
@@ -30,7 +30,7 @@ def offsets(lengths, dtype=np.int32):
 
 
 def run(name, form, build, tokens, others, state_shape, reference, tol=5e-5,
-        dtype="i32"):
+        dtype="i32", make_state=None):
     """`tokens(T)`: the per-token arguments of T tokens ([1, T, ...]);
     `others`: the rest; `reference(tokens of one sequence, state)`."""
     f = linea.Function("%s_%s_%s" % (name, form, dtype))
@@ -40,7 +40,7 @@ def run(name, form, build, tokens, others, state_shape, reference, tol=5e-5,
     cu_np = offsets(LENGTHS, np.int32 if dtype == "i32" else np.int64)
     T = int(cu_np[-1])
     per_token = tokens(T)
-    s0 = f32(len(LENGTHS), *state_shape)
+    s0 = make_state(len(LENGTHS)) if make_state else f32(len(LENGTHS), *state_shape)
     o, s = fn(cu_np, *per_token, *others, s0)
     for i, (a, b) in enumerate(zip(cu_np[:-1], cu_np[1:])):
         seq = [x[:, a:b] for x in per_token]
@@ -154,6 +154,28 @@ for dtype in ("i32", "i64"):
     run("causal_conv1d", "direct", conv_build, lambda T: (f32(1, T, C),), (f32(C, 4),), (C, 3),
         lambda seq, others, s0: ref.causal_conv1d(seq[0], others[0], initial_state=s0,
                                                   activation="silu"), dtype=dtype)
+
+
+def wkv4_build(f, form, cu):
+    k, v = f.arg("k", (1, None, C)), f.arg("v", (1, None, C))
+    w, u = f.arg("w", (C,)), f.arg("u", (C,))
+    s0 = f.arg("s0", (None, 3, C))
+    f.ret(*f.wkv4(w, u, k, v, initial_state=s0, cu_seqlens=cu, form=form,
+                  chunk_size=16 if form == "scan" else None, return_state=True))
+
+
+def wkv4_s0(n):
+    """RWKV-4 states (aa, bb, pp) a sequence could have left: bb > 0."""
+    s = f32(n, 3, C)
+    s[:, 1] = np.abs(s[:, 1]) + 0.5
+    return s
+
+
+for form in ("recurrent", "scan"):
+    run("wkv4", form, wkv4_build, lambda T: (f32(1, T, C), f32(1, T, C)),
+        (f32(C), f32(C)), (3, C),
+        lambda seq, others, s0: ref.wkv4(others[0], others[1], *seq, initial_state=s0),
+        make_state=wkv4_s0)
 
 
 # -- offsets the entry point rejects ------------------------------------------

@@ -495,7 +495,8 @@ static LogicalResult inferSelectiveScan(MLIRContext *ctx,
 RecurrenceSignature Wkv4Op::getRecurrenceSignature() {
   // A slice is a channel of a batch: a scalar ratio of two recurrences.
   auto k = dims(getK());
-  RecurrenceSignature sig = headWise(k[0], k[2], k[1], 1, 1, getV());
+  RecurrenceSignature sig =
+      headWise(packedBatch(getCuSeqlens(), k[0]), k[2], k[1], 1, 1, getV());
   sig.decay = DecayKind::constant;
   sig.readout = Readout::beforeUpdateWithBonus;
   sig.normalized = true;
@@ -516,8 +517,11 @@ static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
       failed(check.shape("C3", "u", op.getU(), {"C"})) ||
       failed(check.f32("C3", "u", op.getU())))
     return failure();
+  FailureOr<StringRef> batch = checkPacked(check, "C9", op.getCuSeqlens());
+  if (failed(batch))
+    return failure();
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C4", "initial_state", init, {"B", "3", "C"})) ||
+    if (failed(check.shape("C4", "initial_state", init, {*batch, "3", "C"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"k", op.getK()}, {"v", op.getV()}})) ||
@@ -525,7 +529,7 @@ static LogicalResult inferWkv4(MLIRContext *ctx, std::optional<Location> loc,
                        &Wkv4Op::supportsForm)))
     return failure();
   return results(types, op.getV(), op.getWithFinalState(),
-                 check.stateType(ctx, {"B", "3", "C"}));
+                 check.stateType(ctx, {*batch, "3", "C"}));
 }
 
 DenseElementsAttr Wkv4Op::getEmptyState(RankedTensorType type) {
@@ -888,3 +892,4 @@ Value Wkv6Op::getCuSeqlensValue() { return getCuSeqlens(); }
 Value Wkv7Op::getCuSeqlensValue() { return getCuSeqlens(); }
 Value GatedDeltaOp::getCuSeqlensValue() { return getCuSeqlens(); }
 Value SsdOp::getCuSeqlensValue() { return getCuSeqlens(); }
+Value Wkv4Op::getCuSeqlensValue() { return getCuSeqlens(); }

@@ -231,7 +231,8 @@ def Linea_SelectiveScanOp : Linea_RecurrenceOp<"selective_scan",
 // Wkv4Op
 //===----------------------------------------------------------------------===//
 
-def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
+def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [AttrSizedOperandSegments],
+    ["getEmptyState", "getCuSeqlensValue"]> {
   let summary = "RWKV-4 WKV, in the numerically stable running-max form";
   let description = [{
     Per channel `c`, with the per-step log-decay `-exp(w)`:
@@ -255,6 +256,13 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
     * (C7) `chunk_size`, if present, is positive and goes with `form` `auto`
       or `scan`.
     * (C8) `C` is positive.
+    * (C9) `cu_seqlens`, if present (a packed batch), has shape `[N + 1]`
+      and element type i32 or i64, and then B = 1, `initial_state` and
+      `final_state` have N sequences in their first dimension instead of
+      B. Sequence i is tokens `cu_seqlens[i] .. cu_seqlens[i + 1]`, from
+      state i to state i (the scan form's chunks are each sequence's).
+      The offsets must start at 0, never decrease and end at T (checked as
+      for the other ops).
 
     Empty batches and sequences: B = 0 or T = 0 is valid. The outputs are
     empty; with T = 0 the final state is `initial_state` (the empty state without one).
@@ -275,12 +283,14 @@ def Linea_Wkv4Op : Linea_RecurrenceOp<"wkv4", [], ["getEmptyState"]> {
     AnyRankedTensor:$w, AnyRankedTensor:$u,
     AnyRankedTensor:$k, AnyRankedTensor:$v,
     Optional<AnyRankedTensor>:$initial_state,
+    Optional<AnyRankedTensor>:$cu_seqlens,
     DefaultValuedAttr<Linea_FormAttr, "Form::auto_">:$form,
     OptionalAttr<I64Attr>:$chunk_size,
     UnitAttr:$with_final_state);
   let assemblyFormat = [{
     $w `,` $u `,` $k `,` $v
     (`initial_state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `:` type($cu_seqlens) `)`)?
     (`final_state` $with_final_state^)?
     attr-dict `:` type($w) `,` type($u) `,` type($k) `,` type($v)
   }];
