@@ -123,8 +123,9 @@ func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
 // RWKV-4's scan form (chunks of 3; 8 tokens leave a tail of 2): each
 // (batch, group of 16 channels, chunk) runs its tokens from an empty state (running max
 // -1e38); a pass per channel carries the state over the chunks (the carried
-// running max moves by 3 or, for the tail, 2 steps of the decay, then both
-// parts merge at the larger maximum); each chunk runs again from its
+// running max moves by as many steps of the decay as the chunk has tokens,
+// 3 or, for the tail, 2, then both parts merge at the larger maximum); each
+// chunk runs again from its
 // carried-in state, writing the outputs.
 // CHECK-LABEL: func @wkv4_scan
 // CHECK:         %[[CARRY:.+]] = memref.alloc() : memref<2x3x3x16xf32>
@@ -133,7 +134,7 @@ func.func @wkv7_chunked(%r: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
 // CHECK:           vector.store %{{.+}}, %[[CARRY]]
 // CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}})
 // CHECK:           scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:             arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK:             arith.uitofp
 // CHECK:             math.fma
 // CHECK:             arith.maximumf
 // CHECK:         scf.parallel ({{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %{{.+}})
