@@ -1,4 +1,5 @@
-//===- DynamicSizes.h - How a function's dynamic sizes relate ----*- C++ -*-===//
+//===- DynamicSizes.h - How dynamic sizes relate -----------------*- C++
+//-*-===//
 //
 // A compiled function with dynamic dimensions trusts that its arguments'
 // sizes agree as its body requires (every T of a linea op equal, a state's B

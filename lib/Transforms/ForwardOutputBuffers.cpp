@@ -1,4 +1,4 @@
-//===- ForwardOutputBuffers.cpp - Results in the caller's buffers -*- C++ -*-===//
+//===- ForwardOutputBuffers.cpp - Results in the caller's buffers -------===//
 //
 // See the pass description in Passes.td.
 //
@@ -48,8 +48,7 @@ struct ForwardOutputBuffersPass
       copies.push_back(copy);
     for (memref::CopyOp copy : copies) {
       auto out = dyn_cast<BlockArgument>(copy.getTarget());
-      if (!out || out.getOwner() != &func.getBody().front() ||
-          !out.hasOneUse())
+      if (!out || out.getOwner() != &func.getBody().front() || !out.hasOneUse())
         continue;
       auto outType = cast<MemRefType>(out.getType());
       SmallVector<memref::AllocOp> allocs;
@@ -62,7 +61,8 @@ struct ForwardOutputBuffersPass
         auto type = alloc.getType();
         return type.getShape() == outType.getShape() &&
                type.getElementType() == outType.getElementType() &&
-               type.getLayout().isIdentity() && outType.getLayout().isIdentity() &&
+               type.getLayout().isIdentity() &&
+               outType.getLayout().isIdentity() &&
                llvm::all_of(alloc->getUsers(), [&](Operation *user) {
                  return !isa<memref::DeallocOp>(user);
                });

@@ -62,17 +62,18 @@ TEST_F(CostModelTest, CpuOffersWhatItLowers) {
   EXPECT_EQ(forms[2].form, Form::chunked);
   EXPECT_EQ(forms[2].chunkSize, 16);
   Value r = value({1, 64, 2, 64}), u = value({2, 64});
-  auto wkv = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
-                            nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
+  auto wkv =
+      Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u, nullptr,
+                     nullptr, nullptr, Form::auto_, nullptr, false);
   auto wkvForms =
       estimateForms(cast<RecurrenceOpInterface>(wkv.getOperation()), cpu);
   ASSERT_EQ(wkvForms.size(), 3u);
   EXPECT_EQ(wkvForms[0].form, Form::recurrent);
   EXPECT_EQ(wkvForms[1].form, Form::chunked);
   Value w7 = value({1, 64, 2, 64});
-  auto wkv7 = Wkv7Op::create(builder, builder.getUnknownLoc(), w7, w7, w7, w7,
-                             w7, w7, nullptr, nullptr, nullptr, Form::auto_, nullptr,
-                             false);
+  auto wkv7 =
+      Wkv7Op::create(builder, builder.getUnknownLoc(), w7, w7, w7, w7, w7, w7,
+                     nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   auto wkv7Forms =
       estimateForms(cast<RecurrenceOpInterface>(wkv7.getOperation()), cpu);
   ASSERT_EQ(wkv7Forms.size(), 3u);

@@ -83,8 +83,9 @@ TEST_F(LineaOpsTest, DefaultScaleIsInverseSqrtKeyDim) {
   Value q = value({1, 4, 1, 16}), v = value({1, 4, 1, 8});
   auto op = LinearAttentionOp::create(
       builder, builder.getUnknownLoc(), q, q, v, /*gate=*/nullptr,
-      /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr, /*causal=*/true, /*normalize=*/false,
-      FeatureMap::identity, /*scale=*/nullptr, /*decay=*/nullptr, Form::auto_,
+      /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr, /*causal=*/true,
+      /*normalize=*/false, FeatureMap::identity, /*scale=*/nullptr,
+      /*decay=*/nullptr, Form::auto_,
       /*chunk_size=*/nullptr, /*with_final_state=*/false);
   ASSERT_TRUE(succeeded(verify(op)));
   EXPECT_FLOAT_EQ(op.getScaleOrDefault(), 0.25f);
@@ -95,8 +96,8 @@ TEST_F(LineaOpsTest, DefaultScaleIsInverseSqrtKeyDim) {
 TEST_F(LineaOpsTest, InterfaceExposesFormAndState) {
   Value k = value({1, 8, 16}), w = value({16});
   Value s0 = value({1, 3, 16});
-  auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k, s0, nullptr,
-                           Form::scan, /*chunk_size=*/nullptr,
+  auto op = Wkv4Op::create(builder, builder.getUnknownLoc(), w, w, k, k, s0,
+                           nullptr, Form::scan, /*chunk_size=*/nullptr,
                            /*with_final_state=*/true);
   ASSERT_TRUE(succeeded(verify(op)));
   auto iface = cast<RecurrenceOpInterface>(op.getOperation());
@@ -204,16 +205,18 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   // wkv6 and wkv7: S x S heads, per-key decays; wkv6 a bonus, wkv7 a
   // rank-one term.
   Value r = value({1, ShapedType::kDynamic, 2, 16}), bonus = value({2, 16});
-  auto w6 = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, bonus,
-                           nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
+  auto w6 =
+      Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, bonus,
+                     nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s6 =
       cast<RecurrenceOpInterface>(w6.getOperation()).getRecurrenceSignature();
   EXPECT_TRUE(s6.hasBonus());
   EXPECT_FALSE(s6.rankOne);
   EXPECT_TRUE(ShapedType::isDynamic(s6.tokens));
   EXPECT_FALSE(s6.hasStaticShape());
-  auto w7 = Wkv7Op::create(builder, builder.getUnknownLoc(), r, r, r, r, r, r,
-                           nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
+  auto w7 =
+      Wkv7Op::create(builder, builder.getUnknownLoc(), r, r, r, r, r, r,
+                     nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   RecurrenceSignature s7 =
       cast<RecurrenceOpInterface>(w7.getOperation()).getRecurrenceSignature();
   EXPECT_EQ(s7.readout, Readout::afterUpdate);
@@ -222,9 +225,9 @@ TEST_F(LineaOpsTest, SignaturesOfTheOtherOps) {
   // wkv7 with one receptance head per two heads (the gated delta rule's
   // shared queries): groups of 2.
   Value r1 = value({1, 8, 1, 16}), w2 = value({1, 8, 2, 16});
-  auto grouped = Wkv7Op::create(builder, builder.getUnknownLoc(), r1, w2, w2,
-                                w2, w2, w2, nullptr, nullptr, nullptr, Form::auto_,
-                                nullptr, false);
+  auto grouped =
+      Wkv7Op::create(builder, builder.getUnknownLoc(), r1, w2, w2, w2, w2, w2,
+                     nullptr, nullptr, nullptr, Form::auto_, nullptr, false);
   ASSERT_TRUE(succeeded(verify(grouped)));
   EXPECT_EQ(cast<RecurrenceOpInterface>(grouped.getOperation())
                 .getRecurrenceSignature()
@@ -237,9 +240,9 @@ TEST_F(LineaOpsTest, SignatureOfTheGatedDeltaRule) {
   // head: the rank-one recurrence with per-token decays.
   Value q = value({1, 8, 2, 16}), v = value({1, 8, 4, 32});
   Value beta = value({1, 8, 4});
-  auto op = GatedDeltaOp::create(builder, builder.getUnknownLoc(), q, q, v, beta,
-                                 beta, nullptr, nullptr, nullptr, nullptr, false, nullptr,
-                                 Form::auto_, nullptr, false);
+  auto op = GatedDeltaOp::create(builder, builder.getUnknownLoc(), q, q, v,
+                                 beta, beta, nullptr, nullptr, nullptr, nullptr,
+                                 false, nullptr, Form::auto_, nullptr, false);
   ASSERT_TRUE(succeeded(verify(op)));
   RecurrenceSignature sig =
       cast<RecurrenceOpInterface>(op.getOperation()).getRecurrenceSignature();
@@ -261,8 +264,8 @@ TEST_F(LineaOpsTest, SignatureOfSsd) {
   Value x = value({1, 8, 4, 16}), dt = value({1, 8, 4}), A = value({4});
   Value bc = value({1, 8, 2, 32});
   auto op = SsdOp::create(builder, builder.getUnknownLoc(), x, dt, A, bc, bc,
-                          nullptr, nullptr, nullptr, nullptr, nullptr, true, nullptr,
-                          Form::auto_, nullptr, false);
+                          nullptr, nullptr, nullptr, nullptr, nullptr, true,
+                          nullptr, Form::auto_, nullptr, false);
   ASSERT_TRUE(succeeded(verify(op)));
   RecurrenceSignature sig =
       cast<RecurrenceOpInterface>(op.getOperation()).getRecurrenceSignature();
@@ -290,10 +293,11 @@ TEST_F(LineaOpsTest, CanonicalizationDropsUnusedState) {
                                    builder.getFunctionType({}, {}));
   builder.setInsertionPointToStart(func.addEntryBlock());
   Value r = value({1, 4, 2, 8}), u = value({2, 8});
-  auto op = Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
-                           /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr,
-                           /*scale=*/nullptr, Form::recurrent, /*chunk_size=*/nullptr,
-                           /*with_final_state=*/true);
+  auto op =
+      Wkv6Op::create(builder, builder.getUnknownLoc(), r, r, r, r, u,
+                     /*initial_state=*/nullptr, /*cu_seqlens=*/nullptr,
+                     /*scale=*/nullptr, Form::recurrent, /*chunk_size=*/nullptr,
+                     /*with_final_state=*/true);
   // Keep the output alive so that only the state is dead.
   func::ReturnOp::create(builder, builder.getUnknownLoc());
   func.setType(builder.getFunctionType({}, {op.getOutput().getType()}));

@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Lowerings.h"
-#include "RecurrenceCore.h"
 #include "Patterns.h"
+#include "RecurrenceCore.h"
 
 using namespace mlir;
 using namespace mlir::linea;

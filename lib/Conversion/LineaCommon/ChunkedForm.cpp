@@ -73,9 +73,8 @@ public:
     Value T = s.length(e);
     Value whole = arith::MulIOp::create(
         b, arith::DivUIOp::create(b, T, e.index(chunk)), e.index(chunk));
-    e.loop(e.index(0), whole, chunk, [&](LoopEmitter &ec, Value c0) {
-      emitChunk(ec, c0, chunk);
-    });
+    e.loop(e.index(0), whole, chunk,
+           [&](LoopEmitter &ec, Value c0) { emitChunk(ec, c0, chunk); });
     Value tail = arith::SubIOp::create(b, T, whole);
     e.ifElse(
         e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),

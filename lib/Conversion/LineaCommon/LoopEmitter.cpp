@@ -102,8 +102,7 @@ Extent LoopEmitter::sub(Extent x, int64_t y) {
 Extent LoopEmitter::ceilDiv(Extent x, int64_t y) {
   if (x.isStatic())
     return (x.getStatic() + y - 1) / y;
-  return Extent(
-      arith::CeilDivUIOp::create(b, value(x), index(y)).getResult());
+  return Extent(arith::CeilDivUIOp::create(b, value(x), index(y)).getResult());
 }
 
 Value LoopEmitter::load(Value memref, ValueRange indices) {
@@ -221,8 +220,7 @@ SmallVector<Value> LoopEmitter::loop(Value lb, Value ub, int64_t step,
   return SmallVector<Value>(forOp.getResults());
 }
 
-SmallVector<Value> LoopEmitter::loop(Extent n, ValueRange init,
-                                     LoopBody body) {
+SmallVector<Value> LoopEmitter::loop(Extent n, ValueRange init, LoopBody body) {
   return loop(index(0), value(n), init, body);
 }
 

@@ -40,9 +40,7 @@ public:
     return isStatic() ? size : fallback;
   }
   /// The size for a type: ShapedType::kDynamic where it is dynamic.
-  int64_t forType() const {
-    return isStatic() ? size : ShapedType::kDynamic;
-  }
+  int64_t forType() const { return isStatic() ? size : ShapedType::kDynamic; }
   /// The run-time value of a dynamic extent (null where it is static).
   Value getDynamic() const { return dynamicValue; }
 

@@ -53,8 +53,8 @@ mlir::linea::detail::unloweredDynamicSize(Operation *op,
   else if (auto conv = dyn_cast<CausalConv1dOp>(op))
     offsets = conv.getCuSeqlens();
   if (offsets && !target.lowersDynamicShapes())
-      return "takes a packed batch (cu_seqlens), which the " +
-             target.getName().str() + " lowering does not lower";
+    return "takes a packed batch (cu_seqlens), which the " +
+           target.getName().str() + " lowering does not lower";
   for (auto [i, v] : llvm::enumerate(op->getOperands()))
     if (auto message = check(v, "operand", i))
       return message;

@@ -203,8 +203,8 @@ public:
     // Tokens [0, groupedTokens) go in groups of K.
     Value groupedTokens = e.index(0), groups = e.index(0);
     if (grouped) {
-      groups = e.builder().createOrFold<arith::DivUIOp>(s.length(e),
-                                                        e.index(K));
+      groups =
+          e.builder().createOrFold<arith::DivUIOp>(s.length(e), e.index(K));
       groupedTokens =
           e.builder().createOrFold<arith::MulIOp>(groups, e.index(K));
     }
@@ -462,9 +462,8 @@ public:
           pair(ep, ep.index(0), Rows::initial);
           auto &b = ep.builder();
           Value pairs = b.createOrFold<arith::DivUIOp>(T, ep.index(2));
-          ep.loop(ep.index(1), pairs, 1, [&](LoopEmitter &eq, Value p) {
-            pair(eq, p, Rows::state);
-          });
+          ep.loop(ep.index(1), pairs, 1,
+                  [&](LoopEmitter &eq, Value p) { pair(eq, p, Rows::state); });
           Value odd = b.createOrFold<arith::RemUIOp>(T, ep.index(2));
           ep.ifElse(
               ep.compare(arith::CmpIPredicate::ne, odd, ep.index(0)),
@@ -565,8 +564,7 @@ static SmallVector<Value> tokenIndices(ArrayRef<Value> lead, Value t,
 
 /// Token t of a range that starts at `offset` (null: at 0).
 static Value shiftToken(LoopEmitter &e, Value t, Value offset) {
-  return offset ? arith::AddIOp::create(e.builder(), t, offset).getResult()
-                : t;
+  return offset ? arith::AddIOp::create(e.builder(), t, offset).getResult() : t;
 }
 
 /// `offset` moved on by `first`.
@@ -674,8 +672,8 @@ void TokenResult::row(LoopEmitter &e, Value t, Value o) const {
 void TokenResult::prefetch(LoopEmitter &e, Value t, int64_t width) const {
   if (!prefetchable())
     return;
-  e.prefetchRow(buffer, tokenIndices(lead, token(e, t), mid, e.index(0)),
-                width, /*forWrite=*/true);
+  e.prefetchRow(buffer, tokenIndices(lead, token(e, t), mid, e.index(0)), width,
+                /*forWrite=*/true);
 }
 
 TokenResult TokenResult::atIndex(Value j) const {
@@ -729,8 +727,8 @@ RecurrenceSlice RecurrenceSlice::tokenRange(LoopEmitter &e, Value first,
                                             Extent count) const {
   RecurrenceSlice r = *this;
   r.tokens = count;
-  for (TokenOperand *op : {&r.query, &r.key, &r.value, &r.logDecay,
-                           &r.rankOneA, &r.rankOneB, &r.deltaKey, &r.deltaBeta})
+  for (TokenOperand *op : {&r.query, &r.key, &r.value, &r.logDecay, &r.rankOneA,
+                           &r.rankOneB, &r.deltaKey, &r.deltaBeta})
     if (*op)
       *op = op->shifted(e, first);
   r.storeOutput = storeOutput.shifted(e, first);
@@ -788,7 +786,7 @@ RecurrenceSlice mlir::linea::detail::buildSlice(LoopEmitter &e,
 }
 
 Extent mlir::linea::detail::stateBatch(LoopEmitter &e, Extent batch,
-                                      Value offsets) {
+                                       Value offsets) {
   return offsets ? e.sub(e.dim(offsets, 0), 1) : batch;
 }
 
@@ -829,8 +827,8 @@ std::pair<Value, Value> mlir::linea::detail::sequenceRange(LoopEmitter &e,
 
 void mlir::linea::detail::emitSlices(LoopEmitter &e,
                                      const RecurrenceSignature &sig,
-                                     const SliceExtents &extents,
-                                     int64_t chunk, SliceBuilder build) {
+                                     const SliceExtents &extents, int64_t chunk,
+                                     SliceBuilder build) {
   e.getTargetInfo().emitSlices(e, sig, extents, chunk, build);
 }
 

@@ -264,8 +264,7 @@ RecurrenceSlice buildSlice(LoopEmitter &e, const RecurrenceSignature &sig,
 /// CPU they are parallel loop iterations; on the GPU see
 /// LineaToGPU/Kernels.h.
 void emitSlices(LoopEmitter &e, const RecurrenceSignature &sig,
-                const SliceExtents &extents, int64_t chunk,
-                SliceBuilder build);
+                const SliceExtents &extents, int64_t chunk, SliceBuilder build);
 
 } // namespace mlir::linea::detail
 

@@ -157,10 +157,8 @@ struct Scan {
 
   void emit(LoopEmitter &e, Value init) {
     // The scratch holds a block of min(L, kBlock) tokens.
-    Extent block =
-        L.isStatic()
-            ? Extent(std::min(L.getStatic(), kBlock))
-            : Extent(e.indexMin(L.getDynamic(), kBlock));
+    Extent block = L.isStatic() ? Extent(std::min(L.getStatic(), kBlock))
+                                : Extent(e.indexMin(L.getDynamic(), kBlock));
     bt = e.alloc({B, G, block, N}, e.builder().getF32Type());
     ct = e.alloc({B, G, block, N}, e.builder().getF32Type());
     dt = e.alloc({B, D, block}, e.builder().getF32Type());
@@ -368,9 +366,9 @@ private:
     Extent chunks = e.ceilDiv(len, scanChunk);
     auto chunkRange = [&](LoopEmitter &x, Value c) {
       Value c0 = arith::MulIOp::create(x.builder(), c, x.index(scanChunk));
-      Value c1 = x.indexMin(
-          arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)),
-          x.value(len));
+      Value c1 =
+          x.indexMin(arith::AddIOp::create(x.builder(), c0, x.index(scanChunk)),
+                     x.value(len));
       return std::make_pair(c0, c1);
     };
     // Phase 1: each chunk from a zero carry; its outputs and aggregates.

@@ -212,14 +212,15 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       e.parallel({N, groups}, [&](LoopEmitter &pe, ValueRange ivs) {
         Value n = ivs[0], c0 = lanes.first(pe, ivs[1]);
         auto [b, first, last] = sequence(pe, n);
-        SmallVector<Value> end = run(pe, b, c0, first, last,
-                                     initial(pe, n, c0), /*write=*/true);
+        SmallVector<Value> end =
+            run(pe, b, c0, first, last, initial(pe, n, c0), /*write=*/true);
         storeState(pe, state, {n, c0}, end);
       });
       return {output, state};
     }
 
-    int64_t chunk = std::min(chunkFor(op, form), T.staticOr(chunkFor(op, form)));
+    int64_t chunk =
+        std::min(chunkFor(op, form), T.staticOr(chunkFor(op, form)));
     // Chunks of each sequence (as many as T has: a packed sequence's later
     // ones are empty).
     Extent chunks = e.ceilDiv(T, chunk);
@@ -231,11 +232,11 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
       auto [b, first, last] = sequence(pe, n);
       auto &pb = pe.builder();
       Value from = pe.indexMin(
-          arith::AddIOp::create(
-              pb, first, arith::MulIOp::create(pb, j, pe.index(chunk))),
+          arith::AddIOp::create(pb, first,
+                                arith::MulIOp::create(pb, j, pe.index(chunk))),
           last);
-      Value to = pe.indexMin(arith::AddIOp::create(pb, from, pe.index(chunk)),
-                             last);
+      Value to =
+          pe.indexMin(arith::AddIOp::create(pb, from, pe.index(chunk)), last);
       return std::make_tuple(b, from, to);
     };
     auto loadState = [&](LoopEmitter &x, Value n, Value j, Value c0) {

@@ -75,8 +75,9 @@ public:
 
     // Rows of K floats per staged token (q, k, decays, a, b), and u.
     int64_t rows = 2 + (s.logDecay ? 1 : 0) + (s.rankOneA ? 2 : 0);
-    staged = std::clamp<int64_t>(kStagingBytes / (4 * K * rows), 1,
-                                 std::min(kMaxStagedTokens, s.tokens.getStatic()));
+    staged =
+        std::clamp<int64_t>(kStagingBytes / (4 * K * rows), 1,
+                            std::min(kMaxStagedTokens, s.tokens.getStatic()));
     WorkgroupMemory memory(k);
     qs = memory.allocate({staged, K}), ks = memory.allocate({staged, K});
     if (s.logDecay)
@@ -112,9 +113,10 @@ public:
         blocks, init,
         [&](LoopEmitter &x, Value blk, ValueRange carried) {
           Value t0 = arith::MulIOp::create(x.builder(), blk, x.index(staged));
-          Value n = x.indexMin(
-              arith::SubIOp::create(x.builder(), x.index(s.tokens.getStatic()), t0),
-              staged);
+          Value n =
+              x.indexMin(arith::SubIOp::create(
+                             x.builder(), x.index(s.tokens.getStatic()), t0),
+                         staged);
           stage(x, t0, n, thread, threads);
           SmallVector<Value> next = x.loop(
               x.index(0), n, carried,

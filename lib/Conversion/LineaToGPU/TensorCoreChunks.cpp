@@ -195,8 +195,8 @@ private:
 
   void emitChunk(LoopEmitter &e, Value c0) {
     ImplicitLocOpBuilder &b = e.builder();
-    Value n = e.indexMin(arith::SubIOp::create(b, e.index(s.tokens.getStatic()), c0),
-                         kRows);
+    Value n = e.indexMin(
+        arith::SubIOp::create(b, e.index(s.tokens.getStatic()), c0), kRows);
     stage(e, c0, n);
     if (s.rankOneA) {
       emitScores(e, as, bs, abScores, /*post=*/false);

@@ -43,8 +43,7 @@ namespace {
 class ChunkMatrices {
 public:
   ChunkMatrices(const RecurrenceSlice &s, int64_t chunk)
-      : s(s), C(std::min(chunk, s.tokens.staticOr(chunk))),
-        W(s.decayWidth()) {}
+      : s(s), C(std::min(chunk, s.tokens.staticOr(chunk))), W(s.decayWidth()) {}
 
   void emit(LoopEmitter &e) {
     int64_t K = s.keyDim, V = s.valueDim;

@@ -281,21 +281,21 @@ int64_t divideOrDynamic(int64_t a, int64_t b) {
 /// The name of the states' first dimension: B, or, for a packed batch
 /// (`cu` the offsets, checked here under tag `tag`: [N + 1] of i32 or i64,
 /// with B = 1), its sequences N.
-FailureOr<StringRef> checkPacked(ShapeChecker &check, StringRef tag,
-                                 Value cu) {
+FailureOr<StringRef> checkPacked(ShapeChecker &check, StringRef tag, Value cu) {
   if (!cu)
     return StringRef("B");
   auto type = cast<RankedTensorType>(cu.getType());
   Type elt = type.getElementType();
   if (type.getRank() != 1 || !(elt.isInteger(32) || elt.isInteger(64)))
-    return check.fail(tag, "'cu_seqlens' must be a 1-D tensor of i32 or i64, "
-                           "got " +
-                               [&] {
-                                 std::string str;
-                                 llvm::raw_string_ostream os(str);
-                                 type.print(os);
-                                 return str;
-                               }());
+    return check.fail(
+        tag, "'cu_seqlens' must be a 1-D tensor of i32 or i64, "
+             "got " +
+                 [&] {
+                   std::string str;
+                   llvm::raw_string_ostream os(str);
+                   type.print(os);
+                   return str;
+                 }());
   int64_t b = check.get("B");
   if (!ShapedType::isDynamic(b) && b != 1)
     return check.fail(tag, "with 'cu_seqlens' the sequences are packed along "
@@ -400,8 +400,8 @@ static LogicalResult inferLinearAttention(MLIRContext *ctx,
   if (failed(batch))
     return failure();
   if (Value init = op.getInitialState())
-    if (failed(
-            check.shape("C5", "initial_state", init, {*batch, "H", "K", "V"})) ||
+    if (failed(check.shape("C5", "initial_state", init,
+                           {*batch, "H", "K", "V"})) ||
         failed(check.f32("C5", "initial_state", init)))
       return failure();
   if (failed(check.activations("C6", {{"q", op.getQ()},
@@ -571,8 +571,8 @@ static LogicalResult inferWkv6(MLIRContext *ctx, std::optional<Location> loc,
   if (failed(batch))
     return failure();
   if (Value init = op.getInitialState())
-    if (failed(
-            check.shape("C4", "initial_state", init, {*batch, "H", "S", "S"})) ||
+    if (failed(check.shape("C4", "initial_state", init,
+                           {*batch, "H", "S", "S"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"r", op.getR()},
@@ -624,8 +624,8 @@ static LogicalResult inferWkv7(MLIRContext *ctx, std::optional<Location> loc,
   if (failed(batch))
     return failure();
   if (Value init = op.getInitialState())
-    if (failed(
-            check.shape("C3", "initial_state", init, {*batch, "H", "S", "S"})) ||
+    if (failed(check.shape("C3", "initial_state", init,
+                           {*batch, "H", "S", "S"})) ||
         failed(check.f32("C3", "initial_state", init)))
       return failure();
   if (failed(check.activations("C4", {{"r", op.getR()},
@@ -822,7 +822,8 @@ static LogicalResult inferCausalConv1d(MLIRContext *ctx,
   if (failed(batch))
     return failure();
   if (Value init = op.getInitialState())
-    if (failed(check.shape("C4", "initial_state", init, {*batch, "C", "W - 1"})) ||
+    if (failed(
+            check.shape("C4", "initial_state", init, {*batch, "C", "W - 1"})) ||
         failed(check.f32("C4", "initial_state", init)))
       return failure();
   if (failed(check.activations("C5", {{"x", op.getX()}})))

@@ -483,9 +483,8 @@ struct RaiseAttention : public OpRewritePattern<ProductOp> {
     Value q4 = toHeads(q), k4 = toHeads(k), v4 = toHeads(v);
     auto op = LinearAttentionOp::create(
         rewriter, loc, q4, k4, v4, /*gate=*/nullptr, /*initial_state=*/nullptr,
-        /*cu_seqlens=*/nullptr,
-        steps.causal, /*normalize=*/false, FeatureMap::identity,
-        rewriter.getF32FloatAttr(steps.scale),
+        /*cu_seqlens=*/nullptr, steps.causal, /*normalize=*/false,
+        FeatureMap::identity, rewriter.getF32FloatAttr(steps.scale),
         steps.logDecay ? rewriter.getDenseF32ArrayAttr(
                              {static_cast<float>(*steps.logDecay)})
                        : nullptr,

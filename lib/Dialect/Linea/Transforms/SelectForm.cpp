@@ -58,8 +58,8 @@ void explain(RecurrenceOpInterface op, ArrayRef<FormEstimate> all,
 void applyPick(RecurrenceOpInterface op, const FormEstimate &pick) {
   op.setEvaluationForm(pick.form);
   if (pick.chunkSize && !op.getChunkSizeValue())
-    op->setAttr("chunk_size", Builder(op->getContext())
-                                  .getI64IntegerAttr(*pick.chunkSize));
+    op->setAttr("chunk_size",
+                Builder(op->getContext()).getI64IntegerAttr(*pick.chunkSize));
   if (!pick.chunkSize)
     op->removeAttr("chunk_size");
 }
@@ -89,8 +89,8 @@ void dispatchOnLength(RecurrenceOpInterface op, ArrayRef<LengthRange> ranges,
       return SmallVector<Value>(copy->getResults());
     }
     Value bound = arith::ConstantIndexOp::create(ob, loc, ranges[i + 1].from);
-    Value below = arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::ult, T,
-                                        bound);
+    Value below =
+        arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::ult, T, bound);
     auto ifOp = scf::IfOp::create(ob, loc, op->getResultTypes(), below,
                                   /*withElseRegion=*/true);
     OpBuilder thenBuilder = ifOp.getThenBodyBuilder();
@@ -100,8 +100,7 @@ void dispatchOnLength(RecurrenceOpInterface op, ArrayRef<LengthRange> ranges,
     // quadratic form by a length it learns at run time.
     FormEstimate pick = ranges[i].pick;
     if (pick.form == Form::quadratic &&
-        llvm::is_contained(op.getImplementedForms(kind),
-                           Form::chunked))
+        llvm::is_contained(op.getImplementedForms(kind), Form::chunked))
       pick = {Form::chunked, pick.seconds, ranges[i + 1].from - 1};
     applyPick(copy, pick);
     scf::YieldOp::create(thenBuilder, loc, copy->getResults());

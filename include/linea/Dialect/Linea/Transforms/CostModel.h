@@ -51,8 +51,8 @@ struct LengthRange {
 /// form over every length, as ranges in increasing `from` (the first from
 /// 1), for a dynamic batch priced as one sequence. Empty where a size other
 /// than the batch and the sequence is dynamic.
-llvm::SmallVector<LengthRange>
-formsByLength(RecurrenceOpInterface op, const TargetDescription &target);
+llvm::SmallVector<LengthRange> formsByLength(RecurrenceOpInterface op,
+                                             const TargetDescription &target);
 
 /// The fastest of `estimates`; nullopt if there are none.
 std::optional<FormEstimate> fastest(llvm::ArrayRef<FormEstimate> estimates);
