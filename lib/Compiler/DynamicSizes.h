@@ -1,5 +1,4 @@
-//===- DynamicSizes.h - How dynamic sizes relate -----------------*- C++
-//-*-===//
+//===- DynamicSizes.h - How dynamic sizes relate -------------*- C++ -*-===//
 //
 // A compiled function with dynamic dimensions trusts that its arguments'
 // sizes agree as its body requires (every T of a linea op equal, a state's B
