@@ -57,28 +57,10 @@ public:
       int64_t shape[] = {chunk, V};
       sa = e.alloca(shape);
     }
-    if (s.tokens.isStatic()) {
-      int64_t T = s.tokens.getStatic(), full = T / chunk, tail = T % chunk;
-      e.loop(full, [&](LoopEmitter &ec, Value c) {
-        Value c0 = arith::MulIOp::create(ec.builder(), c, ec.index(chunk));
-        emitChunk(ec, c0, chunk);
-      });
-      if (tail)
-        emitChunk(e, e.index(full * chunk), tail);
-      return;
-    }
-    // T known at run time: the whole chunks, then what is left (maybe
-    // nothing).
-    auto &b = e.builder();
-    Value T = s.length(e);
-    Value whole = arith::MulIOp::create(
-        b, arith::DivUIOp::create(b, T, e.index(chunk)), e.index(chunk));
-    e.loop(e.index(0), whole, chunk,
-           [&](LoopEmitter &ec, Value c0) { emitChunk(ec, c0, chunk); });
-    Value tail = arith::SubIOp::create(b, T, whole);
-    e.ifElse(
-        e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
-        [&](LoopEmitter &et) { emitChunk(et, whole, Extent(tail)); }, nullptr);
+    // The last chunk may be partial, its length known only at run time.
+    e.chunks(s.tokens, chunk, [&](LoopEmitter &ec, Value c0, Extent len) {
+      emitChunk(ec, c0, len);
+    });
   }
 
 private:

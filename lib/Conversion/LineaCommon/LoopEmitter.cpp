@@ -237,6 +237,28 @@ void LoopEmitter::loop(Extent n,
   loop(index(0), value(n), 1, body);
 }
 
+void LoopEmitter::chunks(
+    Extent n, int64_t chunk,
+    function_ref<void(LoopEmitter &, Value, Extent)> body) {
+  if (n.isStatic()) {
+    int64_t full = n.getStatic() / chunk, tail = n.getStatic() % chunk;
+    loop(full, [&](LoopEmitter &ec, Value c) {
+      body(ec, arith::MulIOp::create(ec.builder(), c, ec.index(chunk)), chunk);
+    });
+    if (tail)
+      body(*this, index(full * chunk), tail);
+    return;
+  }
+  Value whole = arith::MulIOp::create(
+      b, arith::DivUIOp::create(b, n.getDynamic(), index(chunk)), index(chunk));
+  loop(index(0), whole, chunk,
+       [&](LoopEmitter &ec, Value first) { body(ec, first, chunk); });
+  Value tail = arith::SubIOp::create(b, n.getDynamic(), whole);
+  ifElse(
+      compare(arith::CmpIPredicate::ne, tail, index(0)),
+      [&](LoopEmitter &et) { body(et, whole, Extent(tail)); }, nullptr);
+}
+
 void LoopEmitter::parallel(ArrayRef<Extent> ubs, ParallelBody body) {
   target->parallel(*this, ubs, body);
 }

@@ -128,6 +128,11 @@ public:
   SmallVector<Value> loop(Extent n, ValueRange init, LoopBody body);
   /// A loop without carried values.
   void loop(Extent n, function_ref<void(LoopEmitter &, Value)> body);
+  /// `body(first, count)` for the chunks of `chunk` items of [0, n): the
+  /// whole ones (count = chunk) in a loop, then the rest (a count below
+  /// chunk, static where n is, and none where there is none).
+  void chunks(Extent n, int64_t chunk,
+              function_ref<void(LoopEmitter &, Value, Extent)> body);
   /// `for iv = lb; iv < ub; iv += step` without carried values (a GPU
   /// block's threads striding over a range).
   void loop(Value lb, Value ub, int64_t step,

@@ -179,28 +179,9 @@ struct Scan {
         en.store(init ? en.load(init, at) : en.f32(0.0), state, at);
       });
     });
-    if (L.isStatic()) {
-      int64_t size = block.getStatic();
-      int64_t full = L.getStatic() / size, tail = L.getStatic() % size;
-      e.loop(full, [&](LoopEmitter &eb, Value k) {
-        emitBlock(eb, arith::MulIOp::create(eb.builder(), k, eb.index(size)),
-                  size);
-      });
-      if (tail)
-        emitBlock(e, e.index(full * size), tail);
-      return;
-    }
-    // L known at run time: whole blocks of kBlock, then what is left.
-    auto &b = e.builder();
-    Value whole = arith::MulIOp::create(
-        b, arith::DivUIOp::create(b, L.getDynamic(), e.index(kBlock)),
-        e.index(kBlock));
-    e.loop(e.index(0), whole, kBlock,
-           [&](LoopEmitter &eb, Value t0) { emitBlock(eb, t0, kBlock); });
-    Value tail = arith::SubIOp::create(b, L.getDynamic(), whole);
-    e.ifElse(
-        e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
-        [&](LoopEmitter &et) { emitBlock(et, whole, Extent(tail)); }, nullptr);
+    e.chunks(
+        L, block.staticOr(kBlock),
+        [&](LoopEmitter &eb, Value t0, Extent len) { emitBlock(eb, t0, len); });
   }
 
 private:

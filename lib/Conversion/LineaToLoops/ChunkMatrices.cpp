@@ -53,33 +53,16 @@ public:
         ej.store(s.initialEntry(ej, i, j), state, {i, j});
       });
     });
-    if (s.tokens.isStatic()) {
-      int64_t T = s.tokens.getStatic(), full = T / C, tail = T % C;
-      e.loop(full, [&](LoopEmitter &ec, Value c) {
-        emitChunk(ec, arith::MulIOp::create(ec.builder(), c, ec.index(C)), C);
-      });
-      if (tail)
-        emitChunk(e, e.index(full * C), tail);
-    } else {
-      // T known at run time: the whole chunks, then the tokens left (fewer
-      // than C) as one chunk of C padded with tokens that change nothing
-      // (k = v = 0, a = b = 0, decay 1), whose outputs are not stored.
-      auto &b = e.builder();
-      Value T = s.length(e);
-      Value whole = arith::MulIOp::create(
-          b, arith::DivUIOp::create(b, T, e.index(C)), e.index(C));
-      e.loop(e.index(0), whole, C,
-             [&](LoopEmitter &ec, Value c0) { emitChunk(ec, c0, C); });
-      Value tail = arith::SubIOp::create(b, T, whole);
-      e.ifElse(
-          e.compare(arith::CmpIPredicate::ne, tail, e.index(0)),
-          [&](LoopEmitter &et) {
-            staged = tail;
-            emitChunk(et, whole, C);
-            staged = Value();
-          },
-          nullptr);
-    }
+    // A last chunk whose length is known only at run time is one of C
+    // padded with tokens that change nothing (k = v = 0, a = b = 0, decay
+    // 1), whose outputs are not stored.
+    e.chunks(s.tokens, C, [&](LoopEmitter &ec, Value c0, Extent n) {
+      if (n.isStatic())
+        return emitChunk(ec, c0, n.getStatic());
+      staged = n.getDynamic();
+      emitChunk(ec, c0, C);
+      staged = Value();
+    });
     e.loop(K, [&](LoopEmitter &ei, Value i) {
       ei.loop(V, [&](LoopEmitter &ej, Value j) {
         ej.store(ej.load(state, {i, j}), s.state, s.stateIndex(i, j));
