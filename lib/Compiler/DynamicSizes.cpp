@@ -170,12 +170,7 @@ LogicalResult relate(Operation *op, SizeClasses &classes,
           group = site;
       }
     }
-    Value offsets;
-    if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
-      offsets = recurrence.getCuSeqlensValue();
-    else if (auto conv = dyn_cast<CausalConv1dOp>(op))
-      offsets = conv.getCuSeqlens();
-    if (offsets)
+    if (Value offsets = getPackedOffsets(op))
       packed.push_back({offsets, batch ? *batch : classes.loop(op, 0),
                         sequence ? *sequence : classes.loop(op, 1)});
     return success();

@@ -48,13 +48,6 @@ def _describe(array):
     return desc
 
 
-class _Shaped:
-    """Something with a shape (result_shapes reads only that)."""
-
-    def __init__(self, shape):
-        self.shape = shape
-
-
 class TensorType:
     """A tensor type: shape (None for a dynamic size), element type name
     (f32, f16, bf16...), the buffer's name in the library's manifest and, for
@@ -238,10 +231,9 @@ class Function:
         # sizes the results from the arguments.
         self.dynamic = any(t.dynamic for t in arg_types + result_types)
 
-    def result_shapes(self, arrays):
-        """The results' shapes for arguments `arrays`."""
-        shapes = [tuple(a.shape) for a in arrays]
-        return [t.resolve(shapes) for t in self.result_types]
+    def result_shapes(self, arg_shapes):
+        """The results' shapes for arguments of `arg_shapes`."""
+        return [t.resolve(arg_shapes) for t in self.result_types]
 
     @staticmethod
     def _where(index, expected, what):
@@ -349,7 +341,7 @@ class Function:
             cache.clear()
         if not all(t.matches(shape) for t, shape in zip(self.arg_types, arg_shapes)):
             return None
-        results = self.result_shapes([_Shaped(shape) for shape in arg_shapes])
+        results = self.result_shapes(arg_shapes)
         shapes = list(arg_shapes) + results
         cache[arg_shapes] = (results, [(i, tuple(shape), tuple(dense_strides(shape)))
                                        for i, (t, shape) in enumerate(zip(types, shapes))
@@ -372,9 +364,10 @@ class Function:
         inputs = [self._array(i, a, t, "argument")
                   for i, (a, t) in enumerate(zip(arrays, self.arg_types))]
         if out is None:
+            shapes = self.result_shapes([a.shape for a in inputs])
             results = [_torch_empty(torch, t, shape, "cpu") if torch else
                        np.empty(shape, dtype=dtypes.numpy_dtype(t.element))
-                       for t, shape in zip(self.result_types, self.result_shapes(inputs))]
+                       for t, shape in zip(self.result_types, shapes)]
         else:
             results = list(out)
             if len(results) != len(self.result_types):
@@ -398,8 +391,9 @@ class Function:
             if torch is None:
                 raise TypeError("%s: CUDA arguments other than torch tensors need out=" %
                                 self.name)
+            shapes = self.result_shapes([tuple(a.shape) for a in arrays])
             out = [_torch_empty(torch, t, shape, arrays[0].device)
-                   for t, shape in zip(self.result_types, self.result_shapes(arrays))]
+                   for t, shape in zip(self.result_types, shapes)]
         out = list(out)
         self.on_device(*arrays, *out)
         return out[0] if len(out) == 1 else tuple(out)

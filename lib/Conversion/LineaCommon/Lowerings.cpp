@@ -47,12 +47,7 @@ mlir::linea::detail::unloweredDynamicSize(Operation *op,
     }
     return std::nullopt;
   };
-  Value offsets;
-  if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
-    offsets = recurrence.getCuSeqlensValue();
-  else if (auto conv = dyn_cast<CausalConv1dOp>(op))
-    offsets = conv.getCuSeqlens();
-  if (offsets && !target.lowersDynamicShapes())
+  if (getPackedOffsets(op) && !target.lowersDynamicShapes())
     return "takes a packed batch (cu_seqlens), which the " +
            target.getName().str() + " lowering does not lower";
   for (auto [i, v] : llvm::enumerate(op->getOperands()))

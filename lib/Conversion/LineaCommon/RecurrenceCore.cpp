@@ -562,15 +562,10 @@ static SmallVector<Value> tokenIndices(ArrayRef<Value> lead, Value t,
   return indices;
 }
 
-/// Token t of a range that starts at `offset` (null: at 0).
+/// t + offset, or t where `offset` is null (no range of tokens): token t of
+/// a range that starts at `offset`.
 static Value shiftToken(LoopEmitter &e, Value t, Value offset) {
   return offset ? arith::AddIOp::create(e.builder(), t, offset).getResult() : t;
-}
-
-/// `offset` moved on by `first`.
-static Value addOffset(LoopEmitter &e, Value offset, Value first) {
-  return offset ? arith::AddIOp::create(e.builder(), offset, first).getResult()
-                : first;
 }
 
 Value TokenOperand::token(LoopEmitter &e, Value t) const {
@@ -609,7 +604,7 @@ void TokenOperand::prefetch(LoopEmitter &e, Value t, int64_t width) const {
 
 TokenOperand TokenOperand::shifted(LoopEmitter &e, Value first) const {
   TokenOperand op = *this;
-  op.offset = addOffset(e, offset, first);
+  op.offset = shiftToken(e, first, offset);
   return op;
 }
 
@@ -684,7 +679,7 @@ TokenResult TokenResult::atIndex(Value j) const {
 
 TokenResult TokenResult::shifted(LoopEmitter &e, Value first) const {
   TokenResult r = *this;
-  r.offset = addOffset(e, offset, first);
+  r.offset = shiftToken(e, first, offset);
   return r;
 }
 

@@ -11,6 +11,7 @@
 #include "RecurrenceCore.h"
 #include "TargetInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::linea;
@@ -261,8 +262,8 @@ struct Wkv4Lowering : public Lowering<Wkv4Op> {
             storeState(x, carry, {n, j, c0}, st);
             // The carried state decays over the chunk's tokens, then takes
             // what they add, both at the larger running max.
-            auto [b, from, to] = span(x, n, j);
-            (void)b;
+            Value from, to;
+            std::tie(std::ignore, from, to) = span(x, n, j);
             auto &xb = x.builder();
             Value count = arith::IndexCastUIOp::create(
                 xb, xb.getI64Type(), arith::SubIOp::create(xb, to, from));

@@ -864,16 +864,22 @@ LINEA_INFER_RETURN_TYPES(CausalConv1dOp, inferCausalConv1d)
 // Dimension roles
 //===----------------------------------------------------------------------===//
 
+Value mlir::linea::getPackedOffsets(Operation *op) {
+  if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op))
+    return recurrence.getCuSeqlensValue();
+  if (auto conv = dyn_cast<CausalConv1dOp>(op))
+    return conv.getCuSeqlens();
+  return Value();
+}
+
 DimRole mlir::linea::getDimRole(Operation *op, Value tensor, unsigned dim) {
-  Value initial, final, offsets;
+  Value initial, final, offsets = getPackedOffsets(op);
   if (auto recurrence = dyn_cast<RecurrenceOpInterface>(op)) {
     initial = recurrence.getInitialStateValue();
     final = recurrence.getFinalStateValue();
-    offsets = recurrence.getCuSeqlensValue();
   } else if (auto conv = dyn_cast<CausalConv1dOp>(op)) {
     initial = conv.getInitialState();
     final = conv.getWithFinalState() ? conv->getResult(1) : Value();
-    offsets = conv.getCuSeqlens();
   }
   if (tensor && (tensor == initial || tensor == final))
     return dim == 0 ? DimRole::batch : DimRole::other;

@@ -37,6 +37,10 @@ namespace mlir::linea {
 /// be static.
 enum class DimRole { batch, sequence, offsets, other };
 
+/// The offsets of a packed batch (`cu_seqlens`) of the linea op `op`, or
+/// null.
+Value getPackedOffsets(Operation *op);
+
 /// The role of dimension `dim` of `tensor`, an operand or result of the
 /// linea op `op`: dimension 0 of a state is the batch; per-token tensors
 /// are [B, T, ...] ([B, ..., T] for selective_scan).
